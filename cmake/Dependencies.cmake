@@ -1,0 +1,31 @@
+# Every dependency is a Debian 12 package; a missing one stops configure with
+# the package to install (scripts/bootstrap.sh installs them all).
+find_package(PkgConfig)
+if(NOT PKG_CONFIG_FOUND)
+  message(FATAL_ERROR "pkg-config not found: apt-get install pkg-config (or run scripts/bootstrap.sh)")
+endif()
+
+function(optimize_require_pkg var module debpkg)
+  pkg_check_modules(${var} QUIET IMPORTED_TARGET ${module})
+  if(NOT ${var}_FOUND)
+    message(FATAL_ERROR "missing dependency '${module}': apt-get install ${debpkg} (or run scripts/bootstrap.sh)")
+  endif()
+endfunction()
+
+optimize_require_pkg(CURL libcurl libcurl4-openssl-dev)
+optimize_require_pkg(CJSON libcjson libcjson-dev)
+optimize_require_pkg(PAPI papi libpapi-dev)
+optimize_require_pkg(OPENCL OpenCL ocl-icd-opencl-dev)
+optimize_require_pkg(LIBDW libdw libdw-dev)
+optimize_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
+optimize_require_pkg(CMOCKA cmocka libcmocka-dev)
+
+find_path(PFM_INCLUDE_DIR perfmon/pfmlib_perf_event.h)
+find_library(PFM_LIBRARY pfm)
+if(NOT PFM_INCLUDE_DIR OR NOT PFM_LIBRARY)
+  message(FATAL_ERROR "missing dependency 'libpfm4': apt-get install libpfm4-dev (or run scripts/bootstrap.sh)")
+endif()
+find_path(OPENCL_HEADERS_DIR CL/cl.h)
+if(NOT OPENCL_HEADERS_DIR)
+  message(FATAL_ERROR "missing OpenCL headers: apt-get install opencl-headers (or run scripts/bootstrap.sh)")
+endif()

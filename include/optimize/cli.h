@@ -1,0 +1,39 @@
+/*
+ * cli.h: what every command gets from main, and the command signature.
+ *
+ * Commands are the only layer that prints results and chooses exit codes
+ * (docs/exit-codes.md). Each lives in src/cmd_<name>.c and returns its exit
+ * status. Results go to stdout (or --output), progress and diagnostics to
+ * stderr.
+ */
+#ifndef OPTIMIZE_CLI_H
+#define OPTIMIZE_CLI_H
+
+#include <stdio.h>
+
+enum exit_code {
+	EXIT_OK = 0,          /* done, with or without an improvement */
+	EXIT_FAILURE_INTERNAL = 1, /* an unexpected failure of the tool itself */
+	EXIT_USAGE = 2,       /* bad command line or invalid manifest */
+	EXIT_BASELINE = 3,    /* the original does not build, verify or run; nondeterministic;
+	                         OpenCL needed but absent */
+	EXIT_LLM = 4,         /* the LLM could not be used: bad key, unknown model, cache miss in ro */
+	EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM: results so far were written */
+};
+
+struct cli_ctx {
+	int verbosity;   /* -q: -1, default 0, -v: 1, -vv: 2 */
+	int stderr_tty;  /* progress bar allowed */
+	const char *argv0;
+};
+
+typedef int (*cmd_fn)(int argc, char **argv, struct cli_ctx *ctx);
+
+int cmd_run(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_profile(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_doctor(int argc, char **argv, struct cli_ctx *ctx);
+
+/* Set by main's signal handler; long loops check it and stop cleanly. */
+extern volatile int optimize_interrupted;
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * proc.h: the one process runner. Every build, run, verify and test of the
+ * original or of a candidate goes through proc_run (no system(), no popen()).
+ *
+ * What it guarantees for each child:
+ *  - its own process group; on timeout SIGTERM goes to the whole group, then
+ *    SIGKILL after kill_grace_s, so grandchildren die too;
+ *  - rlimits: CPU seconds, address space, file size, number of processes,
+ *    and no core files (RLIMIT_CORE 0);
+ *  - stdout and stderr go through pipes into files (or memory) with a size
+ *    cap per stream; the rest is read and discarded, so a child that prints
+ *    gigabytes neither fills the disk nor blocks;
+ *  - a scrubbed environment: variables whose names look like secrets
+ *    (proc_env_is_secret) are never passed on;
+ *  - wall time from CLOCK_MONOTONIC around the child, and user/sys time,
+ *    max RSS, page faults and context switches from wait4.
+ *
+ * Hooks let a counter backend attach to the child between fork and exec
+ * (perf_event_open with enable_on_exec) and drain buffers while it runs.
+ */
+#ifndef OPTIMIZE_PROC_H
+#define OPTIMIZE_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "optimize/buf.h"
+
+struct proc_limits {
+	double cpu_s;          /* RLIMIT_CPU; 0 = none */
+	uint64_t as_bytes;     /* RLIMIT_AS; 0 = none */
+	uint64_t fsize_bytes;  /* RLIMIT_FSIZE; 0 = none */
+	long nproc;            /* RLIMIT_NPROC; 0 = none */
+};
+
+/* Safe defaults for candidate processes (see docs/architecture.md). */
+#define PROC_DEFAULT_CPU_S 600.0
+#define PROC_DEFAULT_AS_BYTES ((uint64_t)8 << 30)     /* 8 GiB */
+#define PROC_DEFAULT_FSIZE_BYTES ((uint64_t)1 << 30)  /* 1 GiB */
+#define PROC_DEFAULT_NPROC 4096L
+#define PROC_DEFAULT_OUTPUT_CAP ((uint64_t)16 << 20)  /* 16 MiB per stream */
+
+struct proc_result;
+
+struct proc_hooks {
+	/* Parent side, after fork, while the child waits before exec. Return
+	 * -1 to abort: the child is killed and proc_run fails with err. */
+	int (*before_exec)(pid_t pid, void *ctx, struct buf *err);
+	/* Parent side, about every tick_ms while the child runs. */
+	void (*tick)(pid_t pid, void *ctx);
+	/* Parent side, after the child was reaped. */
+	void (*after_exit)(pid_t pid, const struct proc_result *res, void *ctx);
+	void *ctx;
+	int tick_ms; /* 0 = 50 */
+};
+
+struct proc_spec {
+	const char *const *argv;     /* argv[0] is looked up in PATH */
+	const char *cwd;             /* NULL = current directory */
+	const char *const *env_add;  /* "NAME=value" added after scrubbing; may be NULL */
+	const char *stdin_path;      /* NULL = /dev/null */
+	const char *stdout_path;     /* file that receives stdout; NULL = see stdout_buf */
+	const char *stderr_path;     /* file that receives stderr; NULL = see stderr_buf */
+	struct buf *stdout_buf;      /* if set (and no path), stdout is kept here */
+	struct buf *stderr_buf;      /* if set (and no path), stderr is kept here */
+	uint64_t output_cap;         /* bytes kept per stream; 0 = PROC_DEFAULT_OUTPUT_CAP */
+	double timeout_s;            /* 0 = none */
+	double kill_grace_s;         /* SIGTERM -> SIGKILL delay; 0 = 2 s */
+	struct proc_limits limits;   /* all 0 = no limits (use proc_limits_default) */
+	int cpu;                     /* pin to this CPU; -1 = no pinning */
+	const struct proc_hooks *hooks;
+};
+
+struct proc_result {
+	int exited;           /* exited normally; exit_code is valid */
+	int exit_code;
+	int signaled;         /* killed by a signal; signo is valid */
+	int signo;
+	int timed_out;        /* the timeout fired and the group was killed */
+	int stdout_truncated; /* output passed output_cap */
+	int stderr_truncated;
+	double wall_s;        /* CLOCK_MONOTONIC, fork to reap */
+	double user_s, sys_s; /* from wait4 rusage (the child and its reaped children) */
+	long maxrss_kb;
+	long minflt, majflt;
+	long nvcsw, nivcsw;
+};
+
+void proc_spec_init(struct proc_spec *spec);
+void proc_limits_default(struct proc_limits *l);
+
+/*
+ * Run the child to completion. Returns 0 when the child was started and
+ * reaped (whatever its exit status: inspect res), -1 when it could not be
+ * started (err says why: command not found, cwd missing, hook failure).
+ */
+int proc_run(const struct proc_spec *spec, struct proc_result *res, struct buf *err);
+
+/* The same for `sh -c cmd`. */
+int proc_run_sh(const struct proc_spec *spec, const char *cmd, struct proc_result *res,
+                struct buf *err);
+
+/* 1 if an environment variable of this name must not reach a candidate. */
+int proc_env_is_secret(const char *name);
+
+/* Describe the outcome in a few words: "exit 0", "exit 2", "killed by SIGSEGV",
+ * "timed out after 10 s". Writes into out (replacing its contents). */
+void proc_result_describe(const struct proc_result *res, double timeout_s, struct buf *out);
+
+/* 1 if the child exited with status 0. */
+int proc_result_ok(const struct proc_result *res);
+
+#endif
