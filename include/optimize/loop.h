@@ -36,6 +36,7 @@ struct loop_options {
 	int progress_tty;
 	int profile;             /* collect counters + hotspots of baseline and winner */
 	double budget_time_s;    /* 0 = none */
+	const char *state_dir;   /* where runs/ and work/ go: <tree>/.optimize by default */
 };
 
 void loop_options_default(struct loop_options *o);
@@ -64,10 +65,32 @@ int loop_read_file(const struct loop_state *st, int id, const char *relpath, str
 /* The editable (and kernel) files of the original tree, relative paths. */
 int loop_editable_files(const struct loop_state *st, struct strlist *out, struct buf *err);
 
+/* A candidate's effective build settings (its own, else its ancestors'). */
+struct cand_config {
+	const char *cc, *cflags, *ldflags, *cl_build_options, *wg_size;
+	int pgo;
+};
+void loop_config(const struct loop_state *st, int id, struct cand_config *out);
+/* 1 when the target is an OpenCL kernel target (kernels, or a kernel_time objective). */
+int loop_kernel_target(const struct loop_state *st);
+
+struct objective;
+struct machine_info;
+const struct objective *loop_objective(const struct loop_state *st);
+const struct machine_info *loop_machine(const struct loop_state *st);
+/* Files candidate id changes relative to the original (relative paths). */
+int loop_changed_files(const struct loop_state *st, int id, struct strlist *out);
+/* The untouched copy of the original tree. */
+const char *loop_pristine(const struct loop_state *st);
+
 /* Run the loop on one target with one proposer (NULL = baseline only).
  * Returns an exit_code (cli.h). Results are written under st->run_dir. */
 int loop_run(const struct target *t, const struct loop_options *opt, struct proposer *prop,
              const char *run_id, struct loop_state **out_state, struct buf *err);
 void loop_state_free(struct loop_state *st);
+
+/* Rebuild the best in a fresh workspace and verify it again (for --apply).
+ * 0 when it verifies, 1 when it does not (why), -1 on an error. */
+int loop_reverify(struct loop_state *st, struct buf *why, struct buf *err);
 
 #endif

@@ -9,6 +9,10 @@
  *
  * Ownership: the manifest owns every string and array in it;
  * manifest_release frees them all.
+ *
+ * The field reference, with defaults and an example, is docs/manifest.md.
+ * After a successful load every field below is filled: optional ones carry
+ * their defaults, so users of a target never re-apply them.
  */
 #ifndef OPTIMIZE_MANIFEST_H
 #define OPTIMIZE_MANIFEST_H
@@ -19,7 +23,7 @@
 #include "optimize/proc.h"
 
 struct strlist {
-	char **v;
+	char **v; /* NULL-terminated once anything was pushed (argv-style) */
 	size_t n;
 };
 
@@ -65,9 +69,9 @@ struct target {
 	char *test;                /* NULL = none */
 	double timeout_s;          /* default 60 */
 	char *objective;           /* default "time" */
-	struct proc_limits limits; /* defaults: proc_limits_default */
+	struct proc_limits limits; /* defaults: PROC_DEFAULT_* (as proc_limits_default); 0 = off */
 	/* OpenCL (kernel targets) */
-	struct strlist kernels;    /* globs of editable .cl files */
+	struct strlist kernels;    /* globs of editable .cl files (also appended to editable) */
 	char *cl_build_options;    /* default "" */
 	char *wg_size_env;         /* env variable the host reads a work-group size from; NULL = none */
 	struct strlist wg_sizes;   /* work-group sizes the offline proposer may try */
@@ -80,12 +84,36 @@ struct manifest {
 	size_t ntargets;
 };
 
-/* Load <path>: a directory (its optimize.json is read) or a manifest file. */
+#define MANIFEST_FILENAME "optimize.json"
+#define MANIFEST_VERSION 1           /* the only "version" accepted */
+#define MANIFEST_MAX_BYTES ((size_t)4 << 20)
+#define MANIFEST_NAME_MAX 64         /* target names: [A-Za-z0-9._-]{1,64}, not "." or ".." */
+
+/*
+ * Load <path>: a directory (its optimize.json is read) or a manifest file.
+ * m->path and each target's manifest_path are absolute; tree is the
+ * manifest's directory, resolved with realpath. On failure m is left empty
+ * (safe to release) and err says what is wrong, starting with the file.
+ */
 int manifest_load(const char *path, struct manifest *m, struct buf *err);
-/* Parse manifest text; `origin` names it in messages and `tree` is the base directory. */
+/*
+ * Parse manifest text; `origin` names it in messages (and becomes m->path)
+ * and `tree` is the base directory, copied as given (NULL = ".").
+ */
 int manifest_parse(const char *text, size_t len, const char *origin, const char *tree,
                    struct manifest *m, struct buf *err);
 void manifest_release(struct manifest *m);
+
+/* The target of that name, or NULL. */
+const struct target *manifest_find_target(const struct manifest *m, const char *name);
+
+/*
+ * 0 if `objective` is one the manifest accepts ("time", "cycles",
+ * "instructions", "cache-misses", "max-rss", "kernel_time",
+ * "kernel_time:NAME"); otherwise -1 and err lists the accepted ones. For
+ * checking an --objective given on the command line the same way.
+ */
+int manifest_check_objective(const char *objective, struct buf *err);
 
 /* 1 if relpath matches one of the globs (fnmatch with FNM_PATHNAME; "dir/" and "**" supported). */
 int strlist_match(const struct strlist *globs, const char *relpath);

@@ -12,8 +12,20 @@
  *    gigabytes neither fills the disk nor blocks;
  *  - a scrubbed environment: variables whose names look like secrets
  *    (proc_env_is_secret) are never passed on;
+ *  - when the child exits, whatever is left of its process group is killed
+ *    with SIGKILL, so no grandchild outlives the run (a grandchild that left
+ *    the group with setsid/setpgid is out of reach);
  *  - wall time from CLOCK_MONOTONIC around the child, and user/sys time,
  *    max RSS, page faults and context switches from wait4.
+ *
+ * The child starts with every signal at its default action and none blocked,
+ * stdin from /dev/null unless stdin_path says otherwise, and no file
+ * descriptors of the caller other than 0, 1 and 2.
+ *
+ * The caller must not reap the child behind proc_run's back (no waitpid(-1)
+ * in another thread, SIGCHLD not set to SIG_IGN). Because the child has its
+ * own process group, a Ctrl-C at the terminal does not reach it: point
+ * spec->cancel at a flag that the caller's SIGINT handler sets.
  *
  * Hooks let a counter backend attach to the child between fork and exec
  * (perf_event_open with enable_on_exec) and drain buffers while it runs.
@@ -21,6 +33,7 @@
 #ifndef OPTIMIZE_PROC_H
 #define OPTIMIZE_PROC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -55,6 +68,21 @@ struct proc_hooks {
 	int tick_ms; /* 0 = 50 */
 };
 
+/*
+ * Paths (stdin_path, stdout_path, stderr_path) are opened by the caller's
+ * process, relative to the caller's working directory, not to cwd. Output
+ * files are created or truncated (mode 0644) and written by the parent, so
+ * the child's RLIMIT_FSIZE does not apply to them; output_cap does.
+ * Output kept in stdout_buf/stderr_buf is appended to what they hold, up to
+ * output_cap bytes and the buffer's own max. A stream with neither a path
+ * nor a buf is read and discarded.
+ *
+ * env_add: "NAME=value" sets NAME (replacing an inherited NAME; the later of
+ * two entries for one name wins); a bare "NAME" removes NAME. Entries are
+ * passed on as given, secret-looking or not. argv[0] is looked up in the
+ * PATH of the child's environment.
+ */
+
 struct proc_spec {
 	const char *const *argv;     /* argv[0] is looked up in PATH */
 	const char *cwd;             /* NULL = current directory */
@@ -70,6 +98,11 @@ struct proc_spec {
 	struct proc_limits limits;   /* all 0 = no limits (use proc_limits_default) */
 	int cpu;                     /* pin to this CPU; -1 = no pinning */
 	const struct proc_hooks *hooks;
+	/* If set, the run is stopped (like a timeout, but cancelled is set
+	 * instead of timed_out) as soon as *cancel becomes nonzero. A signal
+	 * handler may set it; proc_run notices within tick_ms or at once when
+	 * the signal interrupts its poll. */
+	volatile sig_atomic_t *cancel;
 };
 
 struct proc_result {
@@ -78,16 +111,21 @@ struct proc_result {
 	int signaled;         /* killed by a signal; signo is valid */
 	int signo;
 	int timed_out;        /* the timeout fired and the group was killed */
-	int stdout_truncated; /* output passed output_cap */
+	int cancelled;        /* *spec->cancel was set and the group was killed */
+	int stdout_truncated; /* output passed output_cap (or the buf's max) */
 	int stderr_truncated;
-	double wall_s;        /* CLOCK_MONOTONIC, fork to reap */
+	int output_error;     /* errno of a failed write to an output file; 0 = none */
+	double wall_s;        /* CLOCK_MONOTONIC, from release to exec (after
+	                       * fork and before_exec) to reap */
 	double user_s, sys_s; /* from wait4 rusage (the child and its reaped children) */
 	long maxrss_kb;
 	long minflt, majflt;
 	long nvcsw, nivcsw;
 };
 
+/* All zero and NULL, except cpu = -1. */
 void proc_spec_init(struct proc_spec *spec);
+/* The PROC_DEFAULT_* limits. */
 void proc_limits_default(struct proc_limits *l);
 
 /*
@@ -101,11 +139,19 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct buf *
 int proc_run_sh(const struct proc_spec *spec, const char *cmd, struct proc_result *res,
                 struct buf *err);
 
-/* 1 if an environment variable of this name must not reach a candidate. */
+/*
+ * 1 if an environment variable of this name must not reach a candidate.
+ * Case-insensitive; a name is secret when it
+ *  - ends in _KEY or _TOKEN, or is KEY or TOKEN (OPENAI_API_KEY, GH_TOKEN),
+ *  - contains API_KEY or APIKEY (OPENAI_API_KEY_2),
+ *  - contains SECRET, PASSWORD, PASSWD, PASSPHRASE or CREDENTIAL.
+ * TOKENIZERS_PARALLELISM, SSH_AUTH_SOCK and the like are kept.
+ */
 int proc_env_is_secret(const char *name);
 
 /* Describe the outcome in a few words: "exit 0", "exit 2", "killed by SIGSEGV",
- * "timed out after 10 s". Writes into out (replacing its contents). */
+ * "timed out after 10 s", "cancelled". Writes into out (replacing its
+ * contents). */
 void proc_result_describe(const struct proc_result *res, double timeout_s, struct buf *out);
 
 /* 1 if the child exited with status 0. */

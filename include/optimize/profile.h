@@ -86,6 +86,7 @@ struct profile {
 	size_t nlines;
 	uint64_t total_samples;
 	char *hotspot_source;           /* "perf cpu-clock sampling", "cachegrind"; NULL = none */
+	char *hotspot_error;            /* why hotspots asked for are missing; NULL otherwise */
 	struct cl_device_info *device;  /* NULL when no OpenCL was used */
 	struct kernel_timing *kernels;
 	size_t nkernels;
@@ -95,7 +96,43 @@ struct profile {
 void profile_init(struct profile *p);
 void profile_release(struct profile *p);
 
-/* Add (or replace, by name) a metric. Returns the stored metric. */
+/*
+ * Names of the derived metrics profile_derive adds (backend "derived",
+ * source SRC_DERIVED), so reports and prompts can look them up.
+ */
+#define PROFILE_IPC "IPC"                         /* instructions / cycles, unit "ratio" */
+#define PROFILE_BRANCH_MISS_PCT "branch-miss-rate" /* branch-misses / branches, "%" */
+#define PROFILE_CACHE_MISS_PCT "cache-miss-rate"   /* cache-misses / cache-references, "%" */
+#define PROFILE_L1_MPKI "L1-dcache-MPKI"          /* L1-dcache-load-misses per 1000 instructions */
+#define PROFILE_GHZ "GHz"                         /* cycles / task-clock */
+
+/* Replace the command string (copied; NULL clears it). */
+void profile_set_command(struct profile *p, const char *command);
+/* Replace the hotspot source / hotspot error strings (copied; NULL clears). */
+void profile_set_hotspot_source(struct profile *p, const char *source);
+void profile_set_hotspot_error(struct profile *p, const char *why);
+
+/*
+ * Append a hotspot entry (strings copied; NULL allowed for module, function,
+ * text). The returned entry is borrowed and only valid until the next append
+ * to the same list; set its other fields (pct, ir, d1mr, ...) right away.
+ * Returns NULL when memory ran out.
+ */
+struct hot_function *profile_add_function(struct profile *p, const char *name,
+                                          const char *module, uint64_t samples);
+struct hot_line *profile_add_line(struct profile *p, const char *file, int line,
+                                  const char *function, const char *text, uint64_t samples);
+/* Append a kernel timing (name copied, everything else 0); borrowed as above. */
+struct kernel_timing *profile_add_kernel(struct profile *p, const char *name);
+/*
+ * Sort functions and lines hottest first (by samples, then ir). Where
+ * total_samples > 0, pct is computed as samples / total_samples * 100 for
+ * entries whose pct is still 0.
+ */
+void profile_sort_hotspots(struct profile *p);
+
+/* Add (or replace, by name) a metric. Returns the stored metric, borrowed:
+ * valid until the next metric is added. NULL when memory ran out. */
 struct metric *profile_set_metric(struct profile *p, const char *name, const char *unit,
                                   double value, enum metric_source source,
                                   const char *backend, double scaling);
@@ -113,10 +150,22 @@ void profile_derive(struct profile *p);
 struct cJSON *profile_to_json(const struct profile *p);
 
 /* Compact text for prompts: metrics with units, top functions, top lines with
- * their text, kernels; stays within max_bytes by cutting the lists. */
+ * their text, kernels; stays within max_bytes by cutting the lists.
+ * Appends to out; adds at most max_bytes bytes (0 = no limit). Lists are cut
+ * between lines, never inside one; unsupported metrics are grouped by reason
+ * on one line. Returns 0, or -1 when out refused an append. */
 int profile_render_text(const struct profile *p, size_t max_bytes, struct buf *out);
 
-/* A perf-stat-like table for humans. */
+/* A perf-stat-like table for humans: one row per metric (value, unit, name,
+ * source), derived ratios on the row of their base event ("# 1.23 IPC"),
+ * "<not supported>  name  (reason)" for unsupported ones. Metrics only;
+ * appends to out. Returns 0, or -1 when out refused an append. */
 int profile_render_table(const struct profile *p, struct buf *out);
+
+/* Hotspots for humans: the top max_functions functions and max_lines lines
+ * (0 = all) with % of samples, file:line and the line's text; then kernels
+ * and the OpenCL device if any. Appends to out; nothing when empty. */
+int profile_render_hotspots(const struct profile *p, size_t max_functions, size_t max_lines,
+                            struct buf *out);
 
 #endif

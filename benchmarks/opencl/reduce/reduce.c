@@ -1,0 +1,229 @@
+/*
+ * reduce: the sum of n floats on an OpenCL device, done badly
+ * (kernels/reduce.cl): one work-item per partial sum, each pass adding pairs
+ * through global memory and halving the array, one kernel launch per pass,
+ * no local memory and no work-group reduction. The host checks the sum
+ * against a double-precision one and prints it.
+ *
+ * Usage: reduce [n [reps]]       (default 16777216 elements, 4 repetitions)
+ * Env:   REDUCE_WG=W             work-group size W (default: the driver's)
+ */
+#define CL_TARGET_OPENCL_VERSION 120
+#define CL_USE_DEPRECATED_OPENCL_1_2_APIS
+#include <CL/cl.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KERNEL_FILE "kernels/reduce.cl"
+
+static void die_cl(cl_int err, const char *what)
+{
+	if (err != CL_SUCCESS) {
+		fprintf(stderr, "reduce: %s failed: %d\n", what, err);
+		exit(2);
+	}
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	long n;
+	char *s;
+
+	if (!f) {
+		fprintf(stderr, "reduce: cannot open %s\n", path);
+		exit(2);
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	s = malloc((size_t)n + 1);
+	if (!s || fread(s, 1, (size_t)n, f) != (size_t)n) {
+		fprintf(stderr, "reduce: cannot read %s\n", path);
+		exit(2);
+	}
+	s[n] = '\0';
+	fclose(f);
+	return s;
+}
+
+static size_t env_size(const char *name)
+{
+	const char *s = getenv(name);
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return 0;
+	v = strtoul(s, &end, 10);
+	if (*end || v == 0 || v > 1024) {
+		fprintf(stderr, "reduce: %s must be a work-group size from 1 to 1024\n", name);
+		exit(2);
+	}
+	return v;
+}
+
+static cl_program build(cl_context ctx, cl_device_id dev, const char *path)
+{
+	char *src = read_file(path);
+	cl_int err;
+	cl_program prog = clCreateProgramWithSource(ctx, 1, (const char **)&src, NULL, &err);
+
+	die_cl(err, "clCreateProgramWithSource");
+	err = clBuildProgram(prog, 1, &dev, "", NULL, NULL);
+	if (err != CL_SUCCESS) {
+		size_t n = 0;
+		char *log;
+
+		clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, 0, NULL, &n);
+		log = calloc(1, n + 1);
+		if (log)
+			clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, n, log, NULL);
+		fprintf(stderr, "reduce: building %s failed:\n%s\n", path, log ? log : "");
+		exit(2);
+	}
+	free(src);
+	return prog;
+}
+
+static size_t round_up(size_t v, size_t m)
+{
+	return (v + m - 1) / m * m;
+}
+
+
+struct cl {
+	cl_device_id dev;
+	cl_context ctx;
+	cl_command_queue q;
+	cl_program prog;
+};
+
+static void cl_setup(struct cl *c)
+{
+	cl_platform_id plat;
+	cl_int err;
+
+	die_cl(clGetPlatformIDs(1, &plat, NULL), "clGetPlatformIDs");
+	die_cl(clGetDeviceIDs(plat, CL_DEVICE_TYPE_ALL, 1, &c->dev, NULL), "clGetDeviceIDs");
+	c->ctx = clCreateContext(NULL, 1, &c->dev, NULL, NULL, &err);
+	die_cl(err, "clCreateContext");
+	c->q = clCreateCommandQueue(c->ctx, c->dev, 0, &err);
+	die_cl(err, "clCreateCommandQueue");
+	c->prog = build(c->ctx, c->dev, KERNEL_FILE);
+}
+
+static void cl_teardown(struct cl *c)
+{
+	clReleaseProgram(c->prog);
+	clReleaseCommandQueue(c->q);
+	clReleaseContext(c->ctx);
+}
+
+static cl_kernel kernel(struct cl *c, const char *name)
+{
+	cl_int err;
+	cl_kernel k = clCreateKernel(c->prog, name, &err);
+
+	die_cl(err, "clCreateKernel");
+	return k;
+}
+
+static cl_mem buffer(struct cl *c, cl_mem_flags flags, size_t bytes, void *host)
+{
+	cl_int err;
+	cl_mem m = clCreateBuffer(c->ctx, flags | (host ? CL_MEM_COPY_HOST_PTR : 0), bytes, host,
+	                          &err);
+
+	die_cl(err, "clCreateBuffer");
+	return m;
+}
+
+static void arg(cl_kernel k, cl_uint i, size_t size, const void *v)
+{
+	die_cl(clSetKernelArg(k, i, size, v), "clSetKernelArg");
+}
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p) {
+		fprintf(stderr, "reduce: out of memory\n");
+		exit(2);
+	}
+	return p;
+}
+
+static size_t arg_size(int argc, char **argv, int i, size_t def, size_t max)
+{
+	char *end;
+	unsigned long v;
+
+	if (argc <= i)
+		return def;
+	v = strtoul(argv[i], &end, 10);
+	if (*end || v == 0 || v > max) {
+		fprintf(stderr, "reduce: argument %d must be from 1 to %zu\n", i, max);
+		exit(2);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	size_t n = arg_size(argc, argv, 1, (size_t)1 << 24, (size_t)1 << 28);
+	size_t reps = arg_size(argc, argv, 2, 4, 1000);
+	size_t wg = env_size("REDUCE_WG");
+	size_t i, r, len, half, global;
+	struct cl c;
+	cl_kernel k;
+	cl_mem bufs[2];
+	cl_uint clen;
+	float *x = xmalloc(n * sizeof(float)), result = 0;
+	double want = 0;
+
+	for (i = 0; i < n; i++) {
+		x[i] = (float)((i * 37) % 101) / 101.0f;
+		want += x[i];
+	}
+	cl_setup(&c);
+	k = kernel(&c, "reduce_pass");
+	bufs[1] = buffer(&c, CL_MEM_READ_WRITE, (n + 1) / 2 * sizeof(float), NULL);
+	for (r = 0; r < reps; r++) {
+		int from = 0;
+
+		/* Each repetition starts again from the input. */
+		bufs[0] = buffer(&c, CL_MEM_READ_WRITE, n * sizeof(float), x);
+		for (len = n; len > 1; len = half) {
+			half = (len + 1) / 2;
+			clen = (cl_uint)len;
+			global = wg ? (half + wg - 1) / wg * wg : half;
+			arg(k, 0, sizeof(cl_mem), &bufs[from]);
+			arg(k, 1, sizeof(cl_mem), &bufs[!from]);
+			arg(k, 2, sizeof(clen), &clen);
+			die_cl(clEnqueueNDRangeKernel(c.q, k, 1, NULL, &global, wg ? &wg : NULL, 0,
+			                              NULL, NULL),
+			       "clEnqueueNDRangeKernel");
+			from = !from;
+		}
+		die_cl(clEnqueueReadBuffer(c.q, bufs[from], CL_TRUE, 0, sizeof(float), &result, 0,
+		                           NULL, NULL),
+		       "clEnqueueReadBuffer");
+		clReleaseMemObject(bufs[0]);
+	}
+	die_cl(clFinish(c.q), "clFinish");
+	if (fabs(result - want) > 1e-5 * fabs(want) + 1e-6) {
+		fprintf(stderr, "reduce: sum %.9g, expected %.9g\n", (double)result, want);
+		return 1;
+	}
+	printf("reduce n=%zu sum %.6e\n", n, (double)result);
+	clReleaseMemObject(bufs[1]);
+	clReleaseKernel(k);
+	cl_teardown(&c);
+	free(x);
+	return 0;
+}

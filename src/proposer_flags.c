@@ -1,0 +1,220 @@
+/*
+ * proposer_flags.c: the offline compiler-flag search. Greedy: every option
+ * is tried on top of the current best; what is measured faster becomes the
+ * best and stays. A second pass retries the rest when the first changed the
+ * best, since flags interact (-funroll-loops may only pay after -O3).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "optimize/loop.h"
+#include "optimize/proposer.h"
+
+enum opt_kind { OPT_CFLAG, OPT_OLEVEL, OPT_LTO, OPT_PGO, OPT_CLOPT, OPT_WG };
+
+struct flag_option {
+	enum opt_kind kind;
+	char *value;
+	int accepted;
+};
+
+struct flags_state {
+	struct flag_option *opts;
+	size_t nopts, next;
+	int pass, accepted_in_pass, initialized;
+};
+
+static void add_opt(struct flags_state *fs, enum opt_kind kind, const char *value)
+{
+	struct flag_option *o = realloc(fs->opts, (fs->nopts + 1) * sizeof(*o));
+	if (!o)
+		return;
+	fs->opts = o;
+	fs->opts[fs->nopts].kind = kind;
+	fs->opts[fs->nopts].value = strdup(value);
+	fs->opts[fs->nopts].accepted = 0;
+	fs->nopts++;
+}
+
+static void init_options(struct flags_state *fs, const struct loop_state *st)
+{
+	const struct target *t = st->target;
+	size_t i;
+
+	fs->initialized = 1;
+	if (loop_kernel_target(st)) {
+		add_opt(fs, OPT_CLOPT, "-cl-mad-enable");
+		add_opt(fs, OPT_CLOPT, "-cl-fast-relaxed-math");
+		for (i = 0; t->wg_size_env && i < t->wg_sizes.n; i++)
+			add_opt(fs, OPT_WG, t->wg_sizes.v[i]);
+		return;
+	}
+	add_opt(fs, OPT_OLEVEL, "-O3");
+	add_opt(fs, OPT_CFLAG, "-march=native");
+	add_opt(fs, OPT_CFLAG, "-funroll-loops");
+	add_opt(fs, OPT_LTO, "-flto");
+	add_opt(fs, OPT_CFLAG, "-fno-semantic-interposition");
+	add_opt(fs, OPT_OLEVEL, "-Ofast");
+	add_opt(fs, OPT_PGO, "pgo");
+}
+
+/* cflags with every -O<level> replaced by level (or level appended). */
+static char *with_olevel(const char *cflags, const char *level)
+{
+	struct buf b = BUF_INIT;
+	const char *p = cflags ? cflags : "";
+	int replaced = 0;
+
+	while (*p) {
+		const char *e;
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		e = strchr(p, ' ');
+		if (!e)
+			e = p + strlen(p);
+		if (p[0] == '-' && p[1] == 'O' && e - p <= 6) {
+			if (!replaced)
+				buf_addf(&b, "%s%s", b.len ? " " : "", level);
+			replaced = 1;
+		} else {
+			buf_addf(&b, "%s%.*s", b.len ? " " : "", (int)(e - p), p);
+		}
+		p = e;
+	}
+	if (!replaced)
+		buf_addf(&b, "%s%s", b.len ? " " : "", level);
+	return buf_detach(&b);
+}
+
+static char *append(const char *a, const char *b)
+{
+	struct buf s = BUF_INIT;
+	buf_addf(&s, "%s%s%s", a ? a : "", a && *a ? " " : "", b);
+	return buf_detach(&s);
+}
+
+static int has_token(const char *s, const char *tok)
+{
+	size_t n = strlen(tok);
+	const char *p = s;
+	while (p && (p = strstr(p, tok))) {
+		if ((p == s || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+static int flags_propose(struct proposer *self, struct loop_state *st, struct candidate **out,
+                         size_t max, struct buf *err)
+{
+	struct flags_state *fs = self->impl;
+	struct cand_config cfg;
+	struct flag_option *o = NULL;
+	struct candidate *c;
+	struct buf label = BUF_INIT;
+
+	(void)err;
+	if (!max)
+		return 0;
+	if (!fs->initialized)
+		init_options(fs, st);
+	loop_config(st, st->best, &cfg);
+	while (!o) {
+		if (fs->next >= fs->nopts) {
+			if (!fs->accepted_in_pass || fs->pass >= 1)
+				return 0;
+			fs->pass++;
+			fs->accepted_in_pass = 0;
+			fs->next = 0;
+		}
+		o = &fs->opts[fs->next++];
+		if (o->accepted)
+			o = NULL;
+		/* Already part of the best's settings (e.g. the manifest's own -O3). */
+		else if ((o->kind == OPT_CFLAG || o->kind == OPT_LTO || o->kind == OPT_OLEVEL) &&
+		         has_token(cfg.cflags, o->value))
+			o = NULL;
+		else if (o->kind == OPT_PGO && cfg.pgo)
+			o = NULL;
+		else if (o->kind == OPT_CLOPT && has_token(cfg.cl_build_options, o->value))
+			o = NULL;
+		else if (o->kind == OPT_WG && cfg.wg_size && !strcmp(cfg.wg_size, o->value))
+			o = NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	candidate_init(c);
+	c->origin = strdup("flags");
+	c->parent = st->best;
+	switch (o->kind) {
+	case OPT_OLEVEL:
+		c->cflags = with_olevel(cfg.cflags, o->value);
+		break;
+	case OPT_CFLAG:
+		c->cflags = append(cfg.cflags, o->value);
+		break;
+	case OPT_LTO:
+		c->cflags = append(cfg.cflags, o->value);
+		c->ldflags = append(cfg.ldflags, o->value);
+		break;
+	case OPT_PGO:
+		c->pgo = 1;
+		break;
+	case OPT_CLOPT:
+		c->cl_build_options = append(cfg.cl_build_options, o->value);
+		break;
+	case OPT_WG:
+		c->wg_size = strdup(o->value);
+		break;
+	}
+	if (o->kind == OPT_CLOPT)
+		buf_addf(&label, "cl: %s", c->cl_build_options);
+	else if (o->kind == OPT_WG)
+		buf_addf(&label, "%s=%s", st->target->wg_size_env, o->value);
+	else
+		buf_addf(&label, "%s%s", c->cflags ? c->cflags : cfg.cflags ? cfg.cflags : "",
+		         c->pgo || cfg.pgo ? " +pgo" : "");
+	c->label = buf_detach(&label);
+	out[0] = c;
+	return 1;
+}
+
+static void flags_feedback(struct proposer *self, struct loop_state *st,
+                           const struct candidate *c)
+{
+	struct flags_state *fs = self->impl;
+
+	(void)st;
+	if (c->status != CAND_ACCEPTED || !fs->next)
+		return;
+	/* One candidate at a time: the option just tried is opts[next - 1]. */
+	fs->accepted_in_pass = 1;
+	fs->opts[fs->next - 1].accepted = 1;
+}
+
+static void flags_release(struct proposer *self)
+{
+	struct flags_state *fs = self->impl;
+	size_t i;
+
+	for (i = 0; i < fs->nopts; i++)
+		free(fs->opts[i].value);
+	free(fs->opts);
+	free(fs);
+	free(self);
+}
+
+struct proposer *proposer_flags_new(void)
+{
+	struct proposer *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->name = "flags";
+	p->propose = flags_propose;
+	p->feedback = flags_feedback;
+	p->release = flags_release;
+	p->impl = calloc(1, sizeof(struct flags_state));
+	return p;
+}
