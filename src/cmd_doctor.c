@@ -220,8 +220,12 @@ static void perf_summary(const struct doctor *d, struct buf *out)
 		         !strcmp(d->events[i], "page-faults") ||
 		         !strcmp(d->events[i], "context-switches");
 
-		if (d->perf_ev[i].ok)
-			(*(sw ? &sw_ok : &hw_ok))++;
+		if (!d->perf_ev[i].ok)
+			continue;
+		if (sw)
+			sw_ok++;
+		else
+			hw_ok++;
 	}
 	if (!hw_ok && sw_ok)
 		buf_addstr(out, "software events only: hardware events are not supported here");
@@ -303,9 +307,19 @@ static void doctor_text(const struct doctor *d, struct buf *out)
 
 	buf_addstr(out, "\nOpenCL:\n");
 	if (d->cl_ok) {
-		buf_addstr(out, d->cl_text.data);
-		if (d->cl_text.len && d->cl_text.data[d->cl_text.len - 1] != '\n')
+		const char *s = d->cl_text.data;
+
+		/* Indented like the other sections. */
+		while (*s) {
+			size_t n = strcspn(s, "\n");
+
+			buf_addstr(out, "  ");
+			buf_add(out, s, n);
 			buf_addch(out, '\n');
+			s += n;
+			if (*s)
+				s++;
+		}
 	} else {
 		buf_addf(out, "  %s\n", d->cl_err.len ? d->cl_err.data : "not available");
 	}

@@ -35,6 +35,7 @@ enum {
 	OPT_STATE_DIR,
 	OPT_KEEP_WORK,
 	OPT_BUDGET_TIME,
+	OPT_NO_PROFILE,
 	OPT_HELP,
 };
 
@@ -62,6 +63,8 @@ static const struct opt_spec run_options[] = {
 	{"state-dir", OPT_STATE_DIR, required_argument, "DIR",
 	 "where runs/ and work/ go (default TREE/.optimize)"},
 	{"keep-work", OPT_KEEP_WORK, no_argument, NULL, "keep candidate workspaces after the run"},
+	{"no-profile", OPT_NO_PROFILE, no_argument, NULL,
+	 "do not collect counters and hotspots of measured candidates"},
 	{"quiet", 'q', no_argument, NULL, "only errors and the result table"},
 	{"verbose", 'v', no_argument, NULL, "more detail (repeat for more)"},
 	{"help", 'h', no_argument, NULL, "show this help"},
@@ -251,6 +254,7 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 		case OPT_NO_FLAGS: no_flags = 1; break;
 		case OPT_STATE_DIR: state_dir_opt = optarg; break;
 		case OPT_KEEP_WORK: keep_work = 1; break;
+		case OPT_NO_PROFILE: opt.profile = 0; break;
 		case OPT_BUDGET_TIME:
 			bad = opt_double("budget-time", optarg, 0, 1e9, &opt.budget_time_s, &err);
 			break;

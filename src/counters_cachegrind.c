@@ -21,7 +21,7 @@
 #define CG_SLOWDOWN 50.0
 
 #define CG_MAX_FUNCTIONS HOTSPOTS_MAX_FUNCTIONS
-#define CG_MAX_LINES HOTSPOTS_MAX_LINES
+#define CG_MAX_LINES     HOTSPOTS_MAX_LINES
 
 enum cg_event {
 	CG_IR,
@@ -41,7 +41,7 @@ enum cg_event {
 };
 
 static const char *const cg_event_names[CG_NEVENTS] = {
-	"Ir", "I1mr", "ILmr", "Dr", "D1mr", "DLmr", "Dw", "D1mw", "DLmw", "Bc", "Bcm", "Bi", "Bim",
+    "Ir", "I1mr", "ILmr", "Dr", "D1mr", "DLmr", "Dw", "D1mw", "DLmw", "Bc", "Bcm", "Bi", "Bim",
 };
 
 struct cg_fn {
@@ -341,7 +341,8 @@ static int parse_cg_file(const char *path, struct cg_data *d, struct buf *err)
 	int rc = 0;
 
 	if (!f)
-		return err_set(err, "cannot read cachegrind output '%s': %s", path, strerror(errno));
+		return err_set(err, "cannot read cachegrind output '%s': %s", path,
+		               strerror(errno));
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		uint64_t ev[CG_NEVENTS];
 
@@ -354,7 +355,8 @@ static int parse_cg_file(const char *path, struct cg_data *d, struct buf *err)
 			size_t e;
 
 			if (!ncol || parse_counts(end, col, ncol, ev) < 0) {
-				rc = err_set(err, "%s:%lu: malformed cachegrind line", path, lineno);
+				rc =
+				    err_set(err, "%s:%lu: malformed cachegrind line", path, lineno);
 				break;
 			}
 			if (!cur_fn && fn)
@@ -374,7 +376,8 @@ static int parse_cg_file(const char *path, struct cg_data *d, struct buf *err)
 			file = strdup(decompress_name(&files, line + 3));
 		} else if (!strncmp(line, "fn=", 3)) {
 			free(fn);
-			fn = strdup(decompress_name(&fns, line + 3));
+			/* hot.constprop.0 counts as hot, as in the sampling backend */
+			fn = hotspots_clean_name(decompress_name(&fns, line + 3));
 			cur_fn = NULL;
 		} else if (!strncmp(line, "events:", 7)) {
 			char *tok, *save = NULL;
@@ -420,14 +423,14 @@ static int parse_cg_file(const char *path, struct cg_data *d, struct buf *err)
 /* ---- valgrind logs: why a run failed ---- */
 
 static const char *const unsupported_marks[] = {
-	"unhandled instruction bytes",
-	"Unrecognised instruction",
-	"unhandled instruction",
-	NULL,
+    "unhandled instruction bytes",
+    "Unrecognised instruction",
+    "unhandled instruction",
+    NULL,
 };
 
-#define MSG_UNSUPPORTED                                                                        \
-	"valgrind cannot run this binary: it uses an instruction set extension valgrind does "  \
+#define MSG_UNSUPPORTED                                                                            \
+	"valgrind cannot run this binary: it uses an instruction set extension valgrind does "     \
 	"not support (e.g. AVX-512 from -march=native); measure a build without those flags"
 
 /*
@@ -607,18 +610,18 @@ static uint64_t v_ll_load_misses(const uint64_t *t)
 
 /* What cachegrind simulates, under the perf tool's names. */
 static const struct cg_metric cg_metrics[] = {
-	{"instructions", v_ir},
-	{"branches", v_branches},
-	{"branch-misses", v_branch_misses},
-	{"cache-references", v_ll_refs},
-	{"cache-misses", v_ll_misses},
-	{"L1-dcache-loads", v_l1d_loads},
-	{"L1-dcache-load-misses", v_l1d_load_misses},
-	{"L1-dcache-stores", v_l1d_stores},
-	{"L1-dcache-store-misses", v_l1d_store_misses},
-	{"L1-icache-load-misses", v_l1i_misses},
-	{"LLC-load-misses", v_ll_load_misses},
-	{NULL, NULL},
+    {"instructions", v_ir},
+    {"branches", v_branches},
+    {"branch-misses", v_branch_misses},
+    {"cache-references", v_ll_refs},
+    {"cache-misses", v_ll_misses},
+    {"L1-dcache-loads", v_l1d_loads},
+    {"L1-dcache-load-misses", v_l1d_load_misses},
+    {"L1-dcache-stores", v_l1d_stores},
+    {"L1-dcache-store-misses", v_l1d_store_misses},
+    {"L1-icache-load-misses", v_l1i_misses},
+    {"LLC-load-misses", v_ll_load_misses},
+    {NULL, NULL},
 };
 
 static const struct cg_metric *cg_metric_find(const char *name)
@@ -638,8 +641,8 @@ static void add_metrics(const struct counter_request *req, const uint64_t *t, st
 	if (!req->events) {
 		for (i = 0; cg_metrics[i].name; i++)
 			profile_set_metric(out, cg_metrics[i].name, "count",
-			                   (double)cg_metrics[i].value(t), SRC_SIMULATED, "cachegrind",
-			                   1.0);
+			                   (double)cg_metrics[i].value(t), SRC_SIMULATED,
+			                   "cachegrind", 1.0);
 		return;
 	}
 	n = counters_request_count(req);
@@ -689,6 +692,11 @@ static char *source_path(const char *file, const char *cwd)
 		return strdup(file);
 	buf_init(&b, 0);
 	buf_addf(&b, "%s/%s", cwd, file);
+	if (access(b.data, R_OK) != 0) {
+		/* relative to some other build directory (a library's) */
+		buf_release(&b);
+		return strdup(file);
+	}
 	return buf_detach(&b);
 }
 
@@ -870,8 +878,8 @@ out:
 }
 
 const struct counter_backend counters_cachegrind = {
-	.name = "cachegrind",
-	.deterministic = 1,
-	.probe = cg_probe,
-	.run = cg_run,
+    .name = "cachegrind",
+    .deterministic = 1,
+    .probe = cg_probe,
+    .run = cg_run,
 };

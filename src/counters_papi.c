@@ -210,19 +210,51 @@ static void suggest_consider(struct suggest *s, const char *cand)
 	s->dist[i] = d;
 }
 
-static void suggest_enumerate(struct suggest *s)
+/*
+ * The names to compare an unknown name with, enumerated once per process:
+ * PAPI 7 leaks memory on every enumeration of native events after the
+ * first, so the list is kept (it lives as long as the PAPI library state).
+ */
+static struct {
+	char **name;
+	size_t n, cap;
+	int done;
+} papi_names;
+
+static void names_add(const char *name)
+{
+	char **p;
+
+	if (papi_names.n == papi_names.cap) {
+		size_t cap = papi_names.cap ? 2 * papi_names.cap : 256;
+
+		p = realloc(papi_names.name, cap * sizeof(*p));
+		if (!p)
+			return;
+		papi_names.name = p;
+		papi_names.cap = cap;
+	}
+	papi_names.name[papi_names.n] = strdup(name);
+	if (papi_names.name[papi_names.n])
+		papi_names.n++;
+}
+
+static void names_enumerate(void)
 {
 	char name[PAPI_HUGE_STR_LEN];
 	int code, cidx, nc;
 	size_t i;
 
+	if (papi_names.done)
+		return;
+	papi_names.done = 1;
 	for (i = 0; i < sizeof(papi_aliases) / sizeof(papi_aliases[0]); i++)
-		suggest_consider(s, papi_aliases[i].generic);
+		names_add(papi_aliases[i].generic);
 	code = PAPI_PRESET_MASK;
 	if (PAPI_enum_event(&code, PAPI_ENUM_FIRST) == PAPI_OK) {
 		do {
 			if (PAPI_event_code_to_name(code, name) == PAPI_OK)
-				suggest_consider(s, name);
+				names_add(name);
 		} while (PAPI_enum_event(&code, PAPI_ENUM_EVENTS) == PAPI_OK);
 	}
 	nc = PAPI_num_components();
@@ -236,9 +268,18 @@ static void suggest_enumerate(struct suggest *s)
 			continue;
 		do {
 			if (PAPI_event_code_to_name(code, name) == PAPI_OK)
-				suggest_consider(s, name);
+				names_add(name);
 		} while (PAPI_enum_cmp_event(&code, PAPI_ENUM_EVENTS, cidx) == PAPI_OK);
 	}
+}
+
+static void suggest_enumerate(struct suggest *s)
+{
+	size_t i;
+
+	names_enumerate();
+	for (i = 0; i < papi_names.n; i++)
+		suggest_consider(s, papi_names.name[i]);
 }
 
 int counters_papi_event_code(const char *name, int *code, struct buf *err)

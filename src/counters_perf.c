@@ -81,9 +81,10 @@ int counters_perf_paranoid(void)
 }
 
 /*
- * The core PMU registers in /sys/bus/event_source/devices with type
- * PERF_TYPE_RAW (x86 "cpu", "cpu_core"; arm64 "armv8_pmuv3_0"). Without one
- * only software, tracepoint and breakpoint events exist.
+ * The core PMU shows up in /sys/bus/event_source/devices: on x86 as "cpu"
+ * (or "cpu_core"/"cpu_atom" on hybrid parts) with type PERF_TYPE_RAW, on
+ * arm64 as "armv8_*" with a dynamic type. Without one only software,
+ * tracepoint and breakpoint events exist. Only used to word reasons.
  */
 int counters_perf_have_pmu(void)
 {
@@ -103,6 +104,9 @@ int counters_perf_have_pmu(void)
 		buf_init(&type, 64);
 		buf_addf(&path, "%s/%s/type", dir, e->d_name);
 		if (buf_read_file(&type, path.data) == 0 && atoi(type.data) == PERF_TYPE_RAW)
+			found = 1;
+		if (!strcmp(e->d_name, "cpu") || !strncmp(e->d_name, "cpu_", 4) ||
+		    !strncmp(e->d_name, "armv", 4))
 			found = 1;
 		buf_release(&path);
 		buf_release(&type);

@@ -24,11 +24,11 @@
  */
 
 #define DEFAULT_CPU_CLOCK_PERIOD 1000000ULL /* ns: 1 kHz of CPU time */
-#define DEFAULT_CYCLES_PERIOD 2000003ULL
-#define DEFAULT_RING_PAGES 32u
+#define DEFAULT_CYCLES_PERIOD    2000003ULL
+#define DEFAULT_RING_PAGES       32u
 
 /* Pseudo-modules for addresses that do not belong to a mapped file. */
-#define MOD_KERNEL 0
+#define MOD_KERNEL  0
 #define MOD_UNKNOWN 1
 
 struct ring {
@@ -393,7 +393,8 @@ static void count_addr(struct hotspots_session *s, int mod, uint64_t off)
 			if (c->mod < 0)
 				continue;
 			h = (c->off ^ ((uint64_t)c->mod << 48)) * 0x9e3779b97f4a7c15ULL;
-			for (k = (size_t)(h >> 20) & (na - 1); nc[k].mod >= 0; k = (k + 1) & (na - 1))
+			for (k = (size_t)(h >> 20) & (na - 1); nc[k].mod >= 0;
+			     k = (k + 1) & (na - 1))
 				;
 			nc[k] = *c;
 		}
@@ -737,8 +738,8 @@ static const char *path_base(const char *p)
 
 char *hotspots_clean_name(const char *sym)
 {
-	static const char *const tags[] = {".constprop.", ".isra.", ".part.", ".cold",
-	                                   ".lto_priv.", ".clone.", NULL};
+	static const char *const tags[] = {".constprop.", ".isra.",  ".part.", ".cold",
+	                                   ".lto_priv.",  ".clone.", NULL};
 	size_t cut = strlen(sym), i;
 
 	for (i = 0; tags[i]; i++) {
@@ -750,14 +751,30 @@ char *hotspots_clean_name(const char *sym)
 	return strndup(sym, cut);
 }
 
+/* Every module is reported with its file (dwfl_report_elf), so this is
+ * never asked; it exists because libdwfl wants a callback. */
+static int no_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+                       char **file_name, Elf **elfp)
+{
+	(void)mod;
+	(void)userdata;
+	(void)modname;
+	(void)base;
+	(void)file_name;
+	*elfp = NULL;
+	return -1;
+}
+
 static void symbolize_module(struct hotspots_session *s, int mod, struct sym_state *st)
 {
 	static char *debuginfo_path;
+	/* Local files only: dwfl_standard_find_debuginfo would ask a debuginfod
+	 * server over the network where DEBUGINFOD_URLS is set. */
 	static const Dwfl_Callbacks cb = {
-		.find_elf = dwfl_build_id_find_elf,
-		.find_debuginfo = dwfl_standard_find_debuginfo,
-		.section_address = dwfl_offline_section_address,
-		.debuginfo_path = &debuginfo_path,
+	    .find_elf = no_find_elf,
+	    .find_debuginfo = dwfl_build_id_find_debuginfo,
+	    .section_address = dwfl_offline_section_address,
+	    .debuginfo_path = &debuginfo_path,
 	};
 	const char *path = s->mods[mod].path;
 	Dwfl *dwfl = NULL;
@@ -794,7 +811,8 @@ static void symbolize_module(struct hotspots_session *s, int mod, struct sym_sta
 			ln = dwfl_module_getsrc(dm, a);
 			if (ln) {
 				int lineno = 0;
-				const char *file = dwfl_lineinfo(ln, NULL, &lineno, NULL, NULL, NULL);
+				const char *file =
+				    dwfl_lineinfo(ln, NULL, &lineno, NULL, NULL, NULL);
 
 				if (file && lineno > 0)
 					add_line(st, file, lineno, name ? name : "[unknown]", c->n);
@@ -861,8 +879,8 @@ char *hotspots_read_line(const char *path, int line)
 	while ((len = getline(&l, &cap, f)) >= 0) {
 		if (++at < line)
 			continue;
-		while (len > 0 && (l[len - 1] == '\n' || l[len - 1] == '\r' ||
-		                   l[len - 1] == ' ' || l[len - 1] == '\t'))
+		while (len > 0 && (l[len - 1] == '\n' || l[len - 1] == '\r' || l[len - 1] == ' ' ||
+		                   l[len - 1] == '\t'))
 			l[--len] = '\0';
 		for (start = l; *start == ' ' || *start == '\t'; start++)
 			;
@@ -884,6 +902,11 @@ static char *resolve_source(const char *file, const char *cwd)
 		return strdup(file);
 	buf_init(&b, 0);
 	buf_addf(&b, "%s/%s", cwd, file);
+	if (access(b.data, R_OK) != 0) {
+		/* relative to some other build directory (a library's) */
+		buf_release(&b);
+		return strdup(file);
+	}
 	return buf_detach(&b);
 }
 
@@ -942,8 +965,8 @@ int hotspots_session_finish(struct hotspots_session *s, const char *cwd, struct 
 	for (i = 0; i < nf; i++) {
 		struct hot_function *f;
 
-		f = profile_add_function(out, st.fns[i].name, path_base(s->mods[st.fns[i].mod].path),
-		                         st.fns[i].n);
+		f = profile_add_function(out, st.fns[i].name,
+		                         path_base(s->mods[st.fns[i].mod].path), st.fns[i].n);
 		if (!f) {
 			rc = err_set(err, "out of memory");
 			goto out;
@@ -980,6 +1003,9 @@ int hotspots_session_finish(struct hotspots_session *s, const char *cwd, struct 
 		profile_set_hotspot_source(out, buf_str(&src));
 		buf_release(&src);
 	}
+	if (!s->total)
+		profile_set_hotspot_error(out, "no samples: the run used less CPU time than one "
+		                               "sampling period");
 out:
 	for (i = 0; i < st.nfns; i++)
 		free(st.fns[i].name);

@@ -766,7 +766,7 @@ static int llm_from_cache(struct llm_xfer *x, double t0)
 			err_set(&r->error, "cache (read-only): %s", err.data);
 		else
 			err_set(&r->error,
-			        "cache miss in read-only mode: no recorded response for provider '%s', model '%s', candidate %d (key %s) in '%s'",
+			        "cache miss in read-only mode: no recorded response for provider '%s', model '%s', candidate %d (key %s) in '%s'; record it first with cache mode rw",
 			        c->prov->name, c->model, x->index, r->key, c->cache_dir);
 		llm_finish(x, t0);
 		hit = 1;

@@ -16,9 +16,11 @@
 
 #include "optimize/cli.h"
 #include "optimize/cltrace.h"
+#include "optimize/counters.h"
 #include "optimize/machine.h"
 #include "optimize/measure.h"
 #include "optimize/objective.h"
+#include "optimize/opencl_info.h"
 #include "optimize/report.h"
 #include "optimize/sha256.h"
 #include "optimize/verify.h"
@@ -37,6 +39,7 @@ void loop_options_default(struct loop_options *o)
 	o->resamples = 2000;
 	o->seed = 1;
 	o->cpu = -1;
+	o->profile = 1;
 }
 
 static double now_s(void)
@@ -65,7 +68,7 @@ struct loop_priv {
 
 const struct candidate *loop_best(const struct loop_state *st)
 {
-	return st->cands[st->best];
+	return st->ncands ? st->cands[st->best] : NULL;
 }
 
 const struct candidate *loop_candidate(const struct loop_state *st, int id)
@@ -841,6 +844,63 @@ out:
 	return r;
 }
 
+/*
+ * One more run of a measured candidate under the counter backend, with
+ * hotspot sampling: the counters, derived metrics and hotspots that
+ * report.json, summary.md and the LLM prompts show. A failure here costs
+ * the candidate nothing: the profile is simply absent and says why.
+ */
+static void profile_candidate(struct loop_state *st, struct candidate *c)
+{
+	const struct target *t = st->target;
+	const struct counter_backend *b;
+	struct counter_request req = {0};
+	struct proc_spec spec;
+	struct proc_result res;
+	struct strlist env = {0};
+	struct buf dir = BUF_INIT, so = BUF_INIT, se = BUF_INIT, trace = BUF_INIT, err = BUF_INIT;
+
+	if (!st->opt->profile)
+		return;
+	b = counters_backend(st->opt->counters && strcmp(st->opt->counters, "cachegrind")
+	                         ? st->opt->counters
+	                         : "perf");
+	if (!b)
+		return;
+	buf_addf(&dir, "%s/c%04d/profile", st->run_dir, c->id);
+	ws_mkdirs(dir.data, 0755, NULL);
+	buf_addf(&so, "%s/stdout", dir.data);
+	buf_addf(&se, "%s/stderr", dir.data);
+	buf_addf(&trace, "%s/cltrace.jsonl", dir.data);
+	if (candidate_env(st, c, trace.data, &env, NULL, &err) < 0)
+		goto out;
+	proc_spec_init(&spec);
+	spec.cwd = c->workdir;
+	spec.env_add = env_array(&env);
+	spec.timeout_s = t->timeout_s;
+	spec.limits = t->limits;
+	spec.stdout_path = so.data;
+	spec.stderr_path = se.data;
+	req.spec = &spec;
+	req.cmd = t->run;
+	req.hotspots = 1;
+	profile_release(&c->profile);
+	profile_init(&c->profile);
+	if (b->run(&req, &res, &c->profile, &err) < 0) {
+		profile_set_hotspot_error(&c->profile, err.data);
+		goto out;
+	}
+	if (PRIV(st)->kernel_target)
+		cltrace_read(trace.data, &c->profile, NULL);
+out:
+	strlist_release(&env);
+	buf_release(&dir);
+	buf_release(&so);
+	buf_release(&se);
+	buf_release(&trace);
+	buf_release(&err);
+}
+
 static int evaluate(struct loop_state *st, struct candidate *c, struct buf *err)
 {
 	struct loop_priv *lp = PRIV(st);
@@ -916,6 +976,8 @@ static int evaluate(struct loop_state *st, struct candidate *c, struct buf *err)
 		goto out;
 	}
 	r = measure_candidate(st, c, err);
+	if (r == 0 && (c->status == CAND_ACCEPTED || c->status == CAND_NOT_FASTER))
+		profile_candidate(st, c);
 	if (r == 0 && c->status == CAND_ACCEPTED)
 		st->best = c->id;
 out:
@@ -981,9 +1043,27 @@ static int setup(struct loop_state *st, const char *state_dir, const char *run_i
 	machine_info_text(&lp->machine, &m);
 	st->machine = buf_detach(&m);
 	if (objective_resolve(st->opt->objective ? st->opt->objective : t->objective,
-	                      st->opt->counters, &lp->obj, err) < 0)
-		return -1;
+	                      st->opt->counters, &lp->obj, err) < 0) {
+		err_prefix(err, "target '%s': ", t->name);
+		return EXIT_USAGE;
+	}
 	lp->kernel_target = t->kernels.n > 0 || lp->obj.kind == OBJ_KERNEL_TIME;
+	if (lp->kernel_target) {
+		struct buf why = BUF_INIT, lib = BUF_INIT;
+		if (!opencl_available(&why)) {
+			err_set(err, "target '%s' is an OpenCL kernel target, but %s", t->name,
+			        why.len ? why.data : "no OpenCL platform is available");
+			buf_release(&why);
+			return EXIT_BASELINE;
+		}
+		if (cltrace_library_path(&lib, &why) < 0) {
+			err_set(err, "target '%s' needs the OpenCL interposer: %s", t->name, why.data);
+			buf_release(&why);
+			return EXIT_BASELINE;
+		}
+		lp->cltrace_lib = buf_detach(&lib);
+		buf_release(&why);
+	}
 	b = calloc(1, sizeof(*b));
 	candidate_init(b);
 	b->label = strdup("original");
@@ -1023,6 +1103,7 @@ static int baseline_measure(struct loop_state *st, struct buf *err)
 	if (r == 0 && o.failed)
 		r = fail_baseline(st, err, "%s", o.why.data);
 	if (r == 0) {
+		profile_candidate(st, b);
 		b->value = o.base_median;
 		b->cand_samples = o.base;
 		b->nsamples = o.n;
@@ -1150,8 +1231,9 @@ int loop_run(const struct target *t, const struct loop_options *opt, struct prop
 	st->best = 0;
 	st->started = now_s();
 	*out_state = st;
-	if (setup(st, opt->state_dir, run_id, err) < 0)
-		return EXIT_FAILURE_INTERNAL;
+	r = setup(st, opt->state_dir, run_id, err);
+	if (r != 0)
+		return r < 0 ? EXIT_FAILURE_INTERNAL : r;
 	r = setup_baseline(st, err);
 	if (r == 0)
 		r = baseline_measure(st, err);

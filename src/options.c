@@ -14,7 +14,6 @@ int opt_build(const struct opt_spec *specs, struct option **longopts, struct buf
 	lo = calloc(n + 1, sizeof(*lo));
 	if (!lo)
 		return -1;
-	buf_addch(shortopts, '+'); /* stop at the first non-option, like git */
 	buf_addch(shortopts, ':');
 	for (i = 0; i < n; i++) {
 		lo[i].name = specs[i].name;

@@ -954,6 +954,7 @@ static int table_derived_shown(const struct profile *p, const char *derived)
 
 int profile_render_table(const struct profile *p, struct buf *out)
 {
+	const char *last_reason = NULL;
 	size_t i;
 	int r = 0;
 
@@ -966,8 +967,15 @@ int profile_render_table(const struct profile *p, struct buf *out)
 		double dv;
 
 		if (m->source == SRC_UNSUPPORTED) {
+			const char *why = m->reason ? m->reason : "no reason given";
+
+			/* A run of rows with one reason (no PMU) spells it out once. */
+			if (last_reason && !strcmp(why, last_reason))
+				why = "same reason as above";
+			else
+				last_reason = why;
 			r |= buf_addf(out, "%20s  %-8s %-26s (%s)\n", "<not supported>", "",
-			              m->name, m->reason ? m->reason : "no reason given");
+			              m->name, why);
 			continue;
 		}
 		if (m->source == SRC_DERIVED && table_derived_shown(p, m->name))
@@ -1017,7 +1025,7 @@ int profile_render_hotspots(const struct profile *p, size_t max_functions, size_
 			char loc[512];
 
 			snprintf(loc, sizeof(loc), "%s:%d", l->file, l->line);
-			r |= buf_addf(out, "  %6.2f%%  %-32s", l->pct, loc);
+			r |= buf_addf(out, "  %6.2f%%  %-*s", l->pct, l->ir || l->text ? 32 : 0, loc);
 			if (l->ir)
 				r |= buf_addf(out, " Ir %llu D1mr %llu DLmr %llu Bcm %llu",
 				              (unsigned long long)l->ir, (unsigned long long)l->d1mr,

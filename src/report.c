@@ -197,6 +197,8 @@ cJSON *report_target_json(const struct loop_state *st)
 
 int report_write_target(const struct loop_state *st, struct buf *err)
 {
+	if (!st->ncands)
+		return 0;
 	struct buf path = BUF_INIT;
 	cJSON *o;
 	int r;
@@ -269,10 +271,15 @@ void report_table(struct loop_state *const *states, size_t n, struct buf *out)
 		const struct loop_state *st = states[i];
 		const struct objective *obj = loop_objective(st);
 		const struct candidate *best = loop_best(st);
-		const struct candidate *b = st->cands[0];
+		const struct candidate *b = st->ncands ? st->cands[0] : NULL;
 		char v1[64], v2[64];
 		int tried = (int)st->ncands - 1, rejected = 0;
 
+		if (!b) {
+			buf_addf(out, "| %s | %s | failed | - | - | - | 0 | 0 |\n", st->target->name,
+			         obj->name ? obj->name : "-");
+			continue;
+		}
 		for (k = 1; k < st->ncands; k++)
 			rejected += st->cands[k]->status != CAND_ACCEPTED;
 		if (b->status != CAND_ACCEPTED) {
@@ -325,9 +332,13 @@ static void summary_md(struct loop_state *const *states, size_t n, const struct 
 	for (i = 0; i < n; i++) {
 		const struct loop_state *st = states[i];
 		const struct candidate *best = loop_best(st);
-		const struct candidate *b = st->cands[0];
+		const struct candidate *b = st->ncands ? st->cands[0] : NULL;
 
 		buf_addf(md, "\n## %s\n\n", st->target->name);
+		if (!b) {
+			buf_addstr(md, "The target could not be set up (see the command's messages).\n");
+			continue;
+		}
 		if (b->status != CAND_ACCEPTED) {
 			buf_addf(md, "The original could not be used:\n\n```\n%s\n```\n",
 			         b->reason ? b->reason : "");

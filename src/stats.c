@@ -199,7 +199,16 @@ int stats_bootstrap_median(const double *v, size_t n, unsigned resamples, double
 	size_t i;
 	double alpha;
 
-	if (!n || !v || !out || !(level > 0 && level < 1))
+	if (!out)
+		return -1;
+	/*
+	 * A failure leaves a NaN interval, which stats_decide never accepts: a
+	 * caller that skips the return value still cannot pass a broken sample.
+	 */
+	out->estimate = out->lo = out->hi = NAN;
+	out->level = level;
+	out->n = n;
+	if (!n || !v || !(level > 0 && level < 1))
 		return -1;
 	for (i = 0; i < n; i++)
 		if (!isfinite(v[i]))
@@ -238,8 +247,6 @@ int stats_bootstrap_median(const double *v, size_t n, unsigned resamples, double
 		out->lo = out->estimate;
 	if (out->hi < out->estimate)
 		out->hi = out->estimate;
-	out->level = level;
-	out->n = n;
 
 	free(s);
 	free(meds);
@@ -269,24 +276,47 @@ const char *stats_verdict_name(enum stats_verdict v)
 	return "unknown";
 }
 
+/* FASTER at the stricter interim level on the first n ratios. */
+static int interim_faster(const double *ratios, size_t n, double min_gain, uint64_t seed)
+{
+	struct stats_interval ci;
+
+	if (stats_bootstrap_median(ratios, n, STATS_DEFAULT_RESAMPLES, STATS_INTERIM_LEVEL, seed,
+	                           &ci) < 0)
+		return 0;
+	return stats_decide(&ci, min_gain, 0) == VERDICT_FASTER;
+}
+
 int stats_should_stop(const double *ratios, size_t n, int min_runs, int max_runs, double min_gain,
                       uint64_t seed, struct stats_interval *ci, enum stats_verdict *verdict)
 {
-	struct stats_interval local;
+	struct stats_interval ci95;
 	enum stats_verdict vd;
+	int final;
 
 	if (verdict)
 		*verdict = VERDICT_UNDECIDED;
-	if (min_runs < 1 || max_runs < min_runs)
+	if (min_runs < 1 || max_runs < min_runs || !ratios)
 		return -1;
 	if (n < (size_t)min_runs)
 		return 0;
 	if (stats_bootstrap_median(ratios, n, STATS_DEFAULT_RESAMPLES, STATS_DEFAULT_LEVEL, seed,
-	                           &local) < 0)
+	                           &ci95) < 0)
 		return -1;
-	vd = stats_decide(&local, min_gain, n >= (size_t)max_runs);
+	final = n >= (size_t)max_runs;
+	vd = stats_decide(&ci95, min_gain, final);
+	/*
+	 * Before the last look, FASTER needs more than the 95% rule: each look is
+	 * one more chance for noise to pass, so an early accept must hold at 99%
+	 * on this look and on the one before. With the same seed the 95% interval
+	 * lies inside the 99% one, so the reported interval still agrees.
+	 */
+	if (!final && vd == VERDICT_FASTER &&
+	    !(n > (size_t)min_runs && interim_faster(ratios, n, min_gain, seed) &&
+	      interim_faster(ratios, n - 1, min_gain, seed)))
+		vd = VERDICT_UNDECIDED;
 	if (ci)
-		*ci = local;
+		*ci = ci95;
 	if (verdict)
 		*verdict = vd;
 	return vd != VERDICT_UNDECIDED;

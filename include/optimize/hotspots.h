@@ -35,7 +35,7 @@
 
 /* Longest lists stored in the profile (the renderers show fewer). */
 #define HOTSPOTS_MAX_FUNCTIONS 50
-#define HOTSPOTS_MAX_LINES 50
+#define HOTSPOTS_MAX_LINES     50
 
 enum hotspots_event {
 	HOTSPOTS_CPU_CLOCK, /* software timer; works without a PMU */

@@ -30,6 +30,8 @@
  * by the server is masked), and never written to the cache.
  *
  * Nothing here prints or exits; progress goes to the optional log callback.
+ * A client is used by one thread at a time (it holds one curl multi handle);
+ * concurrency comes from llm_complete_n, not from threads.
  */
 #ifndef OPTIMIZE_LLM_H
 #define OPTIMIZE_LLM_H

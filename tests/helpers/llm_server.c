@@ -38,6 +38,10 @@
  *               (stop_reason "max_tokens")
  *   "retry_after": N on any step adds a Retry-After: N header.
  *
+ * Every response carries "Connection: close", so each request arrives on a
+ * fresh connection and consumes exactly one step (curl would otherwise
+ * resend a request silently when a reused connection is dropped).
+ *
  * Log (--log): one JSON object per line for every request received, written
  * when its body is complete:
  *   {"seq": 1, "method": "POST", "path": "/v1/chat/completions",
@@ -174,6 +178,10 @@ static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status, cons
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", "application/json");
+	/* One request per connection: a client never reuses a connection, so
+	 * curl cannot silently resend a request after a "drop" and every
+	 * request consumes exactly one step. */
+	MHD_add_response_header(r, "Connection", "close");
 	if (retry_after >= 0) {
 		snprintf(ra, sizeof(ra), "%g", retry_after);
 		MHD_add_response_header(r, "Retry-After", ra);
@@ -331,6 +339,7 @@ static enum MHD_Result send_truncated(struct MHD_Connection *c, char *body)
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Connection", "close");
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;

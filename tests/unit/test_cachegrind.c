@@ -53,8 +53,7 @@ static int setup(void **state)
 	const char *tmp = getenv("TMPDIR");
 
 	(void)state;
-	snprintf(workdir, sizeof(workdir), "%s/test_cachegrind-XXXXXX",
-	         tmp && *tmp ? tmp : "/tmp");
+	snprintf(workdir, sizeof(workdir), "%s/test_cachegrind-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(workdir))
 		return -1;
 	if (build("cc -O2 -g -o cache '" CACHE_DIR "/cache.c'") < 0 ||
@@ -274,12 +273,12 @@ static void test_failing_program(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_backend_entry),
-		cmocka_unit_test(test_deterministic),
-		cmocka_unit_test(test_cache_hostile_misses_more),
-		cmocka_unit_test(test_unsimulated_event),
-		cmocka_unit_test(test_unsupported_instruction),
-		cmocka_unit_test(test_failing_program),
+	    cmocka_unit_test(test_backend_entry),
+	    cmocka_unit_test(test_deterministic),
+	    cmocka_unit_test(test_cache_hostile_misses_more),
+	    cmocka_unit_test(test_unsimulated_event),
+	    cmocka_unit_test(test_unsupported_instruction),
+	    cmocka_unit_test(test_failing_program),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -220,10 +220,10 @@ static void test_display_path_and_text(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_display_path_and_text),
-		cmocka_unit_test(test_hot_function_first),
-		cmocka_unit_test(test_inherited_children),
-		cmocka_unit_test(test_short_command),
+	    cmocka_unit_test(test_display_path_and_text),
+	    cmocka_unit_test(test_hot_function_first),
+	    cmocka_unit_test(test_inherited_children),
+	    cmocka_unit_test(test_short_command),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -235,6 +235,8 @@ static void test_render_table(void **state)
 	assert_non_null(strstr(t.data, "<not supported>"));
 	assert_non_null(strstr(t.data, "branches"));
 	assert_non_null(strstr(t.data, "(no hardware PMU exposed)"));
+	/* The same reason on the next row is not repeated word for word. */
+	assert_non_null(strstr(t.data, "(same reason as above)"));
 	assert_non_null(strstr(t.data, "perf, measured"));
 	assert_non_null(strstr(t.data, "scaled x1.25"));
 	/* The IPC shown on the instructions row is not repeated as its own row. */

@@ -201,7 +201,7 @@ int main(int argc, char **argv)
 		for (len = n; len > 1; len = half) {
 			half = (len + 1) / 2;
 			clen = (cl_uint)len;
-			global = wg ? (half + wg - 1) / wg * wg : half;
+			global = wg ? round_up(half, wg) : half;
 			arg(k, 0, sizeof(cl_mem), &bufs[from]);
 			arg(k, 1, sizeof(cl_mem), &bufs[!from]);
 			arg(k, 2, sizeof(clen), &clen);

@@ -199,8 +199,8 @@ int main(int argc, char **argv)
 	arg(k, 3, sizeof(cc), &cc);
 	/* dimension 0 runs over rows of the input, dimension 1 over columns */
 	local[0] = local[1] = wg;
-	global[0] = wg ? (rows + wg - 1) / wg * wg : rows;
-	global[1] = wg ? (cols + wg - 1) / wg * wg : cols;
+	global[0] = wg ? round_up(rows, wg) : rows;
+	global[1] = wg ? round_up(cols, wg) : cols;
 	for (r = 0; r < reps; r++)
 		die_cl(clEnqueueNDRangeKernel(c.q, k, 2, NULL, global, wg ? local : NULL, 0, NULL,
 		                              NULL),

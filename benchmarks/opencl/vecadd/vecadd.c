@@ -198,7 +198,7 @@ int main(int argc, char **argv)
 	arg(k, 1, sizeof(cl_mem), &db);
 	arg(k, 2, sizeof(cl_mem), &dc);
 	arg(k, 3, sizeof(cn), &cn);
-	global = wg ? (n + wg - 1) / wg * wg : n;
+	global = wg ? round_up(n, wg) : n;
 	for (r = 0; r < reps; r++)
 		die_cl(clEnqueueNDRangeKernel(c.q, k, 1, NULL, &global, wg ? &wg : NULL, 0, NULL,
 		                              NULL),

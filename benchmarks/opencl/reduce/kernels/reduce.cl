@@ -4,9 +4,9 @@
 __kernel void reduce_pass(__global const float *in, __global float *out, uint len)
 {
 	size_t i = get_global_id(0);
-	size_t half = (len + 1) / 2;
+	size_t pairs = (len + 1) / 2;
 
-	if (i >= half)
+	if (i >= pairs)
 		return;
 	out[i] = in[2 * i] + (2 * i + 1 < len ? in[2 * i + 1] : 0.0f);
 }
