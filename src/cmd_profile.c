@@ -443,27 +443,27 @@ static int write_result(const char *path, const struct buf *text, struct buf *er
 static int parse_args(int argc, char **argv, struct profile_opts *o, struct buf *err)
 {
 	struct option *longopts = NULL;
-	struct buf shortopts = BUF_INIT;
+	struct buf shortopts = BUF_INIT, order = BUF_INIT;
 	int c, rc = 0;
 
 	buf_init(&shortopts, 0);
 	if (opt_build(profile_options, &longopts, &shortopts) < 0)
 		return err_set(err, "out of memory");
+	/* "-" first: getopt hands over TREE (as option 1) where it stands,
+	 * so it may come before or after the options. */
+	buf_init(&order, 0);
+	buf_addch(&order, '-');
+	buf_addstr(&order, shortopts.data + (shortopts.data[0] == '+'));
 	optind = 1;
 	opterr = 0;
-	/* TREE may come before or after the options ("+" stops at it). */
-	while (!rc && optind <= argc) {
-		c = optind < argc ? getopt_long(argc, argv, shortopts.data, longopts, NULL) : -1;
+	while (!rc && (c = getopt_long(argc, argv, order.data, longopts, NULL)) != -1) {
 		switch (c) {
-		case -1:
-			if (optind >= argc)
-				goto done;
-			if (o->tree) {
+		case 1:
+			if (o->tree)
 				rc = err_set(err, "unexpected argument '%s' (one TREE only)",
-				             argv[optind]);
-				break;
-			}
-			o->tree = argv[optind++];
+				             optarg);
+			else
+				o->tree = optarg;
 			break;
 		case OPT_COUNTERS:
 			o->counters = optarg;
@@ -503,9 +503,16 @@ static int parse_args(int argc, char **argv, struct profile_opts *o, struct buf 
 			break;
 		}
 	}
-done:
+	/* after "--" */
+	for (; !rc && optind < argc; optind++) {
+		if (o->tree)
+			rc = err_set(err, "unexpected argument '%s' (one TREE only)", argv[optind]);
+		else
+			o->tree = argv[optind];
+	}
 	free(longopts);
 	buf_release(&shortopts);
+	buf_release(&order);
 	if (!rc && !o->tree)
 		rc = err_set(err, "missing TREE (a directory with an optimize.json)");
 	return rc;

@@ -62,6 +62,7 @@ struct loop_priv {
 	int kernel_target;
 	char *cltrace_lib;
 	struct buf log;              /* scratch */
+	int warned_noise;            /* the noisy-machine warning was printed */
 };
 
 #define PRIV(st) ((struct loop_priv *)(st))
@@ -827,10 +828,13 @@ static int measure_candidate(struct loop_state *st, struct candidate *c, struct 
 		           why.data);
 		if (st->opt->progress_tty && st->opt->verbosity >= 0)
 			fputs("\r\033[K", stderr);
-		if (!o.deterministic && o.base_cv > 0.05)
-			say(st, 0, "warning: the baseline's coefficient of variation is %.1f%%: this "
-			           "machine is noisy (close other programs, or pin with --cpu N)",
+		if (!o.deterministic && o.base_cv > 0.05 && !lp->warned_noise) {
+			lp->warned_noise = 1;
+			say(st, 0, "warning: the coefficient of variation of the compared runs is "
+			           "%.1f%%: this machine is noisy; decisions take more pairs (close other "
+			           "programs, or pin with --cpu N)",
 			    o.base_cv * 100);
+		}
 	}
 	measure_outcome_release(&o);
 out:
@@ -1110,7 +1114,8 @@ static int baseline_measure(struct loop_state *st, struct buf *err)
 		o.base = NULL;
 		say(st, 0, "[%s] original: %s %.6g %s (median of %zu, CV %.1f%%)", st->target->name,
 		    lp->obj.name, b->value, lp->obj.unit, o.n, o.base_cv * 100);
-		if (!o.deterministic && o.base_cv > 0.05)
+		lp->warned_noise = !o.deterministic && o.base_cv > 0.05;
+		if (lp->warned_noise)
 			say(st, 0, "warning: the original's coefficient of variation is %.1f%%: this "
 			           "machine is noisy (close other programs, or pin with --cpu N)",
 			    o.base_cv * 100);

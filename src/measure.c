@@ -82,21 +82,56 @@ static int push(double **v, size_t n, double x)
 	return 0;
 }
 
-static void summarize(const struct measure_config *cfg, struct measure_outcome *o, int final)
+static double *ratios_of(const struct measure_outcome *o)
 {
-	double *ratios;
+	double *r = malloc((o->n ? o->n : 1) * sizeof(*r));
 	size_t i;
+
+	for (i = 0; r && i < o->n; i++)
+		r[i] = o->base[i] > 0 ? o->cand[i] / o->base[i] : NAN;
+	return r;
+}
+
+/*
+ * Look at the pairs so far. Interim looks use stats_should_stop, whose early
+ * accepts need a stricter interval, so checking after every pair does not
+ * inflate false wins; the final look is the plain rule.
+ */
+static int look(const struct measure_config *cfg, struct measure_outcome *o, int max_runs,
+                int min_runs)
+{
+	double *ratios = ratios_of(o);
+	int stop;
 
 	o->base_median = stats_median(o->base, o->n);
 	o->cand_median = stats_median(o->cand, o->n);
 	o->base_cv = o->n > 1 ? stats_cv(o->base, o->n) : 0;
-	ratios = malloc(o->n * sizeof(*ratios));
+	if (!ratios)
+		return 1;
+	stop = stats_should_stop(ratios, o->n, min_runs, max_runs, cfg->min_gain, cfg->seed, &o->ci,
+	                         &o->verdict);
+	if (stop < 0) {
+		o->verdict = VERDICT_NOT_FASTER;
+		stop = 1;
+	}
+	free(ratios);
+	return stop;
+}
+
+/* The decision when pairs stopped early (interrupt): the plain rule on what there is. */
+static void final_look(const struct measure_config *cfg, struct measure_outcome *o)
+{
+	double *ratios = ratios_of(o);
+
+	o->base_median = stats_median(o->base, o->n);
+	o->cand_median = stats_median(o->cand, o->n);
+	o->base_cv = o->n > 1 ? stats_cv(o->base, o->n) : 0;
 	if (!ratios)
 		return;
-	for (i = 0; i < o->n; i++)
-		ratios[i] = o->base[i] > 0 ? o->cand[i] / o->base[i] : NAN;
-	stats_bootstrap_median(ratios, o->n, cfg->resamples, cfg->level, cfg->seed, &o->ci);
-	o->verdict = stats_decide(&o->ci, cfg->min_gain, final);
+	if (stats_bootstrap_median(ratios, o->n, cfg->resamples, cfg->level, cfg->seed, &o->ci) < 0)
+		o->verdict = VERDICT_NOT_FASTER;
+	else
+		o->verdict = stats_decide(&o->ci, cfg->min_gain, 1);
 	free(ratios);
 }
 
@@ -142,15 +177,15 @@ int measure_pair(const struct measure_config *cfg, const struct objective *obj,
 			return err_set(err, "out of memory");
 		o->n++;
 		if ((int)o->n >= min) {
-			summarize(cfg, o, (int)o->n >= max);
+			int stop = look(cfg, o, max, min);
 			if (cfg->progress)
 				cfg->progress(cfg->ctx, o->n, &o->ci);
-			if (o->verdict != VERDICT_UNDECIDED)
+			if (stop)
 				break;
 		}
 	}
 	if (o->n && o->verdict == VERDICT_UNDECIDED)
-		summarize(cfg, o, 1);
+		final_look(cfg, o);
 	return 0;
 }
 

@@ -16,6 +16,7 @@ struct flag_option {
 	enum opt_kind kind;
 	char *value;
 	int accepted;
+	int tried_on; /* id of the best it was last tried on top of; -1 = never */
 };
 
 struct flags_state {
@@ -33,6 +34,7 @@ static void add_opt(struct flags_state *fs, enum opt_kind kind, const char *valu
 	fs->opts[fs->nopts].kind = kind;
 	fs->opts[fs->nopts].value = strdup(value);
 	fs->opts[fs->nopts].accepted = 0;
+	fs->opts[fs->nopts].tried_on = -1;
 	fs->nopts++;
 }
 
@@ -131,8 +133,8 @@ static int flags_propose(struct proposer *self, struct loop_state *st, struct ca
 			fs->next = 0;
 		}
 		o = &fs->opts[fs->next++];
-		if (o->accepted)
-			o = NULL;
+		if (o->accepted || o->tried_on == st->best)
+			o = NULL; /* kept already, or already measured on top of this best */
 		/* Already part of the best's settings (e.g. the manifest's own -O3). */
 		else if ((o->kind == OPT_CFLAG || o->kind == OPT_LTO || o->kind == OPT_OLEVEL) &&
 		         has_token(cfg.cflags, o->value))
@@ -144,6 +146,7 @@ static int flags_propose(struct proposer *self, struct loop_state *st, struct ca
 		else if (o->kind == OPT_WG && cfg.wg_size && !strcmp(cfg.wg_size, o->value))
 			o = NULL;
 	}
+	o->tried_on = st->best;
 	c = calloc(1, sizeof(*c));
 	candidate_init(c);
 	c->origin = strdup("flags");
