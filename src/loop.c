@@ -811,8 +811,9 @@ static int measure_candidate(struct loop_state *st, struct candidate *c, struct 
 		buf_setf(&why, "the current best (c%d) failed during measurement: %s", best->id,
 		         o.why.data);
 		set_reason(c, CAND_SKIPPED, why.data);
-	} else if (o.interrupted && o.n == 0) {
-		set_reason(c, CAND_SKIPPED, "interrupted");
+	} else if (o.interrupted && o.verdict == VERDICT_UNDECIDED) {
+		buf_setf(&why, "interrupted after %zu pairs, before a decision", o.n);
+		set_reason(c, CAND_SKIPPED, why.data);
 	} else {
 		const char *how = o.deterministic ? "deterministic objective, one run each"
 		                                  : "pairs";

@@ -184,7 +184,8 @@ int measure_pair(const struct measure_config *cfg, const struct objective *obj,
 				break;
 		}
 	}
-	if (o->n && o->verdict == VERDICT_UNDECIDED)
+	/* An interrupted comparison stays undecided: too few pairs prove nothing. */
+	if (o->n && o->verdict == VERDICT_UNDECIDED && !o->interrupted)
 		final_look(cfg, o);
 	return 0;
 }

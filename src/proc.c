@@ -26,7 +26,7 @@ extern char **environ;
 #define PROC_EXIT_POLL_MS 20
 /* After the reap: how long to wait for the last output, and for how long the
  * pipes may stay quiet before we stop (a writer that escaped the group). */
-#define PROC_DRAIN_S 2.0
+#define PROC_DRAIN_S        2.0
 #define PROC_DRAIN_QUIET_MS 200
 
 void proc_spec_init(struct proc_spec *spec)
@@ -63,9 +63,8 @@ static int contains(const char *s, size_t n, const char *needle)
 
 static int is_secret(const char *name, size_t n)
 {
-	static const char *const inside[] = {"API_KEY", "APIKEY",     "SECRET",
-	                                     "PASSWORD", "PASSWD",    "PASSPHRASE",
-	                                     "CREDENTIAL"};
+	static const char *const inside[] = {"API_KEY", "APIKEY",     "SECRET",    "PASSWORD",
+	                                     "PASSWD",  "PASSPHRASE", "CREDENTIAL"};
 	size_t i;
 
 	if ((n == 3 && strncasecmp(name, "KEY", 3) == 0) ||
@@ -561,8 +560,8 @@ static int run_child(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
 	double grace = spec->kill_grace_s > 0 ? spec->kill_grace_s : PROC_DEFAULT_GRACE_S;
 	int tick_ms = 0;
 	struct sink sinks[2] = {
-	        {f->out_r, f->out_file, f->out_file < 0 ? spec->stdout_buf : NULL, cap, 0, 0, 0},
-	        {f->err_r, f->err_file, f->err_file < 0 ? spec->stderr_buf : NULL, cap, 0, 0, 0},
+	    {f->out_r, f->out_file, f->out_file < 0 ? spec->stdout_buf : NULL, cap, 0, 0, 0},
+	    {f->err_r, f->err_file, f->err_file < 0 ? spec->stderr_buf : NULL, cap, 0, 0, 0},
 	};
 	struct child_report rep;
 	struct rusage ru;
@@ -678,8 +677,8 @@ static int run_child(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
 		now = mono_now();
 		if (now >= drain_end)
 			break;
-		n = sinks_poll(sinks, 2, -1, wait_min(ms_until(drain_end, now), PROC_DRAIN_QUIET_MS),
-		               NULL);
+		n = sinks_poll(sinks, 2, -1,
+		               wait_min(ms_until(drain_end, now), PROC_DRAIN_QUIET_MS), NULL);
 		if (n == 0 || (n < 0 && errno != EINTR))
 			break;
 	}

@@ -41,18 +41,18 @@
 #include "optimize/buf.h"
 
 struct proc_limits {
-	double cpu_s;          /* RLIMIT_CPU; 0 = none */
-	uint64_t as_bytes;     /* RLIMIT_AS; 0 = none */
-	uint64_t fsize_bytes;  /* RLIMIT_FSIZE; 0 = none */
-	long nproc;            /* RLIMIT_NPROC; 0 = none */
+	double cpu_s;         /* RLIMIT_CPU; 0 = none */
+	uint64_t as_bytes;    /* RLIMIT_AS; 0 = none */
+	uint64_t fsize_bytes; /* RLIMIT_FSIZE; 0 = none */
+	long nproc;           /* RLIMIT_NPROC; 0 = none */
 };
 
 /* Safe defaults for candidate processes (see docs/architecture.md). */
-#define PROC_DEFAULT_CPU_S 600.0
-#define PROC_DEFAULT_AS_BYTES ((uint64_t)8 << 30)     /* 8 GiB */
-#define PROC_DEFAULT_FSIZE_BYTES ((uint64_t)1 << 30)  /* 1 GiB */
-#define PROC_DEFAULT_NPROC 4096L
-#define PROC_DEFAULT_OUTPUT_CAP ((uint64_t)16 << 20)  /* 16 MiB per stream */
+#define PROC_DEFAULT_CPU_S       600.0
+#define PROC_DEFAULT_AS_BYTES    ((uint64_t)8 << 30) /* 8 GiB */
+#define PROC_DEFAULT_FSIZE_BYTES ((uint64_t)1 << 30) /* 1 GiB */
+#define PROC_DEFAULT_NPROC       4096L
+#define PROC_DEFAULT_OUTPUT_CAP  ((uint64_t)16 << 20) /* 16 MiB per stream */
 
 struct proc_result;
 
@@ -82,41 +82,39 @@ struct proc_hooks {
  * passed on as given, secret-looking or not. argv[0] is looked up in the
  * PATH of the child's environment.
  */
-
 struct proc_spec {
-	const char *const *argv;     /* argv[0] is looked up in PATH */
-	const char *cwd;             /* NULL = current directory */
-	const char *const *env_add;  /* "NAME=value" added after scrubbing; may be NULL */
-	const char *stdin_path;      /* NULL = /dev/null */
-	const char *stdout_path;     /* file that receives stdout; NULL = see stdout_buf */
-	const char *stderr_path;     /* file that receives stderr; NULL = see stderr_buf */
-	struct buf *stdout_buf;      /* if set (and no path), stdout is kept here */
-	struct buf *stderr_buf;      /* if set (and no path), stderr is kept here */
-	uint64_t output_cap;         /* bytes kept per stream; 0 = PROC_DEFAULT_OUTPUT_CAP */
-	double timeout_s;            /* 0 = none */
-	double kill_grace_s;         /* SIGTERM -> SIGKILL delay; 0 = 2 s */
-	struct proc_limits limits;   /* all 0 = no limits (use proc_limits_default) */
-	int cpu;                     /* pin to this CPU; -1 = no pinning */
+	const char *const *argv;    /* argv[0] is looked up in PATH */
+	const char *cwd;            /* NULL = current directory */
+	const char *const *env_add; /* "NAME=value" added after scrubbing; may be NULL */
+	const char *stdin_path;     /* NULL = /dev/null */
+	const char *stdout_path;    /* file that receives stdout; NULL = see stdout_buf */
+	const char *stderr_path;    /* file that receives stderr; NULL = see stderr_buf */
+	struct buf *stdout_buf;     /* if set (and no path), stdout is kept here */
+	struct buf *stderr_buf;     /* if set (and no path), stderr is kept here */
+	uint64_t output_cap;        /* bytes kept per stream; 0 = PROC_DEFAULT_OUTPUT_CAP */
+	double timeout_s;           /* 0 = none */
+	double kill_grace_s;        /* SIGTERM -> SIGKILL delay; 0 = 2 s */
+	struct proc_limits limits;  /* all 0 = no limits (use proc_limits_default) */
+	int cpu;                    /* pin to this CPU; -1 = no pinning */
 	const struct proc_hooks *hooks;
 	/* If set, the run is stopped (like a timeout, but cancelled is set
 	 * instead of timed_out) as soon as *cancel becomes nonzero. A signal
-	 * handler may set it; proc_run notices within tick_ms or at once when
+	 * handler may set it; proc_run notices within 50 ms, or at once when
 	 * the signal interrupts its poll. */
 	volatile sig_atomic_t *cancel;
 };
 
 struct proc_result {
-	int exited;           /* exited normally; exit_code is valid */
+	int exited; /* exited normally; exit_code is valid */
 	int exit_code;
-	int signaled;         /* killed by a signal; signo is valid */
+	int signaled; /* killed by a signal; signo is valid */
 	int signo;
 	int timed_out;        /* the timeout fired and the group was killed */
 	int cancelled;        /* *spec->cancel was set and the group was killed */
 	int stdout_truncated; /* output passed output_cap (or the buf's max) */
 	int stderr_truncated;
 	int output_error;     /* errno of a failed write to an output file; 0 = none */
-	double wall_s;        /* CLOCK_MONOTONIC, from release to exec (after
-	                       * fork and before_exec) to reap */
+	double wall_s;        /* CLOCK_MONOTONIC, from the go to exec (after before_exec) to reap */
 	double user_s, sys_s; /* from wait4 rusage (the child and its reaped children) */
 	long maxrss_kb;
 	long minflt, majflt;

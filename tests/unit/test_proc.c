@@ -26,7 +26,7 @@
 #include "optimize/buf.h"
 #include "optimize/proc.h"
 
-static char tmpdir[PATH_MAX];
+static char tmpdir[64];
 
 static void tpath(char *out, size_t size, const char *name)
 {
@@ -227,7 +227,8 @@ static void test_capture_files(void **state)
 	/* One path for both streams behaves like 2>&1. */
 	spec.stdout_path = both;
 	spec.stderr_path = both;
-	assert_int_equal(proc_run_sh(&spec, "printf a; sleep 0.05; printf b >&2; sleep 0.05; printf c",
+	assert_int_equal(proc_run_sh(&spec,
+	                             "printf a; sleep 0.05; printf b >&2; sleep 0.05; printf c",
 	                             &res, NULL),
 	                 0);
 	read_file(both, &b);
@@ -295,10 +296,10 @@ static void test_capture_large_both_streams(void **state)
 	spec.stderr_path = err_path;
 	spec.timeout_s = 60;
 	/* Both streams at once, each far beyond a pipe's buffer. */
-	assert_int_equal(proc_run_sh(&spec,
-	                             "head -c 3000000 /dev/zero & head -c 3000000 /dev/zero >&2; wait",
-	                             &res, NULL),
-	                 0);
+	assert_int_equal(
+	    proc_run_sh(&spec, "head -c 3000000 /dev/zero & head -c 3000000 /dev/zero >&2; wait",
+	                &res, NULL),
+	    0);
 	assert_true(proc_result_ok(&res));
 	assert_int_equal(file_size(out), 3000000);
 	assert_int_equal(file_size(err_path), 3000000);
@@ -394,7 +395,7 @@ static void test_timeout_kills_grandchildren(void **state)
 	spec.timeout_s = 0.5;
 	spec.kill_grace_s = 0.5;
 	assert_int_equal(
-	        proc_run_sh(&spec, "sleep 100 & echo $! > pid-timeout; sleep 100", &res, NULL), 0);
+	    proc_run_sh(&spec, "sleep 100 & echo $! > pid-timeout; sleep 100", &res, NULL), 0);
 	assert_true(res.timed_out);
 	assert_false(proc_result_ok(&res));
 	assert_true(res.wall_s >= 0.45);
@@ -416,9 +417,8 @@ static void test_exit_kills_grandchildren(void **state)
 	/* The background sleep holds the stdout pipe open: proc_run must not
 	 * wait for its EOF, and must not leave it running. */
 	proc_spec_init(&spec);
-	assert_int_equal(run_capture(&spec, "sleep 100 & echo $! > pid-exit; echo done", &out, &res,
-	                             NULL),
-	                 0);
+	assert_int_equal(
+	    run_capture(&spec, "sleep 100 & echo $! > pid-exit; echo done", &out, &res, NULL), 0);
 	assert_true(proc_result_ok(&res));
 	assert_false(res.timed_out);
 	assert_true(res.wall_s < 10);
@@ -567,9 +567,8 @@ static void test_rlimit_fsize(void **state)
 	proc_spec_init(&spec);
 	spec.cwd = tmpdir;
 	spec.limits.fsize_bytes = 1 << 20;
-	assert_int_equal(proc_run_sh(&spec, "exec dd if=/dev/zero of=fsize-big bs=64k count=32", &res,
-	                             NULL),
-	                 0);
+	assert_int_equal(
+	    proc_run_sh(&spec, "exec dd if=/dev/zero of=fsize-big bs=64k count=32", &res, NULL), 0);
 	assert_true(res.signaled);
 	assert_int_equal(res.signo, SIGXFSZ);
 	assert_int_equal(file_size(big), 1 << 20);
@@ -583,18 +582,22 @@ static void test_rlimit_fsize(void **state)
 
 static void test_rlimit_cpu(void **state)
 {
+	struct buf err = BUF_INIT;
 	struct proc_spec spec;
 	struct proc_result res;
 
 	proc_spec_init(&spec);
 	spec.limits.cpu_s = 1;
 	spec.timeout_s = 60;
-	assert_int_equal(proc_run_sh(&spec, "while :; do :; done", &res, NULL), 0);
+	if (proc_run_sh(&spec, "while :; do :; done", &res, &err) < 0)
+		fail_msg("%s", buf_str(&err));
+	buf_release(&err);
 	if (res.timed_out || !res.signaled || (res.signo != SIGXCPU && res.signo != SIGKILL) ||
 	    res.user_s + res.sys_s < 0.9)
-		fail_msg("timed_out %d exited %d code %d signaled %d signo %d cpu %.3f s wall %.3f s",
-		         res.timed_out, res.exited, res.exit_code, res.signaled, res.signo,
-		         res.user_s + res.sys_s, res.wall_s);
+		fail_msg(
+		    "timed_out %d exited %d code %d signaled %d signo %d cpu %.3f s wall %.3f s",
+		    res.timed_out, res.exited, res.exit_code, res.signaled, res.signo,
+		    res.user_s + res.sys_s, res.wall_s);
 }
 
 /* Lines of `env` output that start with prefix. */
@@ -657,8 +660,12 @@ static void test_env_scrubbed(void **state)
 static void test_env_add(void **state)
 {
 	const char *argv[] = {"env", NULL};
-	const char *add[] = {"OPTIMIZE_TEST_VAR=replaced", "OPTIMIZE_NEW=1", "OPTIMIZE_NEW=2",
-	                     "OPTIMIZE_GONE", "MY_API_KEY=explicit", NULL};
+	const char *add[] = {"OPTIMIZE_TEST_VAR=replaced",
+	                     "OPTIMIZE_NEW=1",
+	                     "OPTIMIZE_NEW=2",
+	                     "OPTIMIZE_GONE",
+	                     "MY_API_KEY=explicit",
+	                     NULL};
 	const char *bad_path[] = {"PATH=/nonexistent-optimize", NULL};
 	struct buf out = BUF_INIT, err = BUF_INIT;
 	struct proc_spec spec;
@@ -692,16 +699,17 @@ static void test_env_add(void **state)
 static void test_env_is_secret(void **state)
 {
 	static const char *const secret[] = {
-	        "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "openai_api_key",  "GITHUB_TOKEN",
-	        "gh_token",       "MY_SECRET_X",       "CLIENT_SECRET",   "DB_PASSWORD",
-	        "MYSQL_PWD_PASSWD", "GPG_PASSPHRASE",  "AWS_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS",
-	        "AWS_SECRET_ACCESS_KEY", "STRIPE_KEY", "TOKEN",           "OPENAI_API_KEY_2",
-	        "SERPAPIKEY",     "PrivatePassword",
+	    "OPENAI_API_KEY",        "ANTHROPIC_API_KEY", "openai_api_key",
+	    "GITHUB_TOKEN",          "gh_token",          "MY_SECRET_X",
+	    "CLIENT_SECRET",         "DB_PASSWORD",       "MYSQL_PWD_PASSWD",
+	    "GPG_PASSPHRASE",        "AWS_CREDENTIALS",   "GOOGLE_APPLICATION_CREDENTIALS",
+	    "AWS_SECRET_ACCESS_KEY", "STRIPE_KEY",        "TOKEN",
+	    "OPENAI_API_KEY_2",      "SERPAPIKEY",        "PrivatePassword",
 	};
 	static const char *const plain[] = {
-	        "PATH",        "HOME",          "OPTIMIZE_TEST_VAR", "TOKENIZERS_PARALLELISM",
-	        "SSH_AUTH_SOCK", "KEYBOARD",    "LD_PRELOAD",        "CC",
-	        "CFLAGS",      "MONKEY",        "TOKENS_MAX",        "",
+	    "PATH",          "HOME",     "OPTIMIZE_TEST_VAR", "TOKENIZERS_PARALLELISM",
+	    "SSH_AUTH_SOCK", "KEYBOARD", "LD_PRELOAD",        "CC",
+	    "CFLAGS",        "MONKEY",   "TOKENS_MAX",        "",
 	};
 	size_t i;
 
@@ -934,9 +942,8 @@ static void test_cpu_pinning(void **state)
 	assert_true(cpu < CPU_SETSIZE);
 	proc_spec_init(&spec);
 	spec.cpu = cpu;
-	assert_int_equal(run_capture(&spec, "grep Cpus_allowed_list /proc/self/status", &out, &res,
-	                             NULL),
-	                 0);
+	assert_int_equal(
+	    run_capture(&spec, "grep Cpus_allowed_list /proc/self/status", &out, &res, NULL), 0);
 	snprintf(want, sizeof(want), "Cpus_allowed_list:\t%d\n", cpu);
 	assert_string_equal(buf_str(&out), want);
 
@@ -1020,33 +1027,33 @@ static void test_rusage_and_parent_idle(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_spec_init_and_defaults),
-	        cmocka_unit_test(test_exit_codes),
-	        cmocka_unit_test(test_signal),
-	        cmocka_unit_test(test_describe),
-	        cmocka_unit_test(test_capture_files),
-	        cmocka_unit_test(test_capture_bufs_and_stdin),
-	        cmocka_unit_test(test_capture_large_both_streams),
-	        cmocka_unit_test(test_output_cap),
-	        cmocka_unit_test(test_timeout_kills_grandchildren),
-	        cmocka_unit_test(test_exit_kills_grandchildren),
-	        cmocka_unit_test(test_sigterm_ignored_then_sigkill),
-	        cmocka_unit_test(test_timeout_sigterm_reaches_group),
-	        cmocka_unit_test(test_limits_applied),
-	        cmocka_unit_test(test_rlimit_as),
-	        cmocka_unit_test(test_rlimit_fsize),
-	        cmocka_unit_test(test_rlimit_cpu),
-	        cmocka_unit_test(test_env_scrubbed),
-	        cmocka_unit_test(test_env_add),
-	        cmocka_unit_test(test_env_is_secret),
-	        cmocka_unit_test(test_hooks),
-	        cmocka_unit_test(test_hook_failure),
-	        cmocka_unit_test(test_cancel),
-	        cmocka_unit_test(test_start_failures),
-	        cmocka_unit_test(test_cwd),
-	        cmocka_unit_test(test_cpu_pinning),
-	        cmocka_unit_test(test_child_starts_clean),
-	        cmocka_unit_test(test_rusage_and_parent_idle),
+	    cmocka_unit_test(test_spec_init_and_defaults),
+	    cmocka_unit_test(test_exit_codes),
+	    cmocka_unit_test(test_signal),
+	    cmocka_unit_test(test_describe),
+	    cmocka_unit_test(test_capture_files),
+	    cmocka_unit_test(test_capture_bufs_and_stdin),
+	    cmocka_unit_test(test_capture_large_both_streams),
+	    cmocka_unit_test(test_output_cap),
+	    cmocka_unit_test(test_timeout_kills_grandchildren),
+	    cmocka_unit_test(test_exit_kills_grandchildren),
+	    cmocka_unit_test(test_sigterm_ignored_then_sigkill),
+	    cmocka_unit_test(test_timeout_sigterm_reaches_group),
+	    cmocka_unit_test(test_limits_applied),
+	    cmocka_unit_test(test_rlimit_as),
+	    cmocka_unit_test(test_rlimit_fsize),
+	    cmocka_unit_test(test_rlimit_cpu),
+	    cmocka_unit_test(test_env_scrubbed),
+	    cmocka_unit_test(test_env_add),
+	    cmocka_unit_test(test_env_is_secret),
+	    cmocka_unit_test(test_hooks),
+	    cmocka_unit_test(test_hook_failure),
+	    cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_start_failures),
+	    cmocka_unit_test(test_cwd),
+	    cmocka_unit_test(test_cpu_pinning),
+	    cmocka_unit_test(test_child_starts_clean),
+	    cmocka_unit_test(test_rusage_and_parent_idle),
 	};
 
 	return cmocka_run_group_tests(tests, setup_group, teardown_group);
