@@ -8,31 +8,35 @@
  * chosen counter backend, and once more under cpu-clock sampling for the
  * hotspots (with cachegrind, its per-line data are the hotspots and no
  * second run is made).
+ *
+ * An OpenCL kernel target (manifest "kernels", or a kernel_time objective)
+ * runs under the interposer (cltrace.h) as well: the device and per-kernel
+ * device times join the profile, and a kernel that does not build is
+ * reported with its build log (exit 3).
  */
 #include "optimize/cli.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "optimize/buf.h"
+#include "optimize/cltrace.h"
 #include "optimize/counters.h"
 #include "optimize/hotspots.h"
 #include "optimize/json.h"
 #include "optimize/manifest.h"
+#include "optimize/opencl_info.h"
 #include "optimize/options.h"
 #include "optimize/proc.h"
 #include "optimize/profile.h"
+#include "optimize/workspace.h"
 
 #define PROFILE_TOP_FUNCTIONS   10
 #define PROFILE_TOP_LINES       10
@@ -127,133 +131,6 @@ static void warn(const struct profile_opts *o, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-/* ---- the workspace ---- */
-
-static int copy_file(const char *src, const char *dst, mode_t mode, struct buf *err)
-{
-	char chunk[65536];
-	int in, out, rc = 0;
-	ssize_t n;
-
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return err_set(err, "cannot read '%s': %s", src, strerror(errno));
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 07777);
-	if (out < 0) {
-		close(in);
-		return err_set(err, "cannot create '%s': %s", dst, strerror(errno));
-	}
-	while ((n = read(in, chunk, sizeof(chunk))) != 0) {
-		ssize_t off = 0;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = err_set(err, "cannot read '%s': %s", src, strerror(errno));
-			break;
-		}
-		while (off < n) {
-			ssize_t w = write(out, chunk + off, (size_t)(n - off));
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				rc = err_set(err, "cannot write '%s': %s", dst, strerror(errno));
-				break;
-			}
-			off += w;
-		}
-		if (rc)
-			break;
-	}
-	close(in);
-	if (close(out) < 0 && !rc)
-		rc = err_set(err, "cannot write '%s': %s", dst, strerror(errno));
-	return rc;
-}
-
-/*
- * Copy the tree into dst (which exists): regular files with their mode,
- * symlinks as symlinks, skipping .git and .optimize. One function on
- * purpose: the shared workspace module (ws_copy_tree) replaces it.
- */
-static int workspace_copy(const char *src, const char *dst, struct buf *err)
-{
-	DIR *d = opendir(src);
-	struct dirent *de;
-	int rc = 0;
-
-	if (!d)
-		return err_set(err, "cannot read directory '%s': %s", src, strerror(errno));
-	while (!rc && (de = readdir(d))) {
-		struct buf s = BUF_INIT, t = BUF_INIT;
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    !strcmp(de->d_name, ".git") || !strcmp(de->d_name, ".optimize"))
-			continue;
-		buf_init(&s, 0);
-		buf_init(&t, 0);
-		buf_addf(&s, "%s/%s", src, de->d_name);
-		buf_addf(&t, "%s/%s", dst, de->d_name);
-		if (lstat(s.data, &st) < 0) {
-			rc = err_set(err, "cannot stat '%s': %s", s.data, strerror(errno));
-		} else if (S_ISDIR(st.st_mode)) {
-			if (mkdir(t.data, 0700) < 0)
-				rc =
-				    err_set(err, "cannot create '%s': %s", t.data, strerror(errno));
-			else
-				rc = workspace_copy(s.data, t.data, err);
-			if (!rc)
-				chmod(t.data, st.st_mode & 07777);
-		} else if (S_ISLNK(st.st_mode)) {
-			char target[PATH_MAX];
-			ssize_t n = readlink(s.data, target, sizeof(target) - 1);
-
-			if (n < 0) {
-				rc = err_set(err, "cannot read link '%s': %s", s.data,
-				             strerror(errno));
-			} else {
-				target[n] = '\0';
-				if (symlink(target, t.data) < 0)
-					rc = err_set(err, "cannot create '%s': %s", t.data,
-					             strerror(errno));
-			}
-		} else if (S_ISREG(st.st_mode)) {
-			rc = copy_file(s.data, t.data, st.st_mode, err);
-		}
-		buf_release(&s);
-		buf_release(&t);
-	}
-	closedir(d);
-	return rc;
-}
-
-static void workspace_remove(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-
-	if (d) {
-		while ((de = readdir(d))) {
-			struct buf p = BUF_INIT;
-			struct stat st;
-
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			buf_init(&p, 0);
-			buf_addf(&p, "%s/%s", path, de->d_name);
-			if (lstat(p.data, &st) == 0 && S_ISDIR(st.st_mode))
-				workspace_remove(p.data);
-			else
-				unlink(p.data);
-			buf_release(&p);
-		}
-		closedir(d);
-	}
-	rmdir(path);
 }
 
 /* ---- build and runs ---- */
@@ -387,7 +264,8 @@ static const struct target *pick_target(const struct manifest *m, const char *na
 /* ---- output ---- */
 
 static int render(const struct profile_opts *o, const struct target *t,
-                  const struct counter_backend *be, const struct profile *p, struct buf *out)
+                  const struct counter_backend *be, int kernel_target, const struct profile *p,
+                  struct buf *out)
 {
 	if (o->json) {
 		cJSON *root = profile_to_json(p);
@@ -411,13 +289,21 @@ static int render(const struct profile_opts *o, const struct target *t,
 	         be->deterministic ? " (deterministic, simulated)" : "");
 	if (profile_render_table(p, out) < 0)
 		return -1;
+	if (kernel_target) {
+		buf_addstr(out, "\n");
+		if (cltrace_render_table(p, out) < 0)
+			return -1;
+	}
 	if (profile_render_hotspots(p, PROFILE_TOP_FUNCTIONS, PROFILE_TOP_LINES, out) < 0)
 		return -1;
-	/*
-	 * OpenCL: the per-kernel table (cltrace) goes here, after the hotspots,
-	 * for targets that use OpenCL.
-	 */
 	return 0;
+}
+
+/* A kernel target: OpenCL kernels listed, or an objective on their device time. */
+static int is_kernel_target(const struct target *t)
+{
+	return t->kernels.n > 0 ||
+	       (t->objective && !strncmp(t->objective, "kernel_time", strlen("kernel_time")));
 }
 
 static int write_result(const char *path, const struct buf *text, struct buf *err)
@@ -518,13 +404,40 @@ static int parse_args(int argc, char **argv, struct profile_opts *o, struct buf 
 	return rc;
 }
 
+/*
+ * After a run under the interposer: read its trace into p. 0 when the
+ * profile may go on; otherwise the exit code, with the message printed (a
+ * kernel that did not build, or a run that failed).
+ */
+static int read_cl_trace(const struct profile_opts *o, const struct target *t,
+                         const char *trace, const struct proc_result *res, struct profile *p)
+{
+	struct buf err = BUF_INIT;
+	int code = EXIT_OK;
+
+	buf_init(&err, 0);
+	if (cltrace_read(trace, p, &err) < 0 && proc_result_ok(res))
+		warn(o, "no OpenCL timings: %s", err.data);
+	if (p->cl_build_log && (!proc_result_ok(res) || !p->nkernels)) {
+		fprintf(stderr, "optimize profile: '%s': an OpenCL kernel does not build:\n%s",
+		        t->name, p->cl_build_log);
+		if (p->cl_build_log[0] && p->cl_build_log[strlen(p->cl_build_log) - 1] != '\n')
+			fputc('\n', stderr);
+		code = EXIT_BASELINE;
+	} else if (p->cl_build_log) {
+		warn(o, "an OpenCL build failed, but the program went on (build log below)");
+	}
+	buf_release(&err);
+	return code;
+}
+
 int cmd_profile(int argc, char **argv, struct cli_ctx *ctx)
 {
 	struct profile_opts o = {NULL, "perf", NULL, NULL, NULL, NULL, 1, 0, 0, 0};
 	struct manifest m = {0};
-	struct strlist events = {NULL, 0};
-	struct buf err = BUF_INIT, ws = BUF_INIT, result = BUF_INIT;
-	struct buf prog_out = BUF_INIT, prog_err = BUF_INIT;
+	struct strlist events = {NULL, 0}, cl_env = {NULL, 0};
+	struct buf err = BUF_INIT, root = BUF_INIT, ws = BUF_INIT, trace = BUF_INIT;
+	struct buf result = BUF_INIT, prog_out = BUF_INIT, prog_err = BUF_INIT;
 	const struct counter_backend *be;
 	const struct target *t;
 	struct counter_request req;
@@ -532,11 +445,13 @@ int cmd_profile(int argc, char **argv, struct cli_ctx *ctx)
 	struct proc_result res;
 	struct profile p;
 	const char *tmp;
-	int code = EXIT_OK, r;
+	int code = EXIT_OK, kernel_target, r;
 
 	profile_init(&p);
 	buf_init(&err, 0);
+	buf_init(&root, 0);
 	buf_init(&ws, 0);
+	buf_init(&trace, 0);
 	buf_init(&result, 0);
 	buf_init(&prog_out, PROFILE_STDOUT_KEEP);
 	buf_init(&prog_err, PROFILE_STDERR_KEEP);
@@ -588,19 +503,35 @@ int cmd_profile(int argc, char **argv, struct cli_ctx *ctx)
 		code = EXIT_USAGE;
 		goto out;
 	}
+	kernel_target = is_kernel_target(t);
+	if (kernel_target && !opencl_available(&err)) {
+		fprintf(stderr, "optimize profile: target '%s' is an OpenCL kernel target, but %s\n",
+		        t->name, err.len ? err.data : "no OpenCL platform is available");
+		code = EXIT_BASELINE;
+		goto out;
+	}
 
+	/* <root>/tree is the workspace; <root>/cltrace.jsonl the trace. */
 	tmp = getenv("TMPDIR");
-	buf_addf(&ws, "%s/optimize-profile-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(ws.data)) {
+	buf_addf(&root, "%s/optimize-profile-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(root.data)) {
 		fprintf(stderr, "optimize profile: cannot create a workspace under '%s': %s\n",
 		        tmp && *tmp ? tmp : "/tmp", strerror(errno));
-		buf_reset(&ws);
+		buf_reset(&root);
 		code = EXIT_FAILURE_INTERNAL;
 		goto out;
 	}
-	if (workspace_copy(t->tree, ws.data, &err) < 0) {
+	buf_addf(&ws, "%s/tree", root.data);
+	buf_addf(&trace, "%s/cltrace.jsonl", root.data);
+	if (ws_copy_tree(t->tree, ws.data, &err) < 0) {
 		fprintf(stderr, "optimize profile: cannot copy '%s': %s\n", t->tree, err.data);
 		code = EXIT_FAILURE_INTERNAL;
+		goto out;
+	}
+	if (kernel_target && cltrace_env(trace.data, t->cl_build_options, &cl_env, &err) < 0) {
+		fprintf(stderr, "optimize profile: target '%s' needs the OpenCL interposer: %s\n",
+		        t->name, err.data);
+		code = EXIT_BASELINE;
 		goto out;
 	}
 
@@ -613,6 +544,7 @@ int cmd_profile(int argc, char **argv, struct cli_ctx *ctx)
 
 	proc_spec_init(&spec);
 	spec.cwd = ws.data;
+	spec.env_add = kernel_target ? (const char *const *)cl_env.v : NULL;
 	spec.stdout_buf = &prog_out;
 	spec.stderr_buf = &prog_err;
 	spec.timeout_s = t->timeout_s;
@@ -625,13 +557,20 @@ int cmd_profile(int argc, char **argv, struct cli_ctx *ctx)
 	req.nevents = events.n;
 	req.hotspots = o.hotspots && !strcmp(be->name, "cachegrind");
 
-	progress(&o, "running under %s%s", be->name,
-	         strcmp(be->name, "cachegrind") ? "" : " (simulated: about 50 times slower)");
+	progress(&o, "running under %s%s%s", be->name,
+	         strcmp(be->name, "cachegrind") ? "" : " (simulated: about 50 times slower)",
+	         kernel_target ? " and the OpenCL interposer" : "");
 	if (be->run(&req, &res, &p, &err) < 0) {
 		fprintf(stderr, "optimize profile: '%s': cannot measure the run: %s\n", t->name,
 		        err.data);
 		code = optimize_interrupted ? EXIT_INTERRUPTED : EXIT_BASELINE;
 		goto out;
+	}
+	if (kernel_target) {
+		code = read_cl_trace(&o, t, trace.data, &res, &p);
+		if (code)
+			goto out;
+		unlink(trace.data); /* the sampling run below would add to it */
 	}
 	if (!proc_result_ok(&res)) {
 		describe_run_failure(t, &res, &prog_err, &err);
@@ -663,7 +602,7 @@ int cmd_profile(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	profile_derive(&p);
 
-	if (render(&o, t, be, &p, &result) < 0) {
+	if (render(&o, t, be, kernel_target, &p, &result) < 0) {
 		fprintf(stderr, "optimize profile: cannot render the profile (out of memory)\n");
 		code = EXIT_FAILURE_INTERNAL;
 		goto out;
@@ -676,13 +615,16 @@ int cmd_profile(int argc, char **argv, struct cli_ctx *ctx)
 	if (o.output)
 		progress(&o, "wrote '%s'", o.output);
 out:
-	if (ws.len)
-		workspace_remove(ws.data);
+	if (root.len)
+		ws_remove_tree(root.data, NULL);
 	profile_release(&p);
 	manifest_release(&m);
 	strlist_release(&events);
+	strlist_release(&cl_env);
 	buf_release(&err);
+	buf_release(&root);
 	buf_release(&ws);
+	buf_release(&trace);
 	buf_release(&result);
 	buf_release(&prog_out);
 	buf_release(&prog_err);

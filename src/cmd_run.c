@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "optimize/cli.h"
+#include "optimize/cmd_run_llm.h"
 #include "optimize/loop.h"
 #include "optimize/manifest.h"
 #include "optimize/options.h"
@@ -74,7 +75,9 @@ static const struct opt_spec run_options[] = {
 static void run_usage(FILE *f)
 {
 	struct buf b = BUF_INIT;
-	opt_help(run_options, &b);
+	struct opt_spec *all = llm_run_option_specs_merge(run_options);
+	opt_help(all ? all : run_options, &b);
+	free(all);
 	fprintf(f,
 	        "usage: optimize run [options] [TREE]\n\n"
 	        "Build TREE's targets (TREE/optimize.json), try candidates, and keep the fastest\n"
@@ -208,6 +211,9 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 	int apply = 0, no_backup = 0, no_flags = 0, keep_work = 0, c, code = EXIT_OK;
 	double started_unix = now_unix(), started = now_mono();
 	struct run_meta meta;
+	struct llm_run_options llm;
+	struct opt_spec *specs = NULL;
+	int llm_notice = 0, any_llm = 0;
 	long l;
 	double d;
 
@@ -215,7 +221,9 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 	opt.verbosity = ctx->verbosity;
 	opt.progress_tty = ctx->stderr_tty;
 	command = join_argv(argc, argv);
-	opt_build(run_options, &longopts, &shortopts);
+	llm_run_options_init(&llm);
+	specs = llm_run_option_specs_merge(run_options);
+	opt_build(specs ? specs : run_options, &longopts, &shortopts);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, shortopts.data, longopts, NULL)) != -1) {
 		int bad = 0;
@@ -268,10 +276,13 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 			err_set(&err, "option '%s' needs a value", argv[optind - 1]);
 			bad = -1;
 			break;
-		default:
-			err_set(&err, "unknown option '%s'", argv[optind - 1]);
-			bad = -1;
+		default: {
+			int h = llm_run_option_parse(c, optarg, &llm, &err);
+			if (h == 0)
+				err_set(&err, "unknown option '%s'", argv[optind - 1]);
+			bad = h <= 0 ? -1 : 0;
 			break;
+		}
 		}
 		if (bad) {
 			fprintf(stderr, "optimize run: %s\n(see 'optimize run --help')\n", err.data);
@@ -279,6 +290,7 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 			goto out;
 		}
 	}
+	llm.verbosity = opt.verbosity;
 	if (opt.max_runs < opt.min_runs) {
 		fprintf(stderr, "optimize run: --max-runs (%d) is smaller than --min-runs (%d)\n",
 		        opt.max_runs, opt.min_runs);
@@ -318,15 +330,28 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 	opt.state_dir = state_dir;
 	states = calloc(m.ntargets, sizeof(*states));
 	for (i = 0; i < m.ntargets && !optimize_interrupted; i++) {
-		struct proposer *list[2];
-		struct proposer *prop = NULL;
+		struct proposer *list[3];
+		struct proposer *prop = NULL, *llm_prop;
 		size_t np = 0;
-		int r;
+		int r, llm_configured = 0;
 
 		if (only && strcmp(m.targets[i].name, only))
 			continue;
+		buf_reset(&err);
+		llm_prop = llm_maybe_proposer(&llm, &m.targets[i], &llm_configured, &err);
+		if (!llm_prop && llm_configured) {
+			fprintf(stderr, "optimize run: %s\n", err.data);
+			code = EXIT_USAGE;
+			goto out;
+		}
+		if (!llm_prop && !llm_notice++ && opt.verbosity >= 0)
+			fprintf(stderr, "%s\n", llm_not_configured_message());
+		any_llm |= llm_prop != NULL;
 		if (candidates.n)
 			list[np++] = proposer_dir_new(&candidates);
+		/* Rewrites first; the flag search then tunes the best rewrite's build. */
+		if (llm_prop)
+			list[np++] = llm_prop;
 		if (!no_flags)
 			list[np++] = proposer_flags_new();
 		if (np)
@@ -358,8 +383,17 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 		meta.command = command;
 		meta.run_dir = rd.data;
 		meta.opt = &opt;
-		meta.proposer = candidates.n ? (no_flags ? "dir" : "dir+flags")
-		                             : (no_flags ? "none" : "flags");
+		{
+			struct buf pn = BUF_INIT;
+			if (candidates.n)
+				buf_addstr(&pn, "dir");
+			if (any_llm)
+				buf_addf(&pn, "%sllm", pn.len ? "+" : "");
+			if (!no_flags)
+				buf_addf(&pn, "%sflags", pn.len ? "+" : "");
+			meta.proposer = pn.len ? buf_detach(&pn) : strdup("none");
+			buf_release(&pn);
+		}
 		meta.started_unix = started_unix;
 		meta.wall_s = now_mono() - started;
 		meta.exit_code = code;
@@ -392,8 +426,11 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 			buf_release(&wd);
 		}
 		buf_release(&rd);
+		free((char *)meta.proposer);
 	}
 out:
+	free(specs);
+	llm_run_options_release(&llm);
 	for (i = 0; i < nstates; i++)
 		loop_state_free(states[i]);
 	free(states);

@@ -235,7 +235,9 @@ static int candidate_env(struct loop_state *st, const struct candidate *c, const
 		const char *opts = eff_cl_build_options(st, c);
 		struct strlist cl = {0};
 		size_t i;
-		if (cltrace_env(trace, opts ? opts : "", &cl, err) < 0)
+		/* Steps whose trace nobody reads (build, test, PGO training)
+		 * still run under the interposer, for the build options. */
+		if (cltrace_env(trace ? trace : "/dev/null", opts ? opts : "", &cl, err) < 0)
 			return -1;
 		for (i = 0; i < cl.n; i++)
 			strlist_push(env, cl.v[i]);
@@ -285,6 +287,7 @@ static int run_step(struct loop_state *st, const struct candidate *c, const char
 	spec.env_add = env_array(env);
 	spec.timeout_s = timeout;
 	spec.limits = st->target->limits;
+	spec.cancel = &optimize_interrupted;
 	buf_addf(&so, "%s/../logs/c%04d-%s.out", c->workdir, c->id, name);
 	buf_addf(&se, "%s/../logs/c%04d-%s.err", c->workdir, c->id, name);
 	spec.stdout_path = so.data;
@@ -515,6 +518,7 @@ static int run_verify_set(struct loop_state *st, struct candidate *c, const char
 		spec.env_add = env_array(&env);
 		spec.timeout_s = t->timeout_s;
 		spec.limits = t->limits;
+		spec.cancel = &optimize_interrupted;
 		if (r == 0)
 			r = verify_capture(&spec, t->verify[i].run, items, n, dir.data, &caps[i], err);
 		strlist_release(&env);
@@ -580,6 +584,7 @@ static int capture_run(struct loop_state *st, struct candidate *c, const char *t
 	spec.env_add = env_array(&env);
 	spec.timeout_s = t->timeout_s;
 	spec.limits = t->limits;
+	spec.cancel = &optimize_interrupted;
 	if (r == 0)
 		r = verify_capture(&spec, t->run, items, n, dir.data, cap, err);
 	strlist_release(&env);
@@ -886,6 +891,7 @@ static void profile_candidate(struct loop_state *st, struct candidate *c)
 	spec.limits = t->limits;
 	spec.stdout_path = so.data;
 	spec.stderr_path = se.data;
+	spec.cancel = &optimize_interrupted;
 	req.spec = &spec;
 	req.cmd = t->run;
 	req.hotspots = 1;
@@ -904,6 +910,48 @@ out:
 	buf_release(&se);
 	buf_release(&trace);
 	buf_release(&err);
+}
+
+/*
+ * A kernel that does not compile shows only as a failed verify or timed
+ * run (the host program exits non-zero). The interposer wrote the OpenCL
+ * build log into that run's trace: add it to the reason and call it a build
+ * failure, so that it reads (and is fed back to a proposer) like a C
+ * compile error.
+ */
+static void add_cl_build_log(struct loop_state *st, struct candidate *c)
+{
+	const struct target *t = st->target;
+	struct profile p;
+	struct buf path = BUF_INIT, why = BUF_INIT;
+	size_t i;
+
+	if (!PRIV(st)->kernel_target ||
+	    (c->status != CAND_VERIFY_FAILED && c->status != CAND_RUN_FAILED))
+		return;
+	profile_init(&p);
+	for (i = 0; i <= t->nverify && !p.cl_build_log; i++) {
+		buf_reset(&path);
+		if (i < t->nverify)
+			buf_addf(&path, "%s/c%04d/verify/verify%zu/cltrace.jsonl", st->run_dir,
+			         c->id, i);
+		else
+			buf_addf(&path, "%s/c%04d/timed/cltrace.jsonl", st->run_dir, c->id);
+		cltrace_read(path.data, &p, NULL);
+	}
+	if (p.cl_build_log) {
+		size_t len = strlen(p.cl_build_log);
+
+		buf_addf(&why, "%s\nOpenCL build log:\n", c->reason ? c->reason : "");
+		buf_add(&why, p.cl_build_log, len > BUILD_ERROR_MAX ? BUILD_ERROR_MAX : len);
+		if (len > BUILD_ERROR_MAX)
+			buf_addstr(&why, "\n[... output trimmed]");
+		buf_rtrim(&why);
+		set_reason(c, CAND_BUILD_FAILED, why.data);
+	}
+	profile_release(&p);
+	buf_release(&path);
+	buf_release(&why);
 }
 
 static int evaluate(struct loop_state *st, struct candidate *c, struct buf *err)
@@ -940,6 +988,8 @@ static int evaluate(struct loop_state *st, struct candidate *c, struct buf *err)
 	r = build_candidate(st, c, &why, err);
 	if (r < 0)
 		goto out;
+	if (optimize_interrupted)
+		goto interrupted;
 	if (r) {
 		set_reason(c, CAND_BUILD_FAILED, why.data);
 		r = 0;
@@ -953,8 +1003,11 @@ static int evaluate(struct loop_state *st, struct candidate *c, struct buf *err)
 		r = compare_verify_set(st, lp->verify_ref, caps, &why, err);
 	if (r < 0)
 		goto out;
+	if (optimize_interrupted)
+		goto interrupted;
 	if (r) {
 		set_reason(c, CAND_VERIFY_FAILED, why.data);
+		add_cl_build_log(st, c);
 		r = 0;
 		goto out;
 	}
@@ -967,6 +1020,8 @@ static int evaluate(struct loop_state *st, struct candidate *c, struct buf *err)
 		strlist_release(&env);
 		if (r < 0)
 			goto out;
+		if (optimize_interrupted)
+			goto interrupted;
 		if (!proc_result_ok(&res)) {
 			set_reason(c, CAND_TEST_FAILED, why.data);
 			goto out;
@@ -981,10 +1036,16 @@ static int evaluate(struct loop_state *st, struct candidate *c, struct buf *err)
 		goto out;
 	}
 	r = measure_candidate(st, c, err);
+	if (r == 0)
+		add_cl_build_log(st, c);
 	if (r == 0 && (c->status == CAND_ACCEPTED || c->status == CAND_NOT_FASTER))
 		profile_candidate(st, c);
 	if (r == 0 && c->status == CAND_ACCEPTED)
 		st->best = c->id;
+	goto out;
+interrupted:
+	set_reason(c, CAND_SKIPPED, "interrupted");
+	r = 0;
 out:
 	if (caps) {
 		for (i = 0; i < t->nverify; i++)
@@ -1241,8 +1302,16 @@ int loop_run(const struct target *t, const struct loop_options *opt, struct prop
 	if (r != 0)
 		return r < 0 ? EXIT_FAILURE_INTERNAL : r;
 	r = setup_baseline(st, err);
-	if (r == 0)
+	if (r == 0 && !optimize_interrupted)
 		r = baseline_measure(st, err);
+	if (optimize_interrupted && r != -1) {
+		st->stopped = 1;
+		free(st->stop_reason);
+		st->stop_reason = strdup("interrupted");
+		err_set(err, "target '%s': interrupted while setting up the original", t->name);
+		report_write_target(st, NULL);
+		return EXIT_INTERRUPTED;
+	}
 	if (r != 0) {
 		report_write_target(st, err);
 		return r < 0 ? EXIT_FAILURE_INTERNAL : r;

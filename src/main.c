@@ -9,7 +9,7 @@
 
 #include "optimize/cli.h"
 
-volatile int optimize_interrupted;
+volatile sig_atomic_t optimize_interrupted;
 
 static const struct {
 	const char *name;

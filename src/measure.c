@@ -42,6 +42,7 @@ static int one_run(const struct measure_config *cfg, const struct objective *obj
 	spec.timeout_s = cfg->timeout_s;
 	spec.limits = cfg->limits;
 	spec.cpu = cfg->cpu;
+	spec.cancel = cfg->stop;
 	buf_addf(&so, "%s/stdout", side->capture_dir);
 	buf_addf(&se, "%s/stderr", side->capture_dir);
 	spec.stdout_path = so.data;
@@ -53,6 +54,8 @@ static int one_run(const struct measure_config *cfg, const struct objective *obj
 		return -1;
 	cap.started = 1;
 	cap.dir = (char *)side->capture_dir;
+	if (cap.res.cancelled)
+		return 2;
 	if (!proc_result_ok(&cap.res)) {
 		struct buf d = BUF_INIT;
 		proc_result_describe(&cap.res, cfg->timeout_s, &d);
@@ -70,6 +73,18 @@ static int one_run(const struct measure_config *cfg, const struct objective *obj
 		buf_setf(why, "the timed run's %s", msg.data);
 	buf_release(&msg);
 	return r;
+}
+
+/* one_run's result: -1 error, 1 the side failed, 2 cancelled (interrupt). */
+static int outcome_of(int r, int side, struct measure_outcome *o)
+{
+	if (r < 0)
+		return -1;
+	if (r == 2)
+		o->interrupted = 1;
+	else
+		o->failed = side;
+	return 0;
 }
 
 static int push(double **v, size_t n, double x)
@@ -147,10 +162,10 @@ int measure_pair(const struct measure_config *cfg, const struct objective *obj,
 	for (i = 0; !obj->deterministic && i < cfg->warmup; i++) {
 		r = one_run(cfg, obj, base, 0, &x, &o->why, err);
 		if (r != 0)
-			return r < 0 ? -1 : (o->failed = 1, 0);
+			return outcome_of(r, 1, o);
 		r = one_run(cfg, obj, cand, 1, &x, &o->why, err);
 		if (r != 0)
-			return r < 0 ? -1 : (o->failed = 2, 0);
+			return outcome_of(r, 2, o);
 	}
 	for (i = 0; i < max; i++) {
 		double vb = NAN, vc = NAN;
@@ -163,15 +178,15 @@ int measure_pair(const struct measure_config *cfg, const struct objective *obj,
 		if (cand_first) {
 			r = one_run(cfg, obj, cand, 1, &vc, &o->why, err);
 			if (r != 0)
-				return r < 0 ? -1 : (o->failed = 2, 0);
+				return outcome_of(r, 2, o);
 		}
 		r = one_run(cfg, obj, base, 0, &vb, &o->why, err);
 		if (r != 0)
-			return r < 0 ? -1 : (o->failed = 1, 0);
+			return outcome_of(r, 1, o);
 		if (!cand_first) {
 			r = one_run(cfg, obj, cand, 1, &vc, &o->why, err);
 			if (r != 0)
-				return r < 0 ? -1 : (o->failed = 2, 0);
+				return outcome_of(r, 2, o);
 		}
 		if (push(&o->base, o->n, vb) < 0 || push(&o->cand, o->n, vc) < 0)
 			return err_set(err, "out of memory");
@@ -203,7 +218,7 @@ int measure_single(const struct measure_config *cfg, const struct objective *obj
 	for (i = 0; !obj->deterministic && i < cfg->warmup; i++) {
 		r = one_run(cfg, obj, side, 0, &x, &o->why, err);
 		if (r != 0)
-			return r < 0 ? -1 : (o->failed = 1, 0);
+			return outcome_of(r, 1, o);
 	}
 	for (i = 0; i < n; i++) {
 		if (cfg->stop && *cfg->stop) {
@@ -212,7 +227,7 @@ int measure_single(const struct measure_config *cfg, const struct objective *obj
 		}
 		r = one_run(cfg, obj, side, 0, &x, &o->why, err);
 		if (r != 0)
-			return r < 0 ? -1 : (o->failed = 1, 0);
+			return outcome_of(r, 1, o);
 		if (push(&o->base, o->n, x) < 0)
 			return err_set(err, "out of memory");
 		o->n++;

@@ -147,11 +147,12 @@ int objective_run(const struct objective *o, const struct proc_spec *spec, const
                   struct profile *prof, struct buf *err)
 {
 	struct profile local;
-	struct profile *p = prof ? prof : &local;
+	struct profile *p = prof;
 	int r = 0;
 
-	if (!prof)
-		profile_init(&local);
+	profile_init(&local);
+	if (!p)
+		p = &local;
 	*value = NAN;
 	if (trace_path)
 		unlink(trace_path);
@@ -204,7 +205,6 @@ int objective_run(const struct objective *o, const struct proc_spec *spec, const
 		break;
 	}
 out:
-	if (!prof)
-		profile_release(&local);
+	profile_release(&local);
 	return r;
 }

@@ -197,8 +197,6 @@ cJSON *report_target_json(const struct loop_state *st)
 
 int report_write_target(const struct loop_state *st, struct buf *err)
 {
-	if (!st->ncands)
-		return 0;
 	struct buf path = BUF_INIT;
 	cJSON *o;
 	int r;

@@ -9,6 +9,7 @@
 #ifndef OPTIMIZE_CLI_H
 #define OPTIMIZE_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
 enum exit_code {
@@ -34,6 +35,6 @@ int cmd_profile(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_doctor(int argc, char **argv, struct cli_ctx *ctx);
 
 /* Set by main's signal handler; long loops check it and stop cleanly. */
-extern volatile int optimize_interrupted;
+extern volatile sig_atomic_t optimize_interrupted;
 
 #endif

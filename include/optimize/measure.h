@@ -20,6 +20,7 @@
 #ifndef OPTIMIZE_MEASURE_H
 #define OPTIMIZE_MEASURE_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "optimize/objective.h"
@@ -49,7 +50,7 @@ struct measure_config {
 	/* called after every pair (n pairs so far); may be NULL */
 	void (*progress)(void *ctx, size_t n, const struct stats_interval *ci);
 	void *ctx;
-	volatile int *stop;               /* set (e.g. by SIGINT) to stop between runs */
+	volatile sig_atomic_t *stop;      /* set (e.g. by SIGINT): the running child is stopped too */
 };
 
 struct measure_outcome {

@@ -57,8 +57,10 @@ struct proc_limits {
 struct proc_result;
 
 struct proc_hooks {
-	/* Parent side, after fork, while the child waits before exec. Return
-	 * -1 to abort: the child is killed and proc_run fails with err. */
+	/* Parent side, after fork, while the child waits before exec (it is
+	 * already in its own process group; rlimits, CPU pinning and cwd are
+	 * applied after this returns). Return -1 to abort: the child is killed
+	 * and proc_run fails with err. */
 	int (*before_exec)(pid_t pid, void *ctx, struct buf *err);
 	/* Parent side, about every tick_ms while the child runs. */
 	void (*tick)(pid_t pid, void *ctx);
