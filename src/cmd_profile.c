@@ -289,13 +289,14 @@ static int render(const struct profile_opts *o, const struct target *t,
 	         be->deterministic ? " (deterministic, simulated)" : "");
 	if (profile_render_table(p, out) < 0)
 		return -1;
-	if (kernel_target) {
-		buf_addstr(out, "\n");
-		if (cltrace_render_table(p, out) < 0)
-			return -1;
-	}
+	/* Hotspots, then the OpenCL device and per-kernel table (cltrace's). */
 	if (profile_render_hotspots(p, PROFILE_TOP_FUNCTIONS, PROFILE_TOP_LINES, out) < 0)
 		return -1;
+	if (kernel_target && !p->device && !p->nkernels && !p->cl_build_log) {
+		buf_addch(out, '\n');
+		if (cltrace_render_table(p, out) < 0) /* says that nothing was recorded */
+			return -1;
+	}
 	return 0;
 }
 

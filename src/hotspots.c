@@ -912,26 +912,7 @@ static char *resolve_source(const char *file, const char *cwd)
 
 void hotspots_profile_clear(struct profile *p)
 {
-	size_t i;
-
-	for (i = 0; i < p->nfunctions; i++) {
-		free(p->functions[i].name);
-		free(p->functions[i].module);
-	}
-	free(p->functions);
-	p->functions = NULL;
-	p->nfunctions = 0;
-	for (i = 0; i < p->nlines; i++) {
-		free(p->lines[i].file);
-		free(p->lines[i].function);
-		free(p->lines[i].text);
-	}
-	free(p->lines);
-	p->lines = NULL;
-	p->nlines = 0;
-	free(p->hotspot_source);
-	p->hotspot_source = NULL;
-	p->total_samples = 0;
+	profile_clear_hotspots(p);
 }
 
 int hotspots_session_finish(struct hotspots_session *s, const char *cwd, struct profile *out,

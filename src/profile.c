@@ -7,6 +7,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "optimize/cltrace.h"
+
 const char *metric_source_name(enum metric_source s)
 {
 	switch (s) {
@@ -65,6 +67,30 @@ static void device_free(struct cl_device_info *d)
 	free(d);
 }
 
+void profile_clear_hotspots(struct profile *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfunctions; i++) {
+		free(p->functions[i].name);
+		free(p->functions[i].module);
+	}
+	free(p->functions);
+	p->functions = NULL;
+	p->nfunctions = 0;
+	for (i = 0; i < p->nlines; i++) {
+		free(p->lines[i].file);
+		free(p->lines[i].function);
+		free(p->lines[i].text);
+	}
+	free(p->lines);
+	p->lines = NULL;
+	p->nlines = 0;
+	free(p->hotspot_source);
+	p->hotspot_source = NULL;
+	p->total_samples = 0;
+}
+
 void profile_release(struct profile *p)
 {
 	size_t i;
@@ -72,23 +98,12 @@ void profile_release(struct profile *p)
 	for (i = 0; i < p->nmetrics; i++)
 		metric_clear(&p->metrics[i]);
 	free(p->metrics);
-	for (i = 0; i < p->nfunctions; i++) {
-		free(p->functions[i].name);
-		free(p->functions[i].module);
-	}
-	free(p->functions);
-	for (i = 0; i < p->nlines; i++) {
-		free(p->lines[i].file);
-		free(p->lines[i].function);
-		free(p->lines[i].text);
-	}
-	free(p->lines);
+	profile_clear_hotspots(p);
 	for (i = 0; i < p->nkernels; i++)
 		free(p->kernels[i].name);
 	free(p->kernels);
 	device_free(p->device);
 	free(p->command);
-	free(p->hotspot_source);
 	free(p->hotspot_error);
 	free(p->cl_build_log);
 	profile_init(p);
@@ -683,6 +698,23 @@ static void text_metrics(const struct profile *p, struct section *s)
 	}
 }
 
+/*
+ * "NAME (perf cpu-clock sampling, 1234 samples):\n". cachegrind takes no
+ * samples (its source says what its shares are of): no count then.
+ */
+static void hotspot_heading(const struct profile *p, const char *name, struct buf *out)
+{
+	const char *src = p->hotspot_source;
+
+	if (p->total_samples)
+		buf_addf(out, "%s (%s, %llu samples):\n", name, src ? src : "unknown source",
+		         (unsigned long long)p->total_samples);
+	else if (src)
+		buf_addf(out, "%s (%s):\n", name, src);
+	else
+		buf_addf(out, "%s:\n", name);
+}
+
 static void text_functions(const struct profile *p, struct section *s)
 {
 	size_t i;
@@ -701,11 +733,7 @@ static void text_functions(const struct profile *p, struct section *s)
 		}
 		return;
 	}
-	if (p->hotspot_source)
-		buf_addf(&s->head, "hot functions (%s, %llu samples):\n", p->hotspot_source,
-		         (unsigned long long)p->total_samples);
-	else
-		buf_addstr(&s->head, "hot functions:\n");
+	hotspot_heading(p, "hot functions", &s->head);
 	for (i = 0; i < p->nfunctions; i++) {
 		const struct hot_function *f = &p->functions[i];
 		struct buf *it = section_item(s);
@@ -1003,9 +1031,12 @@ int profile_render_hotspots(const struct profile *p, size_t max_functions, size_
 	if (p->hotspot_error && !p->nfunctions)
 		r |= buf_addf(out, "\n Hotspots not available: %s\n", p->hotspot_error);
 	if (p->nfunctions) {
-		r |= buf_addf(out, "\n Hot functions (%s, %llu samples):\n",
-		              p->hotspot_source ? p->hotspot_source : "unknown source",
-		              (unsigned long long)p->total_samples);
+		struct buf head = BUF_INIT;
+
+		buf_init(&head, 4096);
+		hotspot_heading(p, "\n Hot functions", &head);
+		r |= buf_add(out, head.data, head.len);
+		buf_release(&head);
 		n = max_functions && max_functions < p->nfunctions ? max_functions : p->nfunctions;
 		for (i = 0; i < n; i++) {
 			const struct hot_function *f = &p->functions[i];
@@ -1035,26 +1066,11 @@ int profile_render_hotspots(const struct profile *p, size_t max_functions, size_
 			r |= buf_addch(out, '\n');
 		}
 	}
-	if (p->device || p->nkernels) {
-		struct section dev, ker;
-
-		memset(&dev, 0, sizeof(dev));
-		memset(&ker, 0, sizeof(ker));
-		buf_init(&dev.head, 4096);
-		buf_init(&ker.head, 4096);
-		text_opencl(p, &dev, &ker);
+	/* The OpenCL part for humans is cltrace's table, the one rendering of
+	 * it (prompts get the compact form of profile_render_text). */
+	if (p->device || p->nkernels || p->cl_build_log) {
 		r |= buf_addch(out, '\n');
-		if (dev.nitems) {
-			r |= buf_add(out, dev.head.data, dev.head.len);
-			r |= buf_add(out, dev.items[0].data, dev.items[0].len);
-		}
-		if (ker.nitems) {
-			r |= buf_add(out, ker.head.data, ker.head.len);
-			for (i = 0; i < ker.nitems; i++)
-				r |= buf_add(out, ker.items[i].data, ker.items[i].len);
-		}
-		section_release(&dev);
-		section_release(&ker);
+		r |= cltrace_render_table(p, out);
 	}
 	return r ? -1 : 0;
 }

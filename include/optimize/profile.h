@@ -95,6 +95,12 @@ struct profile {
 
 void profile_init(struct profile *p);
 void profile_release(struct profile *p);
+/*
+ * Free the hotspot lists (functions, lines), hotspot_source and zero
+ * total_samples, keeping everything else (metrics, hotspot_error, OpenCL):
+ * for a backend that replaces the hotspots as a whole.
+ */
+void profile_clear_hotspots(struct profile *p);
 
 /*
  * Names of the derived metrics profile_derive adds (backend "derived",
@@ -163,8 +169,10 @@ int profile_render_text(const struct profile *p, size_t max_bytes, struct buf *o
 int profile_render_table(const struct profile *p, struct buf *out);
 
 /* Hotspots for humans: the top max_functions functions and max_lines lines
- * (0 = all) with % of samples, file:line and the line's text; then kernels
- * and the OpenCL device if any. Appends to out; nothing when empty. */
+ * (0 = all) with % of samples (of instructions executed for cachegrind),
+ * file:line and the line's text; then, for an OpenCL program, the device
+ * and per-kernel table of cltrace_render_table (cltrace.h). Appends to out;
+ * nothing when empty. */
 int profile_render_hotspots(const struct profile *p, size_t max_functions, size_t max_lines,
                             struct buf *out);
 

@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 	size_t longest = 0;
 	char longest_word[MAXWORD + 1] = "";
 	char w[MAXWORD + 1];
-	for (size_t i = 0; i < strlen(text);) {
+	for (size_t i = 0; i < len;) {
 		if (text[i] == '\n')
 			lines++;
 		if (!isalpha((unsigned char)text[i])) {
