@@ -406,9 +406,9 @@ static int parse_args(int argc, char **argv, struct profile_opts *o, struct buf 
 }
 
 /*
- * After a run under the interposer: read its trace into p. 0 when the
- * profile may go on; otherwise the exit code, with the message printed (a
- * kernel that did not build, or a run that failed).
+ * After a run under the interposer: read its trace into p. Returns 0 when
+ * the profile may go on, EXIT_BASELINE with the build log printed when a
+ * kernel did not build (the run failed, or launched nothing).
  */
 static int read_cl_trace(const struct profile_opts *o, const struct target *t,
                          const char *trace, const struct proc_result *res, struct profile *p)
@@ -426,7 +426,8 @@ static int read_cl_trace(const struct profile_opts *o, const struct target *t,
 			fputc('\n', stderr);
 		code = EXIT_BASELINE;
 	} else if (p->cl_build_log) {
-		warn(o, "an OpenCL build failed, but the program went on (build log below)");
+		warn(o, "an OpenCL build failed, but the program went on (the log is in the "
+		        "profile)");
 	}
 	buf_release(&err);
 	return code;
@@ -506,7 +507,8 @@ int cmd_profile(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	kernel_target = is_kernel_target(t);
 	if (kernel_target && !opencl_available(&err)) {
-		fprintf(stderr, "optimize profile: target '%s' is an OpenCL kernel target, but %s\n",
+		fprintf(stderr,
+		        "optimize profile: target '%s' is an OpenCL kernel target, but %s\n",
 		        t->name, err.len ? err.data : "no OpenCL platform is available");
 		code = EXIT_BASELINE;
 		goto out;

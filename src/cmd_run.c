@@ -83,8 +83,9 @@ static void run_usage(FILE *f)
 	        "Build TREE's targets (TREE/optimize.json), try candidates, and keep the fastest\n"
 	        "one that is verified correct and measured faster with confidence. The tree is\n"
 	        "only read unless --apply is given. Results: TREE/.optimize/runs/<run-id>/.\n\n"
-	        "%s\nExit status: 0 done, 1 internal error, 2 usage or manifest error,\n"
-	        "3 the original does not build, verify or run, 130 interrupted.\n",
+	        "%s\nExit status: 0 done (with or without an improvement), 1 internal error,\n"
+	        "2 usage or manifest error, 3 the original does not build, verify or run,\n"
+	        "4 the LLM cannot be used, 130 interrupted (docs/exit-codes.md).\n",
 	        b.data);
 	buf_release(&b);
 }

@@ -154,10 +154,9 @@ int llm_run_options_resolve(struct llm_run_options *o, const struct target *t, s
 			o->model = keep(o, m->model);
 	}
 	if (!o->provider && cprov) {
+		/* its model is taken below, after a model the manifest names */
 		o->provider = keep(o, cprov);
 		o->provider_source = "config file";
-		if (!o->model && cmodel)
-			o->model = keep(o, cmodel);
 	}
 	if (!o->provider && getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY")) {
 		o->provider = "openai";
@@ -1203,7 +1202,8 @@ static int llm_propose(struct proposer *self, struct loop_state *st, struct cand
 		    lp->tokens_used, lp->opt.budget_tokens);
 	} else if (lp->opt.patience > 0 && lp->rounds_without_gain >= lp->opt.patience) {
 		struct buf b = BUF_INIT;
-		buf_addf(&b, "no improvement in %d rounds (--patience)", lp->rounds_without_gain);
+		buf_addf(&b, "no improvement in %d round%s (--patience)", lp->rounds_without_gain,
+		         lp->rounds_without_gain == 1 ? "" : "s");
 		set_stop(lp, b.data);
 		say(lp, "%s", b.data);
 		buf_release(&b);
