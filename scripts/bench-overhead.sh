@@ -16,13 +16,13 @@ trap 'rm -rf "$work"' EXIT
 cp -r "benchmarks/cpu/$bench" "$work/"
 # /proc/self/stat of a wrapper cannot see the tool's own time; ask the kernel
 # for the tool's utime+stime just before it is reaped (it is our direct child).
-python3 - "$bin" "$work/$bench" <<'PY'
+python3 - "$bin" "$work/$bench" "${@:2}" <<'PY'
 import os, sys, time, resource
 binary, tree = sys.argv[1], sys.argv[2]
 t0 = time.monotonic()
 pid = os.fork()
 if pid == 0:
-    os.execv(binary, [binary, "run", tree, "--max-runs", "10", "-q"])
+    os.execv(binary, [binary, "run", tree, "--max-runs", "10", "-q"] + sys.argv[3:])
 # waitid with WNOWAIT leaves the child reapable while we read its own times
 os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
 with open(f"/proc/{pid}/stat") as f:

@@ -855,9 +855,12 @@ out:
 }
 
 /*
- * One more run of a measured candidate under the counter backend, with
- * hotspot sampling: the counters, derived metrics and hotspots that
- * report.json, summary.md and the LLM prompts show. A failure here costs
+ * One more run of a measured candidate under the counter backend: the
+ * counters and derived metrics that report.json and summary.md show. The
+ * original and every accepted candidate (each in turn the current best,
+ * whose profile the LLM prompts carry) also get hotspot sampling; for the
+ * rest it is skipped, since symbolizing samples is the tool's own CPU time
+ * and that must stay small next to what it measures. A failure here costs
  * the candidate nothing: the profile is simply absent and says why.
  */
 static void profile_candidate(struct loop_state *st, struct candidate *c)
@@ -894,7 +897,7 @@ static void profile_candidate(struct loop_state *st, struct candidate *c)
 	spec.cancel = &optimize_interrupted;
 	req.spec = &spec;
 	req.cmd = t->run;
-	req.hotspots = 1;
+	req.hotspots = c->id == 0 || c->status == CAND_ACCEPTED;
 	profile_release(&c->profile);
 	profile_init(&c->profile);
 	if (b->run(&req, &res, &c->profile, &err) < 0) {

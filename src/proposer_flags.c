@@ -10,7 +10,11 @@
 #include "optimize/loop.h"
 #include "optimize/proposer.h"
 
-enum opt_kind { OPT_CFLAG, OPT_OLEVEL, OPT_LTO, OPT_PGO, OPT_CLOPT, OPT_WG };
+/* OPT_COMBO: an -O level and a flag together. Flags interact: on some
+ * loops -O3 alone is slower and -march=native alone does nothing, while the
+ * two together vectorize with wide registers; one-at-a-time greedy search
+ * cannot see that. */
+enum opt_kind { OPT_CFLAG, OPT_OLEVEL, OPT_LTO, OPT_PGO, OPT_CLOPT, OPT_WG, OPT_COMBO };
 
 struct flag_option {
 	enum opt_kind kind;
@@ -57,6 +61,8 @@ static void init_options(struct flags_state *fs, const struct loop_state *st)
 	add_opt(fs, OPT_LTO, "-flto");
 	add_opt(fs, OPT_CFLAG, "-fno-semantic-interposition");
 	add_opt(fs, OPT_OLEVEL, "-Ofast");
+	add_opt(fs, OPT_COMBO, "-O3 -march=native");
+	add_opt(fs, OPT_COMBO, "-Ofast -march=native");
 	add_opt(fs, OPT_PGO, "pgo");
 }
 
@@ -162,6 +168,15 @@ static int flags_propose(struct proposer *self, struct loop_state *st, struct ca
 		c->cflags = append(cfg.cflags, o->value);
 		c->ldflags = append(cfg.ldflags, o->value);
 		break;
+	case OPT_COMBO: {
+		char *level = strndup(o->value, strcspn(o->value, " "));
+		const char *flag = o->value + strlen(level) + 1;
+		char *with = with_olevel(cfg.cflags, level);
+		c->cflags = has_token(with, flag) ? strdup(with) : append(with, flag);
+		free(with);
+		free(level);
+		break;
+	}
 	case OPT_PGO:
 		c->pgo = 1;
 		break;

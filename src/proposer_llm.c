@@ -591,6 +591,33 @@ static void feedback_text(const struct llm_prop *lp, const struct loop_state *st
 	(void)lp;
 }
 
+/*
+ * The line of a reason that says what happened. A build failure's first
+ * line only names the build command, and compilers print context ("In
+ * function ...", warnings) before the error: take the first error line
+ * (for a link error, from "undefined reference" on), else the first line.
+ */
+static const char *reason_gist(enum cand_status status, const char *reason)
+{
+	const char *line, *ref = NULL;
+	size_t n;
+
+	if (status != CAND_BUILD_FAILED || !strchr(reason, '\n'))
+		return reason;
+	/* the first line names the build command, which may hold "-Werror" */
+	for (line = strchr(reason, '\n') + 1; *line; line += n + (line[n] == '\n')) {
+		const char *u;
+
+		n = strcspn(line, "\n");
+		if (memmem(line, n, "error:", 6) && strncmp(line, "collect2:", 9))
+			return line;
+		u = memmem(line, n, "undefined reference", 19);
+		if (u && !ref)
+			ref = u;
+	}
+	return ref ? ref : reason;
+}
+
 static void history_line(struct llm_prop *lp, const struct loop_state *st,
                          const struct candidate *c)
 {
@@ -606,7 +633,7 @@ static void history_line(struct llm_prop *lp, const struct loop_state *st,
 	llm_prompt_redact(st->target, c->reason, &r);
 	if (r.len) {
 		buf_addstr(&b, ": ");
-		first_line(r.data, HISTORY_REASON_MAX, &b);
+		first_line(reason_gist(c->status, r.data), HISTORY_REASON_MAX, &b);
 	}
 	strlist_push(&lp->history, b.data);
 	buf_release(&b);
@@ -953,10 +980,16 @@ static int propose_for_parent(struct llm_prop *lp, struct loop_state *st, int pa
 	char phash[SHA256_HEX_LEN + 1];
 	int r = -1, ok_any = 0, fatal = -1;
 
-	/* The previous round's outcomes that matter to this parent. */
+	/*
+	 * The previous round's outcomes that matter to this parent. With beam,
+	 * its children's, and its own when it was made in the previous round
+	 * (a parent fresh from round 1 has no children yet: without its own
+	 * outcome its prompt would have no feedback at all).
+	 */
 	mine = calloc(lp->nprev ? lp->nprev : 1, sizeof(*mine));
 	for (i = 0; mine && i < lp->nprev; i++)
-		if (lp->opt.strategy != LLM_STRATEGY_BEAM || lp->prev[i].parent == parent)
+		if (lp->opt.strategy != LLM_STRATEGY_BEAM || lp->prev[i].parent == parent ||
+		    lp->prev[i].id == parent)
 			mine[nmine++] = lp->prev[i]; /* shallow: owned by prev */
 	kind = lp->round == 1 ? LLM_PROMPT_FIRST : choose_kind(mine, nmine);
 	if (kind != LLM_PROMPT_FIRST)
