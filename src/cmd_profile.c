@@ -499,11 +499,30 @@ int cmd_profile(int argc, char **argv, struct cli_ctx *ctx)
 	if (!o.target && m.ntargets > 1)
 		warn(&o, "profiling '%s', the first of %zu targets (--target NAME picks another)",
 		     t->name, m.ntargets);
+	/* A PAPI event name that does not exist is a usage error, with close matches. */
+	if (!strcmp(be->name, "papi")) {
+		size_t k;
+		for (k = 0; k < events.n; k++) {
+			int ecode;
+			buf_reset(&err);
+			if (counters_papi_event_code(events.v[k], &ecode, &err) < 0) {
+				fprintf(stderr, "optimize profile: %s\n", err.data);
+				code = EXIT_USAGE;
+				goto out;
+			}
+		}
+	}
+	buf_reset(&err);
 	if (be->probe(&err) < 0) {
-		fprintf(stderr, "optimize profile: the %s backend cannot be used here: %s\n",
-		        be->name, err.data);
-		code = EXIT_USAGE;
-		goto out;
+		/* perf and PAPI still run: each event they cannot count is shown as not
+		 * supported with the reason, next to the rusage figures. */
+		if (strcmp(be->name, "perf") && strcmp(be->name, "papi")) {
+			fprintf(stderr, "optimize profile: the %s backend cannot be used here: %s\n",
+			        be->name, err.data);
+			code = EXIT_USAGE;
+			goto out;
+		}
+		warn(&o, "the %s backend cannot count here: %s", be->name, err.data);
 	}
 	kernel_target = is_kernel_target(t);
 	if (kernel_target && !opencl_available(&err)) {
