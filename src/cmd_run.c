@@ -345,7 +345,7 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 			code = EXIT_USAGE;
 			goto out;
 		}
-		if (!llm_prop && !llm_notice++ && opt.verbosity >= 0)
+		if (!llm_prop && !no_flags && !llm_notice++ && opt.verbosity >= 0)
 			fprintf(stderr, "%s\n", llm_not_configured_message());
 		any_llm |= llm_prop != NULL;
 		if (candidates.n)

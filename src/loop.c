@@ -1177,7 +1177,7 @@ static int baseline_measure(struct loop_state *st, struct buf *err)
 		b->cand_samples = o.base;
 		b->nsamples = o.n;
 		o.base = NULL;
-		say(st, 0, "[%s] original: %s %.6g %s (median of %zu, CV %.1f%%)", st->target->name,
+		say(st, 0, "[%s] original: %s %.4g %s (median of %zu, CV %.1f%%)", st->target->name,
 		    lp->obj.name, b->value, lp->obj.unit, o.n, o.base_cv * 100);
 		lp->warned_noise = !o.deterministic && o.base_cv > 0.05;
 		if (lp->warned_noise)

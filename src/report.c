@@ -315,6 +315,53 @@ void report_table(struct loop_state *const *states, size_t n, struct buf *out)
 	}
 }
 
+/* The tokens of the LLM calls: in total (from the proposer's extra.llm) and per candidate. */
+static void llm_usage_md(const struct loop_state *st, struct buf *md)
+{
+	const cJSON *l = st->extra ? cJSON_GetObjectItemCaseSensitive(st->extra, "llm") : NULL;
+	const cJSON *pt, *ct, *cp, *cc, *cost;
+	size_t k;
+	int any = 0;
+
+	if (!cJSON_IsObject(l))
+		return;
+	pt = cJSON_GetObjectItemCaseSensitive(l, "prompt_tokens");
+	ct = cJSON_GetObjectItemCaseSensitive(l, "completion_tokens");
+	cost = cJSON_GetObjectItemCaseSensitive(l, "cost");
+	buf_addf(md, "\nLLM %s:%s: %.0f calls; tokens: %.0f prompt + %.0f completion",
+	         json_get_string(l, "provider", "?"), json_get_string(l, "model", "?"),
+	         json_get_number(l, "calls", 0), json_get_number(pt, "value", 0),
+	         json_get_number(ct, "value", 0));
+	cp = cJSON_GetObjectItemCaseSensitive(l, "cached_prompt_tokens");
+	cc = cJSON_GetObjectItemCaseSensitive(l, "cached_completion_tokens");
+	if (json_get_number(cp, "value", 0) + json_get_number(cc, "value", 0) > 0)
+		buf_addf(md, ", %.0f + %.0f replayed from the cache", json_get_number(cp, "value", 0),
+		         json_get_number(cc, "value", 0));
+	if (json_get_number(l, "budget_tokens", 0) > 0)
+		buf_addf(md, " (budget %.0f)", json_get_number(l, "budget_tokens", 0));
+	if (cJSON_IsObject(cost))
+		buf_addf(md, "; cost %.6g (%s)", json_get_number(cost, "value", 0),
+		         json_get_string(cost, "source", "configured prices"));
+	buf_addstr(md, ".\n");
+	for (k = 1; k < st->ncands; k++) {
+		const struct candidate *c = st->cands[k];
+		if (!c->prompt_hash && !c->response_hash)
+			continue;
+		if (!any++)
+			buf_addstr(md, "\n| id | candidate | prompt tokens | completion tokens |\n"
+			               "|---|---|---|---|\n");
+		buf_addf(md, "| c%d | %s | ", c->id, c->label);
+		if (c->prompt_tokens >= 0)
+			buf_addf(md, "%ld | ", c->prompt_tokens);
+		else
+			buf_addstr(md, "not reported | ");
+		if (c->completion_tokens >= 0)
+			buf_addf(md, "%ld |\n", c->completion_tokens);
+		else
+			buf_addstr(md, "not reported |\n");
+	}
+}
+
 static void summary_md(struct loop_state *const *states, size_t n, const struct run_meta *meta,
                        struct buf *md)
 {
@@ -372,6 +419,7 @@ static void summary_md(struct loop_state *const *states, size_t n, const struct 
 			buf_addf(md, "| c%d | %s | %s | %.*s |\n", c->id, c->label,
 			         cand_status_name(c->status), len > 160 ? 160 : len, r);
 		}
+		llm_usage_md(st, md);
 		if (st->stop_reason)
 			buf_addf(md, "\nStopped: %s.\n", st->stop_reason);
 	}
