@@ -115,6 +115,18 @@ static int has_token(const char *s, const char *tok)
 	return 0;
 }
 
+/* 1 when every flag of a combination is already in cflags. */
+static int combo_present(const char *cflags, const char *combo)
+{
+	char *copy = strdup(combo), *tok, *save = NULL;
+	int all = 1;
+
+	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		all &= has_token(cflags, tok);
+	free(copy);
+	return all;
+}
+
 static int flags_propose(struct proposer *self, struct loop_state *st, struct candidate **out,
                          size_t max, struct buf *err)
 {
@@ -146,6 +158,8 @@ static int flags_propose(struct proposer *self, struct loop_state *st, struct ca
 		         has_token(cfg.cflags, o->value))
 			o = NULL;
 		else if (o->kind == OPT_PGO && cfg.pgo)
+			o = NULL;
+		else if (o->kind == OPT_COMBO && combo_present(cfg.cflags, o->value))
 			o = NULL;
 		else if (o->kind == OPT_CLOPT && has_token(cfg.cl_build_options, o->value))
 			o = NULL;
