@@ -63,8 +63,10 @@ for ((i = 0; i < n; i++)); do
 
 	t0=$(now); "$bin" profile "$tmp/tree" -q --counters rusage --json >/dev/null; t1=$(now)
 	"$bin" profile "$tmp/tree" -q --counters rusage --no-hotspots --json >/dev/null; t2=$(now)
-	sampling+=("$(awk -v a="$(secs "$t0" "$t1")" -v b="$(secs "$t1" "$t2")" -v r="${runner[$i]}" \
-		'BEGIN { printf "%.6f", a - b + r }')")
+	# profile with hotspots = the same + one more run, sampled, and its
+	# symbolization: the difference is the sampled run as a whole
+	sampling+=("$(awk -v a="$(secs "$t0" "$t1")" -v b="$(secs "$t1" "$t2")" \
+		'BEGIN { printf "%.6f", a - b }')")
 
 	if command -v perf >/dev/null 2>&1; then
 		t0=$(now)
