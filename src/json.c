@@ -1,4 +1,5 @@
 #include "optimize/json.h"
+#include "optimize/fileio.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -581,78 +582,15 @@ char *json_print_take(const struct cJSON *root, int pretty)
 	return out;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static void fsync_parent(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	struct buf dir = BUF_INIT;
-	int fd;
-
-	buf_init(&dir, 0);
-	if (!slash)
-		buf_addstr(&dir, ".");
-	else if (slash == path)
-		buf_addstr(&dir, "/");
-	else
-		buf_add(&dir, path, (size_t)(slash - path));
-	fd = open(dir.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd); /* best effort: some file systems refuse it */
-		close(fd);
-	}
-	buf_release(&dir);
-}
-
 int json_write_file_atomic(const char *path, const struct cJSON *root, int pretty,
                            struct buf *err)
 {
-	struct buf tmp = BUF_INIT;
-	char *text;
-	int fd, saved;
+	char *text = json_print_take(root, pretty);
+	int r;
 
-	text = json_print_take(root, pretty);
 	if (!text)
 		return err_set(err, "cannot write '%s': out of memory", path);
-	buf_init(&tmp, 0);
-	buf_addf(&tmp, "%s.tmp.XXXXXX", path);
-	fd = mkostemp(tmp.data, O_CLOEXEC);
-	if (fd < 0) {
-		err_set(err, "cannot create a temporary file next to '%s': %s", path, strerror(errno));
-		goto fail;
-	}
-	if (fchmod(fd, 0644) < 0 || write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
-		saved = errno;
-		close(fd);
-		unlink(tmp.data);
-		err_set(err, "cannot write '%s': %s", tmp.data, strerror(saved));
-		goto fail;
-	}
-	if (close(fd) < 0 || rename(tmp.data, path) < 0) {
-		saved = errno;
-		unlink(tmp.data);
-		err_set(err, "cannot replace '%s': %s", path, strerror(saved));
-		goto fail;
-	}
-	fsync_parent(path);
-	buf_release(&tmp);
+	r = file_write_atomic(path, text, strlen(text), 0644, err);
 	free(text);
-	return 0;
-fail:
-	buf_release(&tmp);
-	free(text);
-	return -1;
+	return r;
 }

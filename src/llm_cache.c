@@ -5,6 +5,7 @@
  * response fields named there.
  */
 #include "optimize/llm.h"
+#include "optimize/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -132,65 +133,6 @@ done:
 	return r;
 }
 
-static int cache_write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Write data to path through a temporary file in the same directory, so a
- * reader (or a concurrent run) sees the old entry or the whole new one. */
-static int cache_write_atomic(const char *path, const char *data, size_t len, struct buf *err)
-{
-	struct buf tmp = BUF_INIT, d = BUF_INIT;
-	int fd, r = -1;
-	char *slash;
-
-	buf_init(&tmp, 0);
-	buf_init(&d, 0);
-	buf_setf(&tmp, "%s.tmp.%ld.%ld", path, (long)getpid(), (long)clock());
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		err_set(err, "cannot create '%s': %s", tmp.data, strerror(errno));
-		goto done;
-	}
-	if (cache_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		err_set(err, "cannot write '%s': %s", tmp.data, strerror(errno));
-		close(fd);
-		unlink(tmp.data);
-		goto done;
-	}
-	if (close(fd) < 0 || rename(tmp.data, path) < 0) {
-		err_set(err, "cannot write '%s': %s", path, strerror(errno));
-		unlink(tmp.data);
-		goto done;
-	}
-	/* Make the rename durable; failure here loses nothing already read. */
-	buf_addstr(&d, path);
-	slash = strrchr(d.data, '/');
-	if (slash) {
-		*slash = '\0';
-		fd = open(d.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			fsync(fd);
-			close(fd);
-		}
-	}
-	r = 0;
-done:
-	buf_release(&tmp);
-	buf_release(&d);
-	return r;
-}
 
 int llm_cache_store(const char *dir, const char *key, const struct llm_cache_entry *e,
                     struct buf *err)
@@ -231,7 +173,7 @@ int llm_cache_store(const char *dir, const char *key, const struct llm_cache_ent
 	if (cache_mkdirs(path.data, err) < 0)
 		goto done;
 	*slash = '/';
-	if (cache_write_atomic(path.data, s, strlen(s), err) < 0)
+	if (file_write_atomic(path.data, s, strlen(s), 0644, err) < 0)
 		goto done;
 	r = 0;
 done:

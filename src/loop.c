@@ -24,6 +24,7 @@
 #include "optimize/report.h"
 #include "optimize/sha256.h"
 #include "optimize/verify.h"
+#include "optimize/fileio.h"
 #include "optimize/workspace.h"
 
 #define BUILD_ERROR_MAX 4000 /* bytes of compiler output kept as a reason */
@@ -446,7 +447,7 @@ static int materialize(struct loop_state *st, struct candidate *c, struct buf *e
 		const struct file_edit *f = eff_file(st, c, files.v[i]);
 		struct buf p = BUF_INIT;
 		buf_addf(&p, "%s/%s", c->workdir, f->path);
-		r = ws_write_file_atomic(p.data, f->content, f->len, 0644, err);
+		r = file_write_atomic(p.data, f->content, f->len, 0644, err);
 		buf_release(&p);
 	}
 	strlist_release(&files);

@@ -1,4 +1,5 @@
 #include "optimize/proc.h"
+#include "optimize/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -288,21 +289,6 @@ struct sink {
 	int error; /* errno of a failed write to file */
 };
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static void sink_keep(struct sink *s, const char *p, size_t n)
 {
@@ -316,7 +302,7 @@ static void sink_keep(struct sink *s, const char *p, size_t n)
 	if (!keep)
 		return;
 	if (s->file >= 0) {
-		if (!s->error && write_all(s->file, p, keep) < 0)
+		if (!s->error && fd_write_all(s->file, p, keep) < 0)
 			s->error = errno ? errno : EIO;
 	} else if (buf_add(s->b, p, keep) < 0) {
 		s->truncated = 1;

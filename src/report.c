@@ -10,6 +10,7 @@
 #include "optimize/json.h"
 #include "optimize/machine.h"
 #include "optimize/objective.h"
+#include "optimize/fileio.h"
 #include "optimize/workspace.h"
 
 const char *report_target_status(const struct loop_state *st)
@@ -229,7 +230,7 @@ int report_write_best(const struct loop_state *st, struct buf *err)
 		r = loop_read_file(st, best->id, files.v[i], &content, err);
 		buf_addf(&dst, "%s/%s", path.data, files.v[i]);
 		if (r == 0)
-			r = ws_write_file_atomic(dst.data, content.data, content.len, 0644, err);
+			r = file_write_atomic(dst.data, content.data, content.len, 0644, err);
 		buf_release(&content);
 		buf_release(&dst);
 	}
@@ -238,7 +239,7 @@ int report_write_best(const struct loop_state *st, struct buf *err)
 	if (r == 0) {
 		buf_reset(&src);
 		buf_addf(&src, "%s/best.patch", st->run_dir);
-		r = ws_write_file_atomic(src.data, patch.data, patch.len, 0644, err);
+		r = file_write_atomic(src.data, patch.data, patch.len, 0644, err);
 	}
 	strlist_release(&files);
 	buf_release(&patch);
@@ -470,7 +471,7 @@ int report_write_run(struct loop_state *const *states, size_t n, const struct ru
 		summary_md(states, n, meta, &md);
 		buf_reset(&path);
 		buf_addf(&path, "%s/summary.md", meta->run_dir);
-		r = ws_write_file_atomic(path.data, md.data, md.len, 0644, err);
+		r = file_write_atomic(path.data, md.data, md.len, 0644, err);
 	}
 	buf_release(&path);
 	buf_release(&md);

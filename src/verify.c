@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "optimize/compare.h"
+#include "optimize/fileio.h"
 #include "optimize/workspace.h"
 
 static const struct compare_item default_items[] = {{COMPARE_STDOUT, NULL}};
@@ -88,7 +89,7 @@ int verify_collect_files(const struct compare_item *items, size_t nitems, const 
 			if (buf_read_file(&data, src.data) < 0)
 				r = err_set(err, "cannot read output file '%s'", src.data);
 			else
-				r = ws_write_file_atomic(dst.data, data.data, data.len, 0644, err);
+				r = file_write_atomic(dst.data, data.data, data.len, 0644, err);
 		}
 		buf_release(&src);
 		buf_release(&dst);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "optimize/fileio.h"
 #include "optimize/proc.h"
 
 int ws_is_skipped_dir(const char *name)
@@ -59,19 +60,11 @@ static int copy_file(const char *src, const char *dst, mode_t mode, struct buf *
 		return err_set(err, "cannot create '%s': %s", dst, strerror(errno));
 	}
 	while ((n = read(in, chunk, sizeof(chunk))) > 0) {
-		char *p = chunk;
-		while (n > 0) {
-			ssize_t w = write(out, p, (size_t)n);
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				err_set(err, "cannot write '%s': %s", dst, strerror(errno));
-				close(in);
-				close(out);
-				return -1;
-			}
-			p += w;
-			n -= w;
+		if (fd_write_all(out, chunk, (size_t)n) < 0) {
+			err_set(err, "cannot write '%s': %s", dst, strerror(errno));
+			close(in);
+			close(out);
+			return -1;
 		}
 	}
 	if (n < 0) {
@@ -175,67 +168,6 @@ int ws_remove_tree(const char *path, struct buf *err)
 	if (r == 0 && rmdir(path) < 0 && errno != ENOENT)
 		r = err_set(err, "cannot remove '%s': %s", path, strerror(errno));
 	return r;
-}
-
-static int fsync_dir_of(const char *path)
-{
-	char *copy = strdup(path);
-	int fd, r = 0;
-
-	if (!copy)
-		return -1;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		r = fsync(fd);
-		close(fd);
-	}
-	free(copy);
-	return r;
-}
-
-int ws_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                         struct buf *err)
-{
-	struct buf tmp = BUF_INIT;
-	const char *p = data;
-	int fd;
-
-	buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 07777);
-	if (fd < 0) {
-		err_set(err, "cannot create '%s': %s", tmp.data, strerror(errno));
-		buf_release(&tmp);
-		return -1;
-	}
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp.data, path) < 0)
-		goto fail;
-	fsync_dir_of(path);
-	buf_release(&tmp);
-	return 0;
-fail:
-	err_set(err, "cannot write '%s': %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp.data);
-	buf_release(&tmp);
-	return -1;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -448,13 +380,13 @@ int ws_apply(const char *tree, const char *src_root, const struct strlist *files
 					old.max = (size_t)1 << 30;
 					buf_addf(&bak, "%s.orig", dst.data);
 					if (buf_read_file(&old, dst.data) < 0 ||
-					    ws_write_file_atomic(bak.data, old.data, old.len, mode,
+					    file_write_atomic(bak.data, old.data, old.len, mode,
 					                         err) < 0)
 						r = err_prefix(err, "cannot keep a backup: ");
 					buf_release(&old);
 				}
 				if (r == 0)
-					r = ws_write_file_atomic(dst.data, data.data, data.len, mode,
+					r = file_write_atomic(dst.data, data.data, data.len, mode,
 					                         err);
 				if (r == 0 && written)
 					strlist_push(written, files->v[i]);

@@ -6,8 +6,8 @@
  * own copy (ws_copy_tree) under .optimize/work/<run-id>/, or under a
  * temporary directory when the tree is read-only. ws_apply is the one place
  * that writes back into the tree, and only for `optimize run --apply`:
- * every changed file is replaced atomically (temp file + fsync + rename +
- * fsync of the directory), keeping <file>.orig unless told not to.
+ * every changed file is replaced atomically (file_write_atomic, fileio.h),
+ * keeping <file>.orig unless told not to.
  */
 #ifndef OPTIMIZE_WORKSPACE_H
 #define OPTIMIZE_WORKSPACE_H
@@ -31,10 +31,6 @@ int ws_remove_tree(const char *path, struct buf *err);
 
 /* mkdir -p */
 int ws_mkdirs(const char *path, mode_t mode, struct buf *err);
-
-/* Write a file atomically: path.tmp.<pid> + fsync + rename + fsync(dir). */
-int ws_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                         struct buf *err);
 
 /* Relative paths of the regular files under root (skipping .optimize, .git), sorted. */
 int ws_list_files(const char *root, struct strlist *out, struct buf *err);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "optimize/manifest.h"
+#include "optimize/fileio.h"
 #include "optimize/workspace.h"
 
 static char root[256];
@@ -163,8 +164,8 @@ static void test_atomic_write(void **state)
 
 	(void)state;
 	snprintf(p, sizeof(p), "%s/f.txt", root);
-	assert_int_equal(ws_write_file_atomic(p, "old\n", 4, 0644, &err), 0);
-	assert_int_equal(ws_write_file_atomic(p, "new contents\n", 13, 0644, &err), 0);
+	assert_int_equal(file_write_atomic(p, "old\n", 4, 0644, &err), 0);
+	assert_int_equal(file_write_atomic(p, "new contents\n", 13, 0644, &err), 0);
 	s = get(p);
 	assert_string_equal(s, "new contents\n");
 	free(s);
@@ -190,7 +191,7 @@ static void test_failed_write_keeps_old_file(void **state)
 
 	(void)state;
 	snprintf(p, sizeof(p), "%s/g.txt", root);
-	assert_int_equal(ws_write_file_atomic(p, "the old version\n", 16, 0644, NULL), 0);
+	assert_int_equal(file_write_atomic(p, "the old version\n", 16, 0644, NULL), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -199,7 +200,7 @@ static void test_failed_write_keeps_old_file(void **state)
 		signal(SIGXFSZ, SIG_IGN);
 		setrlimit(RLIMIT_FSIZE, &rl);
 		memset(big, 'x', sizeof(big));
-		_exit(ws_write_file_atomic(p, big, sizeof(big), 0644, NULL) == 0 ? 0 : 7);
+		_exit(file_write_atomic(p, big, sizeof(big), 0644, NULL) == 0 ? 0 : 7);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
