@@ -259,6 +259,26 @@ static const char *const *env_array(struct strlist *env)
 	return (const char *const *)v;
 }
 
+/*
+ * The process spec of every child of a candidate: its workspace, its
+ * environment (env receives it and must outlive the spec), the target's
+ * timeout and rlimits, and a stop on interrupt.
+ */
+static int candidate_spec(struct loop_state *st, const struct candidate *c, const char *trace,
+                          double timeout, struct strlist *env, struct proc_spec *spec,
+                          struct buf *err)
+{
+	proc_spec_init(spec);
+	if (candidate_env(st, c, trace, env, NULL, err) < 0)
+		return -1;
+	spec->cwd = c->workdir;
+	spec->env_add = env_array(env);
+	spec->timeout_s = timeout;
+	spec->limits = st->target->limits;
+	spec->cancel = &optimize_interrupted;
+	return 0;
+}
+
 static void trim_output(const char *path, struct buf *out)
 {
 	struct buf b = BUF_INIT;
@@ -513,13 +533,7 @@ static int run_verify_set(struct loop_state *st, struct candidate *c, const char
 		buf_addf(&dir, "%s/c%04d/%s/verify%zu", st->run_dir, c->id, tag, i);
 		buf_addf(&trace, "%s/cltrace.jsonl", dir.data);
 		ws_mkdirs(dir.data, 0755, NULL);
-		r = candidate_env(st, c, trace.data, &env, NULL, err);
-		proc_spec_init(&spec);
-		spec.cwd = c->workdir;
-		spec.env_add = env_array(&env);
-		spec.timeout_s = t->timeout_s;
-		spec.limits = t->limits;
-		spec.cancel = &optimize_interrupted;
+		r = candidate_spec(st, c, trace.data, t->timeout_s, &env, &spec, err);
 		if (r == 0)
 			r = verify_capture(&spec, t->verify[i].run, items, n, dir.data, &caps[i], err);
 		strlist_release(&env);
@@ -579,13 +593,7 @@ static int capture_run(struct loop_state *st, struct candidate *c, const char *t
 	buf_addf(&dir, "%s/c%04d/%s", st->run_dir, c->id, tag);
 	buf_addf(&trace, "%s/cltrace.jsonl", dir.data);
 	ws_mkdirs(dir.data, 0755, NULL);
-	r = candidate_env(st, c, trace.data, &env, NULL, err);
-	proc_spec_init(&spec);
-	spec.cwd = c->workdir;
-	spec.env_add = env_array(&env);
-	spec.timeout_s = t->timeout_s;
-	spec.limits = t->limits;
-	spec.cancel = &optimize_interrupted;
+	r = candidate_spec(st, c, trace.data, t->timeout_s, &env, &spec, err);
 	if (r == 0)
 		r = verify_capture(&spec, t->run, items, n, dir.data, cap, err);
 	strlist_release(&env);
@@ -886,16 +894,10 @@ static void profile_candidate(struct loop_state *st, struct candidate *c)
 	buf_addf(&so, "%s/stdout", dir.data);
 	buf_addf(&se, "%s/stderr", dir.data);
 	buf_addf(&trace, "%s/cltrace.jsonl", dir.data);
-	if (candidate_env(st, c, trace.data, &env, NULL, &err) < 0)
+	if (candidate_spec(st, c, trace.data, t->timeout_s, &env, &spec, &err) < 0)
 		goto out;
-	proc_spec_init(&spec);
-	spec.cwd = c->workdir;
-	spec.env_add = env_array(&env);
-	spec.timeout_s = t->timeout_s;
-	spec.limits = t->limits;
 	spec.stdout_path = so.data;
 	spec.stderr_path = se.data;
-	spec.cancel = &optimize_interrupted;
 	req.spec = &spec;
 	req.cmd = t->run;
 	req.hotspots = c->id == 0 || c->status == CAND_ACCEPTED;
