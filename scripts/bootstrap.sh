@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config git clang
+  build-essential cmake pkg-config git clang clang-format
   libcurl4-openssl-dev libcjson-dev
   libpfm4-dev libpapi-dev papi-tools
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo

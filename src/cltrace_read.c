@@ -21,31 +21,56 @@
 const char *cltrace_error_name(int code)
 {
 	switch (code) {
-	case 0: return "CL_SUCCESS";
-	case -1: return "CL_DEVICE_NOT_FOUND";
-	case -2: return "CL_DEVICE_NOT_AVAILABLE";
-	case -3: return "CL_COMPILER_NOT_AVAILABLE";
-	case -4: return "CL_MEM_OBJECT_ALLOCATION_FAILURE";
-	case -5: return "CL_OUT_OF_RESOURCES";
-	case -6: return "CL_OUT_OF_HOST_MEMORY";
-	case -7: return "CL_PROFILING_INFO_NOT_AVAILABLE";
-	case -11: return "CL_BUILD_PROGRAM_FAILURE";
-	case -14: return "CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST";
-	case -15: return "CL_COMPILE_PROGRAM_FAILURE";
-	case -30: return "CL_INVALID_VALUE";
-	case -33: return "CL_INVALID_DEVICE";
-	case -34: return "CL_INVALID_CONTEXT";
-	case -36: return "CL_INVALID_COMMAND_QUEUE";
-	case -43: return "CL_INVALID_BUILD_OPTIONS";
-	case -44: return "CL_INVALID_PROGRAM";
-	case -45: return "CL_INVALID_PROGRAM_EXECUTABLE";
-	case -46: return "CL_INVALID_KERNEL_NAME";
-	case -48: return "CL_INVALID_KERNEL";
-	case -52: return "CL_INVALID_KERNEL_ARGS";
-	case -54: return "CL_INVALID_WORK_GROUP_SIZE";
-	case -55: return "CL_INVALID_WORK_ITEM_SIZE";
-	case -1001: return "CL_PLATFORM_NOT_FOUND_KHR";
-	default: return "CL error";
+	case 0:
+		return "CL_SUCCESS";
+	case -1:
+		return "CL_DEVICE_NOT_FOUND";
+	case -2:
+		return "CL_DEVICE_NOT_AVAILABLE";
+	case -3:
+		return "CL_COMPILER_NOT_AVAILABLE";
+	case -4:
+		return "CL_MEM_OBJECT_ALLOCATION_FAILURE";
+	case -5:
+		return "CL_OUT_OF_RESOURCES";
+	case -6:
+		return "CL_OUT_OF_HOST_MEMORY";
+	case -7:
+		return "CL_PROFILING_INFO_NOT_AVAILABLE";
+	case -11:
+		return "CL_BUILD_PROGRAM_FAILURE";
+	case -14:
+		return "CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST";
+	case -15:
+		return "CL_COMPILE_PROGRAM_FAILURE";
+	case -30:
+		return "CL_INVALID_VALUE";
+	case -33:
+		return "CL_INVALID_DEVICE";
+	case -34:
+		return "CL_INVALID_CONTEXT";
+	case -36:
+		return "CL_INVALID_COMMAND_QUEUE";
+	case -43:
+		return "CL_INVALID_BUILD_OPTIONS";
+	case -44:
+		return "CL_INVALID_PROGRAM";
+	case -45:
+		return "CL_INVALID_PROGRAM_EXECUTABLE";
+	case -46:
+		return "CL_INVALID_KERNEL_NAME";
+	case -48:
+		return "CL_INVALID_KERNEL";
+	case -52:
+		return "CL_INVALID_KERNEL_ARGS";
+	case -54:
+		return "CL_INVALID_WORK_GROUP_SIZE";
+	case -55:
+		return "CL_INVALID_WORK_ITEM_SIZE";
+	case -1001:
+		return "CL_PLATFORM_NOT_FOUND_KHR";
+	default:
+		return "CL error";
 	}
 }
 
@@ -71,7 +96,8 @@ static int try_path(struct buf *out, struct buf *tried, const char *dir, const c
 static int check_preloadable(const struct buf *path, struct buf *err)
 {
 	if (strpbrk(path->data, " :\t\n"))
-		return err_set(err, "cannot preload '%s': LD_PRELOAD cannot hold a path with "
+		return err_set(err,
+		               "cannot preload '%s': LD_PRELOAD cannot hold a path with "
 		               "spaces or colons; set OPTIMIZE_CLTRACE_LIB to a copy elsewhere",
 		               path->data);
 	return 0;
@@ -114,8 +140,10 @@ int cltrace_library_path(struct buf *out, struct buf *err)
 		found = try_path(out, &tried, OPTIMIZE_SOURCE_DIR, "/build/" CLTRACE_LIB_NAME);
 #endif
 	if (!found) {
-		err_set(err, "cannot find %s (tried %s): build the optimize_cltrace target or set "
-		        "OPTIMIZE_CLTRACE_LIB to its path", CLTRACE_LIB_NAME, tried.data);
+		err_set(err,
+		        "cannot find %s (tried %s): build the optimize_cltrace target or set "
+		        "OPTIMIZE_CLTRACE_LIB to its path",
+		        CLTRACE_LIB_NAME, tried.data);
 		buf_release(&tried);
 		return -1;
 	}
@@ -256,7 +284,8 @@ static void read_sizes(const cJSON *arr, size_t out[3])
 	const cJSON *it;
 	int i = 0;
 
-	cJSON_ArrayForEach(it, arr) {
+	cJSON_ArrayForEach(it, arr)
+	{
 		if (i == 3)
 			break;
 		out[i++] = cJSON_IsNumber(it) && it->valuedouble > 0 ? (size_t)it->valuedouble : 0;
@@ -427,8 +456,8 @@ static int fill_profile(struct reader *rd, struct profile *p)
 		for (j = 0; j < a->n; j++)
 			k->total_ms += a->ms[j];
 		k->mean_ms = k->total_ms / (double)a->n;
-		k->median_ms = a->n % 2 ? a->ms[a->n / 2]
-		                        : (a->ms[a->n / 2 - 1] + a->ms[a->n / 2]) / 2;
+		k->median_ms =
+		    a->n % 2 ? a->ms[a->n / 2] : (a->ms[a->n / 2 - 1] + a->ms[a->n / 2]) / 2;
 		k->min_ms = a->ms[0];
 		k->max_ms = a->ms[a->n - 1];
 		k->work_dim = a->work_dim;
@@ -444,7 +473,8 @@ static int fill_profile(struct reader *rd, struct profile *p)
 	if (rd->nlogs)
 		p->cl_build_log = buf_detach(&rd->log);
 	if (p->device || launches) {
-		profile_set_metric(p, "opencl-kernel-time", "ms", total, SRC_MEASURED, "cltrace", 1);
+		profile_set_metric(p, "opencl-kernel-time", "ms", total, SRC_MEASURED, "cltrace",
+		                   1);
 		profile_set_metric(p, "opencl-launches", "count", (double)launches, SRC_MEASURED,
 		                   "cltrace", 1);
 		profile_set_metric(p, "opencl-transfer-time", "ms", rd->transfer_ms, SRC_MEASURED,
@@ -453,8 +483,8 @@ static int fill_profile(struct reader *rd, struct profile *p)
 		                   SRC_MEASURED, "cltrace", 1);
 		if (rd->dropped || rd->lost)
 			profile_set_metric(p, "opencl-records-missing", "count",
-			                   (double)(rd->dropped + rd->lost), SRC_MEASURED, "cltrace",
-			                   1);
+			                   (double)(rd->dropped + rd->lost), SRC_MEASURED,
+			                   "cltrace", 1);
 	}
 	return 0;
 }
@@ -491,9 +521,11 @@ int cltrace_read(const char *trace_path, struct profile *out, struct buf *err)
 	f = fopen(trace_path, "r");
 	if (!f) {
 		if (errno == ENOENT)
-			return err_set(err, "no OpenCL trace was written to '%s': the program did not "
+			return err_set(err,
+			               "no OpenCL trace was written to '%s': the program did not "
 			               "exit normally with the interposer loaded (killed, _exit, "
-			               "or LD_PRELOAD ignored)", trace_path);
+			               "or LD_PRELOAD ignored)",
+			               trace_path);
 		return err_set(err, "cannot read trace '%s': %s", trace_path, strerror(errno));
 	}
 	memset(&rd, 0, sizeof(rd));
@@ -520,8 +552,7 @@ int cltrace_read(const char *trace_path, struct profile *out, struct buf *err)
 	return r;
 }
 
-int cltrace_objective(const struct profile *p, const char *kernel_name, double *ms,
-                      struct buf *err)
+int cltrace_objective(const struct profile *p, const char *kernel_name, double *ms, struct buf *err)
 {
 	struct buf names = BUF_INIT;
 	size_t i;
@@ -530,10 +561,12 @@ int cltrace_objective(const struct profile *p, const char *kernel_name, double *
 	*ms = NAN;
 	if (!p->nkernels) {
 		if (p->cl_build_log)
-			return err_set(err, "objective kernel_time: no kernel ran because the OpenCL "
-			               "build failed:\n%s", p->cl_build_log);
+			return err_set(err,
+			               "objective kernel_time: no kernel ran because the OpenCL "
+			               "build failed:\n%s",
+			               p->cl_build_log);
 		return err_set(err, "objective kernel_time needs an OpenCL program: no kernel "
-		               "launches were recorded");
+		                    "launches were recorded");
 	}
 	for (i = 0; i < p->nkernels; i++) {
 		if (kernel_name && strcmp(kernel_name, p->kernels[i].name))
@@ -582,15 +615,17 @@ int cltrace_render_table(const struct profile *p, struct buf *out)
 	double total = 0;
 
 	if (d)
-		buf_addf(out, "OpenCL device: %s (%s, %s; platform %s, driver %s)\n"
+		buf_addf(out,
+		         "OpenCL device: %s (%s, %s; platform %s, driver %s)\n"
 		         "  %u compute units, max work-group %zu, local mem %llu KiB, "
 		         "global mem %llu MiB, preferred vector width float %u double %u int %u\n",
 		         d->name ? d->name : "?", d->device_type ? d->device_type : "?",
 		         d->vendor ? d->vendor : "?", d->platform ? d->platform : "?",
 		         d->driver_version ? d->driver_version : "?", d->compute_units,
 		         d->max_work_group_size, (unsigned long long)(d->local_mem_bytes >> 10),
-		         (unsigned long long)(d->global_mem_bytes >> 20), d->pref_vector_width_float,
-		         d->pref_vector_width_double, d->pref_vector_width_int);
+		         (unsigned long long)(d->global_mem_bytes >> 20),
+		         d->pref_vector_width_float, d->pref_vector_width_double,
+		         d->pref_vector_width_int);
 	if (!p->nkernels) {
 		buf_addstr(out, "no OpenCL kernel launches were recorded\n");
 	} else {
@@ -599,9 +634,9 @@ int cltrace_render_table(const struct profile *p, struct buf *out)
 			if (len > w)
 				w = len > 40 ? 40 : len;
 		}
-		buf_addf(out, "%-*s  %8s  %12s  %10s  %10s  %10s  %10s  %-16s  %-16s\n", w, "kernel",
-		         "launches", "total ms", "mean ms", "median ms", "min ms", "max ms",
-		         "global", "local");
+		buf_addf(out, "%-*s  %8s  %12s  %10s  %10s  %10s  %10s  %-16s  %-16s\n", w,
+		         "kernel", "launches", "total ms", "mean ms", "median ms", "min ms",
+		         "max ms", "global", "local");
 		for (i = 0; i < p->nkernels; i++) {
 			const struct kernel_timing *k = &p->kernels[i];
 

@@ -27,8 +27,8 @@ static const struct doctor_opt {
 	const char *arg;
 	const char *help;
 } doctor_opts[] = {
-	{"json", no_argument, 'j', NULL, "print the same report as one JSON document"},
-	{"help", no_argument, 'h', NULL, "show this help"},
+    {"json", no_argument, 'j', NULL, "print the same report as one JSON document"},
+    {"help", no_argument, 'h', NULL, "show this help"},
 };
 #define DOCTOR_NOPTS (sizeof(doctor_opts) / sizeof(doctor_opts[0]))
 
@@ -111,8 +111,9 @@ static void valgrind_check(struct check *c)
 	spec.stdout_buf = &out;
 	spec.timeout_s = 30;
 	if (proc_run(&spec, &res, &err) < 0) {
-		buf_setf(&c->why, "not found (%s): apt-get install valgrind for --counters "
-		                  "cachegrind",
+		buf_setf(&c->why,
+		         "not found (%s): apt-get install valgrind for --counters "
+		         "cachegrind",
 		         err.data);
 	} else if (!proc_result_ok(&res)) {
 		struct buf d = BUF_INIT;

@@ -410,8 +410,8 @@ static int parse_args(int argc, char **argv, struct profile_opts *o, struct buf 
  * the profile may go on, EXIT_BASELINE with the build log printed when a
  * kernel did not build (the run failed, or launched nothing).
  */
-static int read_cl_trace(const struct profile_opts *o, const struct target *t,
-                         const char *trace, const struct proc_result *res, struct profile *p)
+static int read_cl_trace(const struct profile_opts *o, const struct target *t, const char *trace,
+                         const struct proc_result *res, struct profile *p)
 {
 	struct buf err = BUF_INIT;
 	int code = EXIT_OK;
@@ -517,7 +517,8 @@ int cmd_profile(int argc, char **argv, struct cli_ctx *ctx)
 		/* perf and PAPI still run: each event they cannot count is shown as not
 		 * supported with the reason, next to the rusage figures. */
 		if (strcmp(be->name, "perf") && strcmp(be->name, "papi")) {
-			fprintf(stderr, "optimize profile: the %s backend cannot be used here: %s\n",
+			fprintf(stderr,
+			        "optimize profile: the %s backend cannot be used here: %s\n",
 			        be->name, err.data);
 			code = EXIT_USAGE;
 			goto out;

@@ -41,35 +41,35 @@ enum {
 };
 
 static const struct opt_spec run_options[] = {
-	{"apply", OPT_APPLY, no_argument, NULL, "write the verified winner back into the tree"},
-	{"no-backup", OPT_NO_BACKUP, no_argument, NULL, "with --apply: keep no <file>.orig"},
-	{"target", OPT_TARGET, required_argument, "NAME", "only this target of the manifest"},
-	{"objective", OPT_OBJECTIVE, required_argument, "OBJ",
-	 "time (default), instructions, cycles, cache-misses, max-rss, kernel_time[:NAME]"},
-	{"counters", OPT_COUNTERS, required_argument, "BACKEND",
-	 "counter backend for counter objectives: perf, papi, cachegrind"},
-	{"min-runs", OPT_MIN_RUNS, required_argument, "N", "fewest measured pairs (default 5)"},
-	{"max-runs", OPT_MAX_RUNS, required_argument, "N", "most measured pairs (default 30)"},
-	{"warmup", OPT_WARMUP, required_argument, "N", "warm-up runs of each side (default 1)"},
-	{"min-gain", OPT_MIN_GAIN, required_argument, "PCT",
-	 "smallest gain accepted, in percent (default 3)"},
-	{"seed", OPT_SEED, required_argument, "N", "seed of the bootstrap (default 1)"},
-	{"cpu", OPT_CPU, required_argument, "N", "pin timed runs to CPU N"},
-	{"cc", OPT_CC, required_argument, "CC", "compiler for every build (gcc, clang, ...)"},
-	{"candidate", OPT_CANDIDATE, required_argument, "DIR",
-	 "also try the editable files found in DIR (repeatable)"},
-	{"no-flags", OPT_NO_FLAGS, no_argument, NULL, "skip the compiler-flag search"},
-	{"budget-time", OPT_BUDGET_TIME, required_argument, "SECONDS",
-	 "stop proposing after this long, keeping the best so far"},
-	{"state-dir", OPT_STATE_DIR, required_argument, "DIR",
-	 "where runs/ and work/ go (default TREE/.optimize)"},
-	{"keep-work", OPT_KEEP_WORK, no_argument, NULL, "keep candidate workspaces after the run"},
-	{"no-profile", OPT_NO_PROFILE, no_argument, NULL,
-	 "do not collect counters and hotspots of measured candidates"},
-	{"quiet", 'q', no_argument, NULL, "only errors and the result table"},
-	{"verbose", 'v', no_argument, NULL, "more detail (repeat for more)"},
-	{"help", 'h', no_argument, NULL, "show this help"},
-	{NULL, 0, 0, NULL, NULL},
+    {"apply", OPT_APPLY, no_argument, NULL, "write the verified winner back into the tree"},
+    {"no-backup", OPT_NO_BACKUP, no_argument, NULL, "with --apply: keep no <file>.orig"},
+    {"target", OPT_TARGET, required_argument, "NAME", "only this target of the manifest"},
+    {"objective", OPT_OBJECTIVE, required_argument, "OBJ",
+     "time (default), instructions, cycles, cache-misses, max-rss, kernel_time[:NAME]"},
+    {"counters", OPT_COUNTERS, required_argument, "BACKEND",
+     "counter backend for counter objectives: perf, papi, cachegrind"},
+    {"min-runs", OPT_MIN_RUNS, required_argument, "N", "fewest measured pairs (default 5)"},
+    {"max-runs", OPT_MAX_RUNS, required_argument, "N", "most measured pairs (default 30)"},
+    {"warmup", OPT_WARMUP, required_argument, "N", "warm-up runs of each side (default 1)"},
+    {"min-gain", OPT_MIN_GAIN, required_argument, "PCT",
+     "smallest gain accepted, in percent (default 3)"},
+    {"seed", OPT_SEED, required_argument, "N", "seed of the bootstrap (default 1)"},
+    {"cpu", OPT_CPU, required_argument, "N", "pin timed runs to CPU N"},
+    {"cc", OPT_CC, required_argument, "CC", "compiler for every build (gcc, clang, ...)"},
+    {"candidate", OPT_CANDIDATE, required_argument, "DIR",
+     "also try the editable files found in DIR (repeatable)"},
+    {"no-flags", OPT_NO_FLAGS, no_argument, NULL, "skip the compiler-flag search"},
+    {"budget-time", OPT_BUDGET_TIME, required_argument, "SECONDS",
+     "stop proposing after this long, keeping the best so far"},
+    {"state-dir", OPT_STATE_DIR, required_argument, "DIR",
+     "where runs/ and work/ go (default TREE/.optimize)"},
+    {"keep-work", OPT_KEEP_WORK, no_argument, NULL, "keep candidate workspaces after the run"},
+    {"no-profile", OPT_NO_PROFILE, no_argument, NULL,
+     "do not collect counters and hotspots of measured candidates"},
+    {"quiet", 'q', no_argument, NULL, "only errors and the result table"},
+    {"verbose", 'v', no_argument, NULL, "more detail (repeat for more)"},
+    {"help", 'h', no_argument, NULL, "show this help"},
+    {NULL, 0, 0, NULL, NULL},
 };
 
 static void run_usage(FILE *f)
@@ -180,7 +180,8 @@ static int apply_target(struct loop_state *st, int no_backup, struct buf *err)
 	        st->target->name);
 	r = loop_reverify(st, &why, err);
 	if (r == 1) {
-		err_set(err, "[%s] --apply: the winner did not verify again, nothing was written: %s",
+		err_set(err,
+		        "[%s] --apply: the winner did not verify again, nothing was written: %s",
 		        st->target->name, why.data);
 		r = -1;
 	}
@@ -229,11 +230,21 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 	while ((c = getopt_long(argc, argv, shortopts.data, longopts, NULL)) != -1) {
 		int bad = 0;
 		switch (c) {
-		case OPT_APPLY: apply = 1; break;
-		case OPT_NO_BACKUP: no_backup = 1; break;
-		case OPT_TARGET: only = optarg; break;
-		case OPT_OBJECTIVE: opt.objective = optarg; break;
-		case OPT_COUNTERS: opt.counters = optarg; break;
+		case OPT_APPLY:
+			apply = 1;
+			break;
+		case OPT_NO_BACKUP:
+			no_backup = 1;
+			break;
+		case OPT_TARGET:
+			only = optarg;
+			break;
+		case OPT_OBJECTIVE:
+			opt.objective = optarg;
+			break;
+		case OPT_COUNTERS:
+			opt.counters = optarg;
+			break;
 		case OPT_MIN_RUNS:
 			bad = opt_int("min-runs", optarg, 1, 10000, &l, &err);
 			opt.min_runs = (int)l;
@@ -258,17 +269,33 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 			bad = opt_int("cpu", optarg, 0, 4095, &l, &err);
 			opt.cpu = (int)l;
 			break;
-		case OPT_CC: opt.cc = optarg; break;
-		case OPT_CANDIDATE: strlist_push(&candidates, optarg); break;
-		case OPT_NO_FLAGS: no_flags = 1; break;
-		case OPT_STATE_DIR: state_dir_opt = optarg; break;
-		case OPT_KEEP_WORK: keep_work = 1; break;
-		case OPT_NO_PROFILE: opt.profile = 0; break;
+		case OPT_CC:
+			opt.cc = optarg;
+			break;
+		case OPT_CANDIDATE:
+			strlist_push(&candidates, optarg);
+			break;
+		case OPT_NO_FLAGS:
+			no_flags = 1;
+			break;
+		case OPT_STATE_DIR:
+			state_dir_opt = optarg;
+			break;
+		case OPT_KEEP_WORK:
+			keep_work = 1;
+			break;
+		case OPT_NO_PROFILE:
+			opt.profile = 0;
+			break;
 		case OPT_BUDGET_TIME:
 			bad = opt_double("budget-time", optarg, 0, 1e9, &opt.budget_time_s, &err);
 			break;
-		case 'q': opt.verbosity = -1; break;
-		case 'v': opt.verbosity++; break;
+		case 'q':
+			opt.verbosity = -1;
+			break;
+		case 'v':
+			opt.verbosity++;
+			break;
 		case 'h':
 			run_usage(stdout);
 			code = EXIT_OK;
@@ -286,7 +313,8 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 		}
 		}
 		if (bad) {
-			fprintf(stderr, "optimize run: %s\n(see 'optimize run --help')\n", err.data);
+			fprintf(stderr, "optimize run: %s\n(see 'optimize run --help')\n",
+			        err.data);
 			code = EXIT_USAGE;
 			goto out;
 		}
@@ -370,11 +398,12 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 			if (r == EXIT_INTERRUPTED)
 				code = r;
 		}
-		if (states[nstates - 1]->ncands && states[nstates - 1]->cands[0]->status ==
-		                                        CAND_ACCEPTED) {
+		if (states[nstates - 1]->ncands &&
+		    states[nstates - 1]->cands[0]->status == CAND_ACCEPTED) {
 			buf_reset(&err);
 			if (report_write_best(states[nstates - 1], &err) < 0)
-				fprintf(stderr, "optimize run: cannot write the winner: %s\n", err.data);
+				fprintf(stderr, "optimize run: cannot write the winner: %s\n",
+				        err.data);
 		}
 	}
 	{
@@ -413,7 +442,8 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 				}
 			}
 		} else if (apply) {
-			fprintf(stderr, "optimize run: --apply skipped: the run did not complete\n");
+			fprintf(stderr,
+			        "optimize run: --apply skipped: the run did not complete\n");
 		}
 		report_table(states, nstates, &table);
 		fputs(table.data, stdout);

@@ -22,25 +22,25 @@ enum {
 };
 
 const struct opt_spec llm_run_option_specs[] = {
-	{"llm", OPT_LLM, required_argument, "PROVIDER:MODEL",
-	 "rewrite with an LLM: openai:gpt-4o-mini, anthropic:MODEL, openai-compatible:MODEL"},
-	{"llm-url", OPT_LLM_URL, required_argument, "URL",
-	 "base URL of an OpenAI-compatible server (http://127.0.0.1:8080/v1)"},
-	{"rounds", OPT_ROUNDS, required_argument, "N", "LLM rounds (default 3)"},
-	{"candidates", OPT_CANDIDATES, required_argument, "N", "LLM candidates per round (default 2)"},
-	{"budget-tokens", OPT_BUDGET_TOKENS, required_argument, "N",
-	 "stop asking the LLM after N prompt + completion tokens"},
-	{"cache", OPT_CACHE, required_argument, "MODE",
-	 "LLM response cache: rw (default), ro (replay only; a miss is an error), off"},
-	{"cache-dir", OPT_CACHE_DIR, required_argument, "DIR",
-	 "LLM response cache directory (default TREE/.optimize/cache)"},
-	{"prompts", OPT_PROMPTS, required_argument, "DIR", "prompt templates directory"},
-	{"strategy", OPT_STRATEGY, required_argument, "S",
-	 "greedy (refine the best, default) or beam (refine the K best)"},
-	{"beam", OPT_BEAM, required_argument, "K", "candidates kept by --strategy beam (default 2)"},
-	{"patience", OPT_PATIENCE, required_argument, "N",
-	 "stop after N LLM rounds without improvement"},
-	{NULL, 0, 0, NULL, NULL},
+    {"llm", OPT_LLM, required_argument, "PROVIDER:MODEL",
+     "rewrite with an LLM: openai:gpt-4o-mini, anthropic:MODEL, openai-compatible:MODEL"},
+    {"llm-url", OPT_LLM_URL, required_argument, "URL",
+     "base URL of an OpenAI-compatible server (http://127.0.0.1:8080/v1)"},
+    {"rounds", OPT_ROUNDS, required_argument, "N", "LLM rounds (default 3)"},
+    {"candidates", OPT_CANDIDATES, required_argument, "N", "LLM candidates per round (default 2)"},
+    {"budget-tokens", OPT_BUDGET_TOKENS, required_argument, "N",
+     "stop asking the LLM after N prompt + completion tokens"},
+    {"cache", OPT_CACHE, required_argument, "MODE",
+     "LLM response cache: rw (default), ro (replay only; a miss is an error), off"},
+    {"cache-dir", OPT_CACHE_DIR, required_argument, "DIR",
+     "LLM response cache directory (default TREE/.optimize/cache)"},
+    {"prompts", OPT_PROMPTS, required_argument, "DIR", "prompt templates directory"},
+    {"strategy", OPT_STRATEGY, required_argument, "S",
+     "greedy (refine the best, default) or beam (refine the K best)"},
+    {"beam", OPT_BEAM, required_argument, "K", "candidates kept by --strategy beam (default 2)"},
+    {"patience", OPT_PATIENCE, required_argument, "N",
+     "stop after N LLM rounds without improvement"},
+    {NULL, 0, 0, NULL, NULL},
 };
 
 struct opt_spec *llm_run_option_specs_merge(const struct opt_spec *base)
@@ -69,7 +69,8 @@ int llm_run_option_parse(int key, const char *arg, struct llm_run_options *o, st
 		return llm_run_options_parse_spec(o, arg, err) < 0 ? -1 : 1;
 	case OPT_LLM_URL:
 		if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8))
-			return err_set(err, "--llm-url '%s' must start with http:// or https://", arg);
+			return err_set(err, "--llm-url '%s' must start with http:// or https://",
+			               arg);
 		o->url = arg;
 		return 1;
 	case OPT_ROUNDS:

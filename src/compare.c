@@ -7,8 +7,8 @@
 #include <string.h>
 
 #define TOKEN_SHOW_MAX 80   /* bytes of a token quoted in a message */
-#define LINE_SHOW_MAX 200   /* bytes of a context line */
-#define LINE_LEAD 60        /* bytes kept left of a token in a long line */
+#define LINE_SHOW_MAX  200  /* bytes of a context line */
+#define LINE_LEAD      60   /* bytes kept left of a token in a long line */
 #define NUMBER_MAX_LEN 1024 /* a longer token is not parsed as a number */
 
 struct token {
@@ -324,9 +324,10 @@ int compare_text(const char *expected, size_t elen, const char *actual, size_t a
 		size_t col = sa.ntokens ? sa.last.col + sa.last.len : 1;
 		size_t more = 1 + count_rest(&se);
 
-		buf_addf(msg, "line %zu, column %zu: expected more output: the actual output ends here, "
-		         "but %zu more token%s were expected, starting with ", line, col, more,
-		         plural(more));
+		buf_addf(msg,
+		         "line %zu, column %zu: expected more output: the actual output ends here, "
+		         "but %zu more token%s were expected, starting with ",
+		         line, col, more, plural(more));
 		add_token(msg, &te);
 		buf_addch(msg, '\n');
 		add_context(msg, "expected", se.text, se.len, &te);
@@ -335,9 +336,11 @@ int compare_text(const char *expected, size_t elen, const char *actual, size_t a
 		struct token first = ta;
 		size_t more = 1 + count_rest(&sa);
 
-		buf_addf(msg, "line %zu, column %zu: unexpected extra output: %zu more token%s after the "
-		         "end of the expected output, starting with ", first.line, first.col, more,
-		         plural(more));
+		buf_addf(
+		    msg,
+		    "line %zu, column %zu: unexpected extra output: %zu more token%s after the "
+		    "end of the expected output, starting with ",
+		    first.line, first.col, more, plural(more));
 		add_token(msg, &first);
 		buf_addch(msg, '\n');
 		add_context(msg, "expected", se.text, se.len, se.ntokens ? &se.last : NULL);
@@ -385,8 +388,10 @@ int compare_bytes(const char *expected, size_t elen, const char *actual, size_t 
 		buf_addf(msg, "expected 0x%02x but got 0x%02x (expected %zu bytes, got %zu)\n",
 		         (unsigned char)expected[off], (unsigned char)actual[off], elen, alen);
 	else if (alen < elen)
-		buf_addf(msg, "expected more output: the actual output ends after %zu bytes, "
-		         "expected %zu\n", alen, elen);
+		buf_addf(msg,
+		         "expected more output: the actual output ends after %zu bytes, "
+		         "expected %zu\n",
+		         alen, elen);
 	else
 		buf_addf(msg, "unexpected extra output: got %zu bytes, expected %zu\n", alen, elen);
 	add_hex_window(msg, "expected:", expected, elen, off);
@@ -403,8 +408,8 @@ static int read_side(struct buf *b, const char *path, const char *which, struct 
 		return 0;
 	saved = errno;
 	if (b->truncated)
-		return err_set(msg, "%s output '%s' is larger than the %zu MiB comparison limit", which,
-		               path, b->max >> 20);
+		return err_set(msg, "%s output '%s' is larger than the %zu MiB comparison limit",
+		               which, path, b->max >> 20);
 	return err_set(msg, "cannot read %s output '%s': %s", which, path,
 	               saved ? strerror(saved) : "read error");
 }

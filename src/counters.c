@@ -8,11 +8,7 @@
 #include <string.h>
 
 static const struct counter_backend *const backends[] = {
-	&counters_perf,
-	&counters_papi,
-	&counters_cachegrind,
-	&counters_rusage,
-	NULL,
+    &counters_perf, &counters_papi, &counters_cachegrind, &counters_rusage, NULL,
 };
 
 const struct counter_backend *counters_backend(const char *name)
@@ -33,18 +29,18 @@ const struct counter_backend *const *counters_backends(void)
 }
 
 static const char *const default_events[] = {
-	"cycles",
-	"instructions",
-	"branches",
-	"branch-misses",
-	"cache-references",
-	"cache-misses",
-	"L1-dcache-load-misses",
-	"LLC-load-misses",
-	"task-clock",
-	"page-faults",
-	"context-switches",
-	NULL,
+    "cycles",
+    "instructions",
+    "branches",
+    "branch-misses",
+    "cache-references",
+    "cache-misses",
+    "L1-dcache-load-misses",
+    "LLC-load-misses",
+    "task-clock",
+    "page-faults",
+    "context-switches",
+    NULL,
 };
 
 const char *const *counters_default_events(void)
@@ -92,8 +88,8 @@ void counters_add_rusage(struct profile *p, const struct proc_result *res)
 		                   "rusage", 1.0);
 	if (!counted_already(p, "context-switches"))
 		profile_set_metric(p, "context-switches", "count",
-		                   (double)res->nvcsw + (double)res->nivcsw, SRC_MEASURED,
-		                   "rusage", 1.0);
+		                   (double)res->nvcsw + (double)res->nivcsw, SRC_MEASURED, "rusage",
+		                   1.0);
 }
 
 /* ---- the rusage backend: just the runner's own figures ---- */
@@ -135,8 +131,8 @@ static int rusage_run(const struct counter_request *req, struct proc_result *res
 }
 
 const struct counter_backend counters_rusage = {
-	.name = "rusage",
-	.deterministic = 0,
-	.probe = rusage_probe,
-	.run = rusage_run,
+    .name = "rusage",
+    .deterministic = 0,
+    .probe = rusage_probe,
+    .run = rusage_run,
 };

@@ -35,18 +35,18 @@
 static const struct {
 	const char *generic, *papi;
 } papi_aliases[] = {
-	{"cycles", "PAPI_TOT_CYC"},
-	{"instructions", "PAPI_TOT_INS"},
-	{"branches", "PAPI_BR_INS"},
-	{"branch-misses", "PAPI_BR_MSP"},
-	{"cache-references", "PAPI_L3_TCA"},
-	{"cache-misses", "PAPI_L3_TCM"},
-	{"L1-dcache-load-misses", "PAPI_L1_LDM"},
-	{"LLC-load-misses", "PAPI_L3_LDM"},
-	{"task-clock", "perf::TASK-CLOCK"},
-	{"cpu-clock", "perf::CPU-CLOCK"},
-	{"page-faults", "perf::PAGE-FAULTS"},
-	{"context-switches", "perf::CONTEXT-SWITCHES"},
+    {"cycles", "PAPI_TOT_CYC"},
+    {"instructions", "PAPI_TOT_INS"},
+    {"branches", "PAPI_BR_INS"},
+    {"branch-misses", "PAPI_BR_MSP"},
+    {"cache-references", "PAPI_L3_TCA"},
+    {"cache-misses", "PAPI_L3_TCM"},
+    {"L1-dcache-load-misses", "PAPI_L1_LDM"},
+    {"LLC-load-misses", "PAPI_L3_LDM"},
+    {"task-clock", "perf::TASK-CLOCK"},
+    {"cpu-clock", "perf::CPU-CLOCK"},
+    {"page-faults", "perf::PAGE-FAULTS"},
+    {"context-switches", "perf::CONTEXT-SWITCHES"},
 };
 
 static const char *papi_alias(const char *name)
@@ -161,8 +161,8 @@ static size_t edit_distance(const char *a, const char *b)
 		row[0] = i;
 		for (j = 1; j <= lb; j++) {
 			size_t up = row[j];
-			size_t cost = tolower((unsigned char)a[i - 1]) !=
-			              tolower((unsigned char)b[j - 1]);
+			size_t cost =
+			    tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
 			size_t best = diag + cost;
 
 			if (up + 1 < best)
@@ -321,12 +321,14 @@ static void attach_failure(int r, struct buf *why)
 {
 	buf_setf(why, "PAPI_attach: %s", PAPI_strerror(r));
 	if (r == PAPI_ENOEVNT && !counters_perf_have_pmu())
-		buf_addstr(why, " (PAPI's perf_event component checks that it may attach by opening "
-		                "the hardware instructions event, and no hardware PMU is exposed to "
-		                "this machine)");
+		buf_addstr(why,
+		           " (PAPI's perf_event component checks that it may attach by opening "
+		           "the hardware instructions event, and no hardware PMU is exposed to "
+		           "this machine)");
 	else if (r == PAPI_EPERM)
-		buf_addf(why, " (perf_event_paranoid is %d: run as root or lower it with sysctl "
-		              "kernel.perf_event_paranoid=1)",
+		buf_addf(why,
+		         " (perf_event_paranoid is %d: run as root or lower it with sysctl "
+		         "kernel.perf_event_paranoid=1)",
 		         counters_perf_paranoid());
 }
 
@@ -398,7 +400,7 @@ static int papi_probe(struct buf *why)
 }
 
 struct papi_slot {
-	const char *name;  /* as asked for; borrowed from the request */
+	const char *name; /* as asked for; borrowed from the request */
 	int code, cidx;
 	int set;           /* index into papi_run.sets; -1 = none */
 	int pos;           /* position of its value in the set's read */
@@ -537,14 +539,14 @@ static void papi_collect(struct papi_run *run, struct profile *out)
 		struct papi_slot *sl = &run->slots[i];
 
 		if (sl->reason.len)
-			profile_set_unsupported(out, sl->name,
-			                        is_clock_event(papi_alias(sl->name)) ? "ms" : "count",
-			                        "papi", sl->reason.data);
+			profile_set_unsupported(
+			    out, sl->name, is_clock_event(papi_alias(sl->name)) ? "ms" : "count",
+			    "papi", sl->reason.data);
 	}
 }
 
-static int papi_run(const struct counter_request *req, struct proc_result *res,
-                    struct profile *out, struct buf *err)
+static int papi_run(const struct counter_request *req, struct proc_result *res, struct profile *out,
+                    struct buf *err)
 {
 	struct papi_run run;
 	struct proc_hooks hooks;
@@ -632,8 +634,8 @@ static int papi_run(const struct counter_request *req, struct proc_result *res,
 }
 
 const struct counter_backend counters_papi = {
-	.name = "papi",
-	.deterministic = 0,
-	.probe = papi_probe,
-	.run = papi_run,
+    .name = "papi",
+    .deterministic = 0,
+    .probe = papi_probe,
+    .run = papi_run,
 };

@@ -30,7 +30,7 @@
 #include <dirent.h>
 
 struct perf_slot {
-	const char *name;  /* as asked for; borrowed from the request */
+	const char *name; /* as asked for; borrowed from the request */
 	struct perf_event_attr attr;
 	int fd;            /* -1 when not open */
 	struct buf reason; /* why it is not counted; empty when open */
@@ -184,10 +184,12 @@ static void open_failure(const struct perf_event_attr *attr, int e, struct buf *
 	case EOPNOTSUPP:
 	case ENODEV:
 		if (is_hardware(attr) && !counters_perf_have_pmu()) {
-			buf_setf(why, "no hardware PMU exposed to this machine (perf_event_open: %s)%s",
-			         msg, running_in_vm() ? "; it is a virtual machine whose hypervisor "
-			                                "exposes no virtual PMU"
-			                              : "");
+			buf_setf(why,
+			         "no hardware PMU exposed to this machine (perf_event_open: %s)%s",
+			         msg,
+			         running_in_vm() ? "; it is a virtual machine whose hypervisor "
+			                           "exposes no virtual PMU"
+			                         : "");
 			return;
 		}
 		buf_setf(why, "event not supported by this kernel or CPU (perf_event_open: %s)",
@@ -196,12 +198,14 @@ static void open_failure(const struct perf_event_attr *attr, int e, struct buf *
 	case EACCES:
 	case EPERM:
 		if (paranoid > -100)
-			buf_setf(why, "perf_event_paranoid is %d: run as root or lower it with "
-			              "sysctl kernel.perf_event_paranoid=1 (perf_event_open: %s)",
+			buf_setf(why,
+			         "perf_event_paranoid is %d: run as root or lower it with "
+			         "sysctl kernel.perf_event_paranoid=1 (perf_event_open: %s)",
 			         paranoid, msg);
 		else
-			buf_setf(why, "perf_event_open not permitted (%s); a container's seccomp "
-			              "profile may block it",
+			buf_setf(why,
+			         "perf_event_open not permitted (%s); a container's seccomp "
+			         "profile may block it",
 			         msg);
 		return;
 	case ENOSYS:
@@ -212,8 +216,9 @@ static void open_failure(const struct perf_event_attr *attr, int e, struct buf *
 		buf_setf(why, "too many open files for another counter (perf_event_open: %s)", msg);
 		return;
 	case ESRCH:
-		buf_setf(why, "the child exited before its counters were attached "
-		              "(perf_event_open: %s)",
+		buf_setf(why,
+		         "the child exited before its counters were attached "
+		         "(perf_event_open: %s)",
 		         msg);
 		return;
 	default:
@@ -326,8 +331,8 @@ static void perf_collect(struct perf_slot *s, struct profile *out)
 	                   "perf", scaling);
 }
 
-static int perf_run(const struct counter_request *req, struct proc_result *res,
-                    struct profile *out, struct buf *err)
+static int perf_run(const struct counter_request *req, struct proc_result *res, struct profile *out,
+                    struct buf *err)
 {
 	struct perf_run run;
 	struct proc_hooks hooks;
@@ -399,8 +404,8 @@ static int perf_run(const struct counter_request *req, struct proc_result *res,
 }
 
 const struct counter_backend counters_perf = {
-	.name = "perf",
-	.deterministic = 0,
-	.probe = perf_probe,
-	.run = perf_run,
+    .name = "perf",
+    .deterministic = 0,
+    .probe = perf_probe,
+    .run = perf_run,
 };

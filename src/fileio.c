@@ -45,8 +45,7 @@ static void fsync_parent(const char *path)
 	buf_release(&dir);
 }
 
-int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                      struct buf *err)
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct buf *err)
 {
 	struct buf tmp = BUF_INIT;
 	int fd, saved;

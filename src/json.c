@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #define JSON_MAX_DEPTH 1000 /* as cJSON's CJSON_NESTING_LIMIT */
-#define EXCERPT_WIDTH 100   /* characters of a long line shown around the column */
+#define EXCERPT_WIDTH  100  /* characters of a long line shown around the column */
 
 /*
  * A strict scanner. cJSON accepts some invalid input (leading zeros) and
@@ -81,15 +81,19 @@ static int scan_string(struct scan *s)
 			return 0;
 		}
 		if (c < 0x20)
-			return scan_fail(s, s->pos, "control character in a string (write it as an escape)");
+			return scan_fail(s, s->pos,
+			                 "control character in a string (write it as an escape)");
 		if (c == '\\') {
 			size_t esc = s->pos++;
 
 			c = at(s);
 			if (c == 'u') {
 				for (int i = 1; i <= 4; i++)
-					if (s->pos + i >= s->len || !is_hex((unsigned char)s->p[s->pos + i]))
-						return scan_fail(s, esc, "invalid \\u escape (needs 4 hex digits)");
+					if (s->pos + i >= s->len ||
+					    !is_hex((unsigned char)s->p[s->pos + i]))
+						return scan_fail(
+						    s, esc,
+						    "invalid \\u escape (needs 4 hex digits)");
 				s->pos += 4;
 			} else if (c < 0 || !strchr("\"\\/bfnrt", c)) {
 				return scan_fail(s, esc, "invalid escape in a string");
@@ -179,8 +183,9 @@ static int scan_container(struct scan *s, char close)
 		skip_ws(s);
 		if (at(s) == close) {
 			if (!first)
-				return scan_fail(s, comma, close == '}' ? "trailing comma before '}'"
-				                                        : "trailing comma before ']'");
+				return scan_fail(s, comma,
+				                 close == '}' ? "trailing comma before '}'"
+				                              : "trailing comma before ']'");
 			s->pos++;
 			break;
 		}
@@ -190,8 +195,9 @@ static int scan_container(struct scan *s, char close)
 			if (c == '/')
 				return scan_fail(s, s->pos, "comments are not allowed in JSON");
 			if (c != '"')
-				return scan_fail(s, s->pos, c < 0 ? "unexpected end of input: expected '}'"
-				                                  : "expected a key in double quotes");
+				return scan_fail(s, s->pos,
+				                 c < 0 ? "unexpected end of input: expected '}'"
+				                       : "expected a key in double quotes");
 			if (scan_string(s) < 0)
 				return -1;
 			skip_ws(s);
@@ -212,12 +218,14 @@ static int scan_container(struct scan *s, char close)
 			break;
 		}
 		if (at(s) < 0)
-			return scan_fail(s, s->pos, close == '}' ? "unexpected end of input: expected '}'"
-			                                         : "unexpected end of input: expected ']'");
+			return scan_fail(s, s->pos,
+			                 close == '}' ? "unexpected end of input: expected '}'"
+			                              : "unexpected end of input: expected ']'");
 		if (at(s) == '/')
 			return scan_fail(s, s->pos, "comments are not allowed in JSON");
-		return scan_fail(s, s->pos, close == '}' ? "expected ',' or '}' (a missing comma?)"
-		                                         : "expected ',' or ']' (a missing comma?)");
+		return scan_fail(s, s->pos,
+		                 close == '}' ? "expected ',' or '}' (a missing comma?)"
+		                              : "expected ',' or ']' (a missing comma?)");
 	}
 	s->depth--;
 	return 0;
@@ -426,7 +434,8 @@ long json_locate(const char *text, size_t len, const struct json_seg *path, size
 
 				if (scan_string(&s) < 0)
 					return -1;
-				match = s.pos - 1 - ks == klen && !memcmp(text + ks, seg->key, klen);
+				match =
+				    s.pos - 1 - ks == klen && !memcmp(text + ks, seg->key, klen);
 				skip_ws(&s);
 				if (at(&s) != ':')
 					return -1;
@@ -582,8 +591,7 @@ char *json_print_take(const struct cJSON *root, int pretty)
 	return out;
 }
 
-int json_write_file_atomic(const char *path, const struct cJSON *root, int pretty,
-                           struct buf *err)
+int json_write_file_atomic(const char *path, const struct cJSON *root, int pretty, struct buf *err)
 {
 	char *text = json_print_take(root, pretty);
 	int r;

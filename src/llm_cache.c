@@ -36,9 +36,12 @@ int llm_cache_mode_parse(const char *s, enum llm_cache_mode *out)
 const char *llm_cache_mode_name(enum llm_cache_mode m)
 {
 	switch (m) {
-	case LLM_CACHE_RW: return "rw";
-	case LLM_CACHE_RO: return "ro";
-	case LLM_CACHE_OFF: return "off";
+	case LLM_CACHE_RW:
+		return "rw";
+	case LLM_CACHE_RO:
+		return "ro";
+	case LLM_CACHE_OFF:
+		return "off";
 	}
 	return "?";
 }
@@ -72,7 +75,8 @@ static int cache_mkdirs(const char *path, struct buf *err)
 			continue;
 		p.data[i] = '\0';
 		if (mkdir(p.data, 0755) < 0 && errno != EEXIST) {
-			r = err_set(err, "cannot create cache directory '%s': %s", p.data, strerror(errno));
+			r = err_set(err, "cannot create cache directory '%s': %s", p.data,
+			            strerror(errno));
 			break;
 		}
 		if (i < p.len)
@@ -132,7 +136,6 @@ done:
 	buf_release(&data);
 	return r;
 }
-
 
 int llm_cache_store(const char *dir, const char *key, const struct llm_cache_entry *e,
                     struct buf *err)

@@ -21,14 +21,14 @@
 #endif
 
 #define LLM_DEFAULT_CACHE_DIR ".optimize/cache"
-#define LLM_ERROR_EXCERPT 300
+#define LLM_ERROR_EXCERPT     300
 
 struct llm_client {
 	const struct llm_provider *prov;
 	char *model;
 	char *base_url;
 	char *endpoint;
-	char *api_key;         /* NULL = none; zeroed before it is freed */
+	char *api_key; /* NULL = none; zeroed before it is freed */
 	char *key_env;
 	char *anthropic_version;
 	char *cache_dir;
@@ -39,11 +39,11 @@ struct llm_client {
 	size_t response_max;
 	double price_prompt, price_completion;
 	enum llm_cache_mode cache_mode;
-	int loopback;          /* base URL is 127.0.0.1/localhost/::1: bypass proxies */
+	int loopback; /* base URL is 127.0.0.1/localhost/::1: bypass proxies */
 	llm_log_fn log;
 	void *log_ctx;
 	uint64_t rng;
-	CURLM *multi;          /* kept for the client's life so connections are reused */
+	CURLM *multi; /* kept for the client's life so connections are reused */
 	struct llm_usage usage;
 };
 
@@ -54,13 +54,13 @@ struct llm_xfer {
 	int index;
 	CURL *easy;
 	struct curl_slist *headers;
-	struct buf body;         /* response body of the current attempt */
+	struct buf body; /* response body of the current attempt */
 	char errbuf[CURL_ERROR_SIZE];
 	int in_flight;
 	int done;
-	double next_start;       /* monotonic seconds */
-	double retry_after;      /* from the last answer; < 0 = none */
-	double attempt_timeout;  /* the timeout this attempt got */
+	double next_start;      /* monotonic seconds */
+	double retry_after;     /* from the last answer; < 0 = none */
+	double attempt_timeout; /* the timeout this attempt got */
 };
 
 static double llm_now(void)
@@ -74,13 +74,20 @@ static double llm_now(void)
 const char *llm_status_name(enum llm_status s)
 {
 	switch (s) {
-	case LLM_OK: return "ok";
-	case LLM_TRUNCATED: return "truncated";
-	case LLM_HTTP_ERROR: return "http_error";
-	case LLM_TRANSPORT_ERROR: return "transport_error";
-	case LLM_TIMEOUT: return "timeout";
-	case LLM_BAD_RESPONSE: return "bad_response";
-	case LLM_CACHE_MISS: return "cache_miss";
+	case LLM_OK:
+		return "ok";
+	case LLM_TRUNCATED:
+		return "truncated";
+	case LLM_HTTP_ERROR:
+		return "http_error";
+	case LLM_TRANSPORT_ERROR:
+		return "transport_error";
+	case LLM_TIMEOUT:
+		return "timeout";
+	case LLM_BAD_RESPONSE:
+		return "bad_response";
+	case LLM_CACHE_MISS:
+		return "cache_miss";
 	}
 	return "?";
 }
@@ -184,7 +191,8 @@ struct llm_client *llm_client_init(const struct llm_config *cfg, struct buf *err
 	size_t n;
 
 	if (!prov) {
-		err_set(err, "unknown LLM provider '%s': use openai, openai-compatible or anthropic",
+		err_set(err,
+		        "unknown LLM provider '%s': use openai, openai-compatible or anthropic",
 		        cfg->provider ? cfg->provider : "");
 		return NULL;
 	}
@@ -194,7 +202,8 @@ struct llm_client *llm_client_init(const struct llm_config *cfg, struct buf *err
 	}
 	base = cfg->base_url && *cfg->base_url ? cfg->base_url : prov->default_base_url;
 	if (!base) {
-		err_set(err, "provider '%s' needs a base URL (e.g. http://127.0.0.1:8080/v1)", prov->name);
+		err_set(err, "provider '%s' needs a base URL (e.g. http://127.0.0.1:8080/v1)",
+		        prov->name);
 		return NULL;
 	}
 	if (strncmp(base, "http://", 7) && strncmp(base, "https://", 8)) {
@@ -211,7 +220,8 @@ struct llm_client *llm_client_init(const struct llm_config *cfg, struct buf *err
 	c->base_url = llm_strdup(base);
 	c->api_key = cfg->api_key && *cfg->api_key ? llm_strdup(cfg->api_key) : NULL;
 	c->key_env = llm_strdup(cfg->api_key_env ? cfg->api_key_env : prov->default_key_env);
-	c->anthropic_version = llm_strdup(cfg->anthropic_version ? cfg->anthropic_version : "2023-06-01");
+	c->anthropic_version =
+	    llm_strdup(cfg->anthropic_version ? cfg->anthropic_version : "2023-06-01");
 	c->cache_dir = llm_strdup(cfg->cache_dir ? cfg->cache_dir : LLM_DEFAULT_CACHE_DIR);
 	buf_init(&ep, 0);
 	buf_addstr(&ep, base);
@@ -344,7 +354,8 @@ int llm_request_canonical(const struct llm_request *req, const char *provider, c
 		if (!m)
 			goto done;
 		cJSON_AddItemToArray(msgs, m);
-		cJSON_AddStringToObject(m, "role", req->messages[i].role ? req->messages[i].role : "user");
+		cJSON_AddStringToObject(m, "role",
+		                        req->messages[i].role ? req->messages[i].role : "user");
 		cJSON_AddStringToObject(m, "content",
 		                        req->messages[i].content ? req->messages[i].content : "");
 	}
@@ -393,8 +404,8 @@ static void llm_mask_key(const struct llm_client *c, struct buf *b)
 	buf_release(&out);
 }
 
-__attribute__((format(printf, 3, 4)))
-static void llm_log(struct llm_client *c, enum llm_log_level level, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+llm_log(struct llm_client *c, enum llm_log_level level, const char *fmt, ...)
 {
 	struct buf msg = BUF_INIT;
 	va_list ap;
@@ -507,12 +518,16 @@ static void llm_http_message(struct llm_xfer *x, long code)
 	buf_reset(e);
 	if (code == 401 || code == 403) {
 		if (c->api_key)
-			buf_addf(e, "the API key was rejected (HTTP %ld): check %s", code, c->key_env);
+			buf_addf(e, "the API key was rejected (HTTP %ld): check %s", code,
+			         c->key_env);
 		else
-			buf_addf(e, "the server wants an API key (HTTP %ld): set %s", code, c->key_env);
+			buf_addf(e, "the server wants an API key (HTTP %ld): set %s", code,
+			         c->key_env);
 	} else if (code == 404) {
-		buf_addf(e, "unknown model or endpoint (HTTP 404): check the model '%s' and the URL '%s'",
-		         c->model, c->endpoint);
+		buf_addf(
+		    e,
+		    "unknown model or endpoint (HTTP 404): check the model '%s' and the URL '%s'",
+		    c->model, c->endpoint);
 	} else if (code == 400 && (llm_contains_ci(x->body.data, "context") ||
 	                           llm_contains_ci(x->body.data, "prompt is too long") ||
 	                           llm_contains_ci(x->body.data, "too many tokens"))) {
@@ -571,24 +586,25 @@ static void llm_finish(struct llm_xfer *x, double t0)
 		c->usage.prompt_tokens += pt;
 		c->usage.completion_tokens += ct;
 		if (c->usage.cost_known)
-			c->usage.cost += (double)pt * (c->price_prompt > 0 ? c->price_prompt : 0) / 1e6 +
-			                 (double)ct * (c->price_completion > 0 ? c->price_completion : 0) / 1e6;
+			c->usage.cost +=
+			    (double)pt * (c->price_prompt > 0 ? c->price_prompt : 0) / 1e6 +
+			    (double)ct * (c->price_completion > 0 ? c->price_completion : 0) / 1e6;
 		if (c->cache_mode == LLM_CACHE_RW) {
 			struct llm_cache_entry e = {
-				.provider = c->prov->name,
-				.model = c->model,
-				.index = x->index,
-				.status = r->status,
-				.finish_reason = buf_str(&r->finish_reason),
-				.text = buf_str(&r->text),
-				.prompt_tokens = r->prompt_tokens,
-				.completion_tokens = r->completion_tokens,
+			    .provider = c->prov->name,
+			    .model = c->model,
+			    .index = x->index,
+			    .status = r->status,
+			    .finish_reason = buf_str(&r->finish_reason),
+			    .text = buf_str(&r->text),
+			    .prompt_tokens = r->prompt_tokens,
+			    .completion_tokens = r->completion_tokens,
 			};
 			struct buf err = BUF_INIT;
 			buf_init(&err, 0);
 			if (llm_cache_store(c->cache_dir, r->key, &e, &err) < 0)
-				llm_log(c, LLM_LOG_WARN, "cannot record the response in the cache: %s",
-				        err.data);
+				llm_log(c, LLM_LOG_WARN,
+				        "cannot record the response in the cache: %s", err.data);
 			buf_release(&err);
 		}
 	}
@@ -614,13 +630,15 @@ static void llm_retry_or_finish(struct llm_xfer *x, double t0, double deadline)
 	if (x->retry_after > wait)
 		wait = x->retry_after;
 	if (now + wait >= deadline) {
-		buf_addf(&r->error, " (gave up after %d attempt%s: a retry in %.1f s would pass the deadline of %.1f s)",
+		buf_addf(&r->error,
+		         " (gave up after %d attempt%s: a retry in %.1f s would pass the deadline "
+		         "of %.1f s)",
 		         r->attempts, r->attempts == 1 ? "" : "s", wait, c->deadline_s);
 		llm_finish(x, t0);
 		return;
 	}
-	llm_log(c, LLM_LOG_INFO, "candidate %d: %s; retrying in %.1f s (attempt %d of %d)", x->index,
-	        r->error.data, wait, r->attempts + 1, c->max_retries + 1);
+	llm_log(c, LLM_LOG_INFO, "candidate %d: %s; retrying in %.1f s (attempt %d of %d)",
+	        x->index, r->error.data, wait, r->attempts + 1, c->max_retries + 1);
 	x->next_start = now + wait;
 }
 
@@ -727,10 +745,12 @@ static void llm_done(struct llm_xfer *x, CURLcode rc, double t0, double deadline
 		r->prompt_tokens = r->completion_tokens = -1;
 		c->prov->parse_response(x->body.data, x->body.len, r);
 		if (r->status == LLM_BAD_RESPONSE)
-			err_prefix(&r->error, "bad answer from '%s' (HTTP %ld): ", c->endpoint, code);
+			err_prefix(&r->error, "bad answer from '%s' (HTTP %ld): ", c->endpoint,
+			           code);
 		else if (r->status == LLM_TRUNCATED)
 			llm_log(c, LLM_LOG_WARN,
-			        "candidate %d: the response was cut off by the token limit (%ld tokens)",
+			        "candidate %d: the response was cut off by the token limit (%ld "
+			        "tokens)",
 			        x->index, r->completion_tokens);
 		llm_finish(x, t0);
 		return;
@@ -758,7 +778,8 @@ static int llm_from_cache(struct llm_xfer *x, double t0)
 	if (hit == 1) {
 		c->usage.cache_hits++;
 		c->usage.cached_prompt_tokens += r->prompt_tokens > 0 ? r->prompt_tokens : 0;
-		c->usage.cached_completion_tokens += r->completion_tokens > 0 ? r->completion_tokens : 0;
+		c->usage.cached_completion_tokens +=
+		    r->completion_tokens > 0 ? r->completion_tokens : 0;
 		llm_finish(x, t0);
 	} else if (c->cache_mode == LLM_CACHE_RO) {
 		r->status = LLM_CACHE_MISS;
@@ -766,7 +787,9 @@ static int llm_from_cache(struct llm_xfer *x, double t0)
 			err_set(&r->error, "cache (read-only): %s", err.data);
 		else
 			err_set(&r->error,
-			        "cache miss in read-only mode: no recorded response for provider '%s', model '%s', candidate %d (key %s) in '%s'; record it first with cache mode rw",
+			        "cache miss in read-only mode: no recorded response for provider "
+			        "'%s', model '%s', candidate %d (key %s) in '%s'; record it first "
+			        "with cache mode rw",
 			        c->prov->name, c->model, x->index, r->key, c->cache_dir);
 		llm_finish(x, t0);
 		hit = 1;
@@ -785,9 +808,8 @@ static int llm_build_headers(struct llm_xfer *x)
 	char line[64];
 
 	static const char *const common[] = {
-		"Content-Type: application/json",
-		"Accept: application/json",
-		"Expect:", /* no 100-continue round trip for large prompts */
+	    "Content-Type: application/json", "Accept: application/json",
+	    "Expect:", /* no 100-continue round trip for large prompts */
 	};
 	size_t i;
 
@@ -852,7 +874,8 @@ int llm_complete_n(struct llm_client *c, const struct llm_request *req, int n,
 		x->res = &results[i];
 		x->index = i;
 		buf_init(&x->body, c->response_max);
-		if (llm_request_key(req, c->prov->name, c->model, &c->params, i, results[i].key) < 0) {
+		if (llm_request_key(req, c->prov->name, c->model, &c->params, i, results[i].key) <
+		    0) {
 			results[i].status = LLM_TRANSPORT_ERROR;
 			err_set(&results[i].error, "out of memory building the request");
 			llm_finish(x, t0);
@@ -864,7 +887,8 @@ int llm_complete_n(struct llm_client *c, const struct llm_request *req, int n,
 		x->easy = curl_easy_init();
 		if (!x->easy || llm_build_headers(x) < 0) {
 			results[i].status = LLM_TRANSPORT_ERROR;
-			err_set(&results[i].error, "cannot set up the HTTP request (out of memory)");
+			err_set(&results[i].error,
+			        "cannot set up the HTTP request (out of memory)");
 			llm_finish(x, t0);
 			fatal = 1;
 			continue;

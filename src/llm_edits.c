@@ -417,7 +417,7 @@ struct state {
 	const struct llm_edits_target *t;
 	struct llm_edits *out;
 	struct buf *err;
-	int nsr;           /* SEARCH/REPLACE blocks seen */
+	int nsr; /* SEARCH/REPLACE blocks seen */
 	/* unlabelled whole-file blocks (used only with one editable file) */
 	const struct line *best_unlabelled;
 	size_t best_unlabelled_n;
@@ -485,12 +485,14 @@ static const char *need_editable(struct state *s, const char *p, size_t n, const
 		return path;
 	editable_list(s->t, &names);
 	if (r == R_READONLY)
-		err_set(s->err, "%s edits '%.*s', which is a read-only context file: only %s may be "
-		                "changed",
+		err_set(s->err,
+		        "%s edits '%.*s', which is a read-only context file: only %s may be "
+		        "changed",
 		        what, (int)n, p, names.data);
 	else
-		err_set(s->err, "%s edits '%.*s', which is not a file of this target: the editable "
-		                "files are %s",
+		err_set(s->err,
+		        "%s edits '%.*s', which is not a file of this target: the editable "
+		        "files are %s",
 		        what, (int)n, p, names.data);
 	buf_release(&names);
 	return NULL;
@@ -663,8 +665,9 @@ static int apply_sr(struct state *s, const char *path, const struct line *search
 	if (current(s, path, &cur) < 0)
 		return -1;
 	if (!ns) {
-		err_set(s->err, "SEARCH/REPLACE block %d for '%s' has an empty SEARCH section: "
-		                "copy the lines to replace from the current file",
+		err_set(s->err,
+		        "SEARCH/REPLACE block %d for '%s' has an empty SEARCH section: "
+		        "copy the lines to replace from the current file",
 		        n, path);
 		buf_release(&cur);
 		return -1;
@@ -685,9 +688,10 @@ static int apply_sr(struct state *s, const char *path, const struct line *search
 		        why.data);
 		buf_release(&why);
 	} else if (count > 1) {
-		err_set(s->err, "SEARCH/REPLACE block %d for '%s' matches %zu times (at lines %zu and "
-		                "%zu): add surrounding lines to the SEARCH section so it matches "
-		                "exactly once",
+		err_set(s->err,
+		        "SEARCH/REPLACE block %d for '%s' matches %zu times (at lines %zu and "
+		        "%zu): add surrounding lines to the SEARCH section so it matches "
+		        "exactly once",
 		        n, path, count, where[0] + 1, where[1] + 1);
 	} else {
 		const struct line *sfirst = NULL, *ffirst = NULL;
@@ -750,13 +754,15 @@ static int parse_sr(struct state *s, const struct line *v, size_t a, size_t b, c
 		/* The label: the nearest non-blank line above, if it names a file. */
 		for (k = i; k > a && blank(&v[k - 1]); k--)
 			;
-		if (k > a && marker(&v[k - 1]) == M_NONE && label_from_line(s->t, &v[k - 1], &p, &pn))
+		if (k > a && marker(&v[k - 1]) == M_NONE &&
+		    label_from_line(s->t, &v[k - 1], &p, &pn))
 			path = need_editable(s, p, pn, "a SEARCH/REPLACE block");
 		else if (def)
 			path = def;
 		else
-			return err_set(s->err, "SEARCH/REPLACE block %d names no file: put the file's "
-			                       "path alone on the line before '<<<<<<< SEARCH'",
+			return err_set(s->err,
+			               "SEARCH/REPLACE block %d names no file: put the file's "
+			               "path alone on the line before '<<<<<<< SEARCH'",
 			               s->nsr);
 		if (!path)
 			return -1;
@@ -764,14 +770,16 @@ static int parse_sr(struct state *s, const struct line *v, size_t a, size_t b, c
 		for (da = sa; da < b && marker(&v[da]) == M_NONE; da++)
 			;
 		if (da >= b || marker(&v[da]) != M_DIVIDER)
-			return err_set(s->err, "SEARCH/REPLACE block %d for '%s' has no '=======' line "
-			                       "after its SEARCH section",
+			return err_set(s->err,
+			               "SEARCH/REPLACE block %d for '%s' has no '=======' line "
+			               "after its SEARCH section",
 			               s->nsr, path);
 		for (ra = da + 1; ra < b && marker(&v[ra]) == M_NONE; ra++)
 			;
 		if (ra >= b || marker(&v[ra]) != M_REPLACE)
-			return err_set(s->err, "SEARCH/REPLACE block %d for '%s' is not closed with "
-			                       "'>>>>>>> REPLACE'",
+			return err_set(s->err,
+			               "SEARCH/REPLACE block %d for '%s' is not closed with "
+			               "'>>>>>>> REPLACE'",
 			               s->nsr, path);
 		if (apply_sr(s, path, v + sa, da - sa, v + da + 1, ra - da - 1) < 0)
 			return -1;
@@ -792,9 +800,9 @@ static int has_search_marker(const struct line *v, size_t a, size_t b)
 /* Languages whose unlabelled blocks are shown, not applied. */
 static int lang_is_not_code(const char *p, size_t n)
 {
-	static const char *const skip[] = {"sh", "bash", "shell", "console", "text", "txt",
-	                                   "diff", "patch", "json", "output", "plaintext",
-	                                   "make", "makefile", "cmake", "yaml", NULL};
+	static const char *const skip[] = {
+	    "sh",   "bash",   "shell",     "console", "text",     "txt",   "diff", "patch",
+	    "json", "output", "plaintext", "make",    "makefile", "cmake", "yaml", NULL};
 	size_t i, k = 0;
 
 	while (n && isspace((unsigned char)*p))
@@ -882,9 +890,10 @@ static int parse(struct state *s, const struct lines *L)
 		if (single)
 			return whole_file(s, single, s->best_unlabelled, 0, s->best_unlabelled_n);
 		editable_list(s->t, &names);
-		err_set(s->err, "the code blocks name no file: there are several editable files (%s), "
-		                "so put the path alone on the line before each fence, or after the "
-		                "language tag (```c path/to/file.c)",
+		err_set(s->err,
+		        "the code blocks name no file: there are several editable files (%s), "
+		        "so put the path alone on the line before each fence, or after the "
+		        "language tag (```c path/to/file.c)",
 		        names.data);
 		buf_release(&names);
 		return -1;
@@ -945,9 +954,10 @@ int llm_edits_parse(const char *text, size_t len, int truncated, const struct ll
 
 	memset(out, 0, sizeof(*out));
 	if (truncated)
-		return err_set(err, "the response was cut off by the token limit (finish_reason "
-		                    "length), so none of it was applied: answer with shorter edits, "
-		                    "for example SEARCH/REPLACE blocks instead of whole files");
+		return err_set(err,
+		               "the response was cut off by the token limit (finish_reason "
+		               "length), so none of it was applied: answer with shorter edits, "
+		               "for example SEARCH/REPLACE blocks instead of whole files");
 	if (lines_split(text, len, &L) < 0)
 		return err_set(err, "out of memory");
 	memset(&s, 0, sizeof(s));
@@ -958,9 +968,10 @@ int llm_edits_parse(const char *text, size_t len, int truncated, const struct ll
 	if (r == 0 && !out->n) {
 		struct buf names = BUF_INIT;
 		editable_list(t, &names);
-		r = err_set(err, "the response contains no edit: give the whole new file in a fenced "
-		                 "code block labelled with its path, or SEARCH/REPLACE blocks, for "
-		                 "one of %s",
+		r = err_set(err,
+		            "the response contains no edit: give the whole new file in a fenced "
+		            "code block labelled with its path, or SEARCH/REPLACE blocks, for "
+		            "one of %s",
 		            names.data);
 		buf_release(&names);
 	}

@@ -17,24 +17,24 @@
 #define OPTIMIZE_SOURCE_DIR "."
 #endif
 
-#define TEMPLATE_MAX ((size_t)1 << 20)
+#define TEMPLATE_MAX          ((size_t)1 << 20)
 #define PROFILE_DEFAULT_BYTES 6000
-#define PROFILE_MIN_BYTES 400
+#define PROFILE_MIN_BYTES     400
 
 static const char *const files[LLM_PROMPT_N] = {
-	"system.md",
-	"first.md",
-	"feedback-compile-error.md",
-	"feedback-wrong-result.md",
-	"feedback-slower.md",
-	"feedback-accepted.md",
+    "system.md",
+    "first.md",
+    "feedback-compile-error.md",
+    "feedback-wrong-result.md",
+    "feedback-slower.md",
+    "feedback-accepted.md",
 };
 
 static const char *const names[] = {
-	"target",  "objective",      "editable_files",  "editable_list", "context_files",
-	"build",   "compiler",       "cflags",          "ldflags",       "profile",
-	"machine", "history",        "output_contract", "feedback",      "round",
-	NULL,
+    "target",          "objective", "editable_files", "editable_list",
+    "context_files",   "build",     "compiler",       "cflags",
+    "ldflags",         "profile",   "machine",        "history",
+    "output_contract", "feedback",  "round",          NULL,
 };
 
 const char *llm_prompt_file(enum llm_prompt_kind k)
@@ -75,8 +75,7 @@ void llm_prompts_default_dir(struct buf *out)
 }
 
 /* Find the next {{...}} at or after p; sets name/len of the inside (trimmed). */
-static const char *next_placeholder(const char *p, const char **name, size_t *len,
-                                    const char **end)
+static const char *next_placeholder(const char *p, const char **name, size_t *len, const char **end)
 {
 	while ((p = strstr(p, "{{"))) {
 		const char *q = p + 2, *e;
@@ -122,9 +121,11 @@ int llm_template_check(const char *text, const char *origin, struct buf *err)
 				line += *s == '\n';
 			for (i = 0; names[i]; i++)
 				buf_addf(&list, "%s%s", i ? ", " : "", names[i]);
-			err_set(err, "prompt template '%s' line %u: unknown placeholder '{{%.*s}}' (known: "
-			             "%s)",
-			        origin, line, (int)len, name, list.data);
+			err_set(
+			    err,
+			    "prompt template '%s' line %u: unknown placeholder '{{%.*s}}' (known: "
+			    "%s)",
+			    origin, line, (int)len, name, list.data);
 			buf_release(&list);
 			return -1;
 		}
@@ -155,14 +156,16 @@ int llm_templates_load(struct llm_templates *t, const char *dir, struct buf *err
 		buf_setf(&path, "%s/%s", d.data, files[i]);
 		if (buf_read_file(&text, path.data) < 0) {
 			if (text.truncated)
-				r = err_set(err, "prompt template '%s' is larger than %zu bytes", path.data,
-				            TEMPLATE_MAX);
+				r = err_set(err, "prompt template '%s' is larger than %zu bytes",
+				            path.data, TEMPLATE_MAX);
 			else
-				r = err_set(err, "prompt template '%s' is missing or unreadable (%s): the "
-				                 "prompts directory needs system.md, first.md, "
-				                 "feedback-compile-error.md, feedback-wrong-result.md, "
-				                 "feedback-slower.md and feedback-accepted.md",
-				            path.data, strerror(errno));
+				r = err_set(
+				    err,
+				    "prompt template '%s' is missing or unreadable (%s): the "
+				    "prompts directory needs system.md, first.md, "
+				    "feedback-compile-error.md, feedback-wrong-result.md, "
+				    "feedback-slower.md and feedback-accepted.md",
+				    path.data, strerror(errno));
 		} else if (llm_template_check(text.data, path.data, err) < 0) {
 			r = -1;
 		} else {
@@ -231,22 +234,22 @@ static void add_contract(struct buf *out, const struct llm_prompt_input *in)
 	                "Answer with edits to the editable files only (");
 	for (i = 0; i < in->neditable; i++)
 		buf_addf(out, "%s%s", i ? ", " : "", in->editable[i].path);
-	buf_addf(out, "). Two forms are accepted; do not copy the line numbers shown above.\n\n"
-	              "1. A whole new file in a fenced code block, with the path alone on the line "
-	              "before the fence:\n\n"
-	              "%s\n```%s\n<the complete new file>\n```\n\n"
-	              "2. SEARCH/REPLACE blocks, with the path alone on the line before; the SEARCH "
-	              "lines must match exactly one contiguous run of lines of the current file:\n\n"
-	              "%s\n<<<<<<< SEARCH\n<lines to replace>\n=======\n<new lines>\n"
-	              ">>>>>>> REPLACE\n\n"
-	              "Never change other files, never print anything the original does not, and do "
-	              "not leave out parts of a whole file (no \"...\" or \"rest unchanged\").\n",
-	        ex, lang_of(ex), ex);
+	buf_addf(out,
+	         "). Two forms are accepted; do not copy the line numbers shown above.\n\n"
+	         "1. A whole new file in a fenced code block, with the path alone on the line "
+	         "before the fence:\n\n"
+	         "%s\n```%s\n<the complete new file>\n```\n\n"
+	         "2. SEARCH/REPLACE blocks, with the path alone on the line before; the SEARCH "
+	         "lines must match exactly one contiguous run of lines of the current file:\n\n"
+	         "%s\n<<<<<<< SEARCH\n<lines to replace>\n=======\n<new lines>\n"
+	         ">>>>>>> REPLACE\n\n"
+	         "Never change other files, never print anything the original does not, and do "
+	         "not leave out parts of a whole file (no \"...\" or \"rest unchanged\").\n",
+	         ex, lang_of(ex), ex);
 }
 
 static void add_value(struct buf *out, const char *name, size_t len,
-                      const struct llm_prompt_input *in, size_t hskip, size_t ckeep,
-                      size_t pbytes)
+                      const struct llm_prompt_input *in, size_t hskip, size_t ckeep, size_t pbytes)
 {
 	size_t i;
 
@@ -273,7 +276,8 @@ static void add_value(struct buf *out, const char *name, size_t len,
 			add_file(out, &in->context[i], 0);
 		}
 		if (ckeep < in->ncontext)
-			buf_addf(out, "(%zu context file(s) left out to stay within the token budget)\n",
+			buf_addf(out,
+			         "(%zu context file(s) left out to stay within the token budget)\n",
 			         in->ncontext - ckeep);
 		else if (!in->ncontext)
 			buf_addstr(out, "(none)\n");
@@ -298,8 +302,10 @@ static void add_value(struct buf *out, const char *name, size_t len,
 		buf_addstr(out, in->machine && *in->machine ? in->machine : "(unknown)");
 	} else if (IS("history")) {
 		if (hskip)
-			buf_addf(out, "(%zu earlier attempt(s) left out to stay within the token budget)\n",
-			         hskip);
+			buf_addf(
+			    out,
+			    "(%zu earlier attempt(s) left out to stay within the token budget)\n",
+			    hskip);
 		for (i = hskip; i < in->nhistory; i++)
 			buf_addf(out, "- %s\n", in->history[i]);
 		if (!in->nhistory)
@@ -345,7 +351,8 @@ int llm_prompt_render(const struct llm_templates *t, enum llm_prompt_kind k,
 	int r = -1;
 
 	memset(&s, 0, sizeof(s));
-	if (k <= LLM_PROMPT_SYSTEM || k >= LLM_PROMPT_N || !t->text[k] || !t->text[LLM_PROMPT_SYSTEM])
+	if (k <= LLM_PROMPT_SYSTEM || k >= LLM_PROMPT_N || !t->text[k] ||
+	    !t->text[LLM_PROMPT_SYSTEM])
 		return err_set(err, "no prompt template for kind %d", (int)k);
 	buf_addf(&origin, "%s/%s", t->dir ? t->dir : ".", files[LLM_PROMPT_SYSTEM]);
 	if (llm_prompt_fill(t->text[LLM_PROMPT_SYSTEM], origin.data, in, 0, ckeep, pbytes, system,
@@ -353,7 +360,8 @@ int llm_prompt_render(const struct llm_templates *t, enum llm_prompt_kind k,
 		goto out;
 	buf_setf(&origin, "%s/%s", t->dir ? t->dir : ".", files[k]);
 	for (;;) {
-		if (llm_prompt_fill(t->text[k], origin.data, in, hskip, ckeep, pbytes, user, err) < 0)
+		if (llm_prompt_fill(t->text[k], origin.data, in, hskip, ckeep, pbytes, user, err) <
+		    0)
 			goto out;
 		s.tokens = llm_tokens_estimate(system->len + user->len);
 		if (!in->budget_tokens || s.tokens <= in->budget_tokens)
@@ -396,7 +404,8 @@ void llm_prompt_redact(const struct target *t, const char *text, struct buf *out
 			if (!cmd || !*cmd)
 				continue;
 			hit = strstr(p, cmd);
-			if (hit && (!best || hit < best || (hit == best && strlen(cmd) > best_len))) {
+			if (hit &&
+			    (!best || hit < best || (hit == best && strlen(cmd) > best_len))) {
 				best = hit;
 				best_len = strlen(cmd);
 			}

@@ -35,8 +35,10 @@ static int anthropic_build_body(const struct llm_request *req, const char *model
 		if (!m)
 			goto done;
 		cJSON_AddItemToArray(msgs, m);
-		if (!cJSON_AddStringToObject(m, "role", req->messages[i].role ? req->messages[i].role : "user") ||
-		    !cJSON_AddStringToObject(m, "content", req->messages[i].content ? req->messages[i].content : ""))
+		if (!cJSON_AddStringToObject(
+		        m, "role", req->messages[i].role ? req->messages[i].role : "user") ||
+		    !cJSON_AddStringToObject(
+		        m, "content", req->messages[i].content ? req->messages[i].content : ""))
 			goto done;
 	}
 	if (params->temperature >= 0 &&
@@ -101,10 +103,12 @@ static void anthropic_parse_response(const char *body, size_t len, struct llm_re
 		goto done;
 	}
 	/* Concatenate the text blocks; thinking and tool blocks are not code. */
-	cJSON_ArrayForEach(block, content) {
+	cJSON_ArrayForEach(block, content)
+	{
 		const cJSON *type = cJSON_GetObjectItemCaseSensitive(block, "type");
 		const cJSON *text = cJSON_GetObjectItemCaseSensitive(block, "text");
-		if (cJSON_IsString(type) && !strcmp(type->valuestring, "text") && cJSON_IsString(text)) {
+		if (cJSON_IsString(type) && !strcmp(type->valuestring, "text") &&
+		    cJSON_IsString(text)) {
 			buf_addstr(&res->text, text->valuestring);
 			texts++;
 		}
@@ -150,12 +154,12 @@ static void anthropic_parse_error(const char *body, size_t len, struct buf *out)
 }
 
 const struct llm_provider llm_provider_anthropic = {
-	.name = "anthropic",
-	.default_base_url = "https://api.anthropic.com/v1",
-	.default_key_env = "ANTHROPIC_API_KEY",
-	.path = "/messages",
-	.build_body = anthropic_build_body,
-	.add_headers = anthropic_add_headers,
-	.parse_response = anthropic_parse_response,
-	.parse_error = anthropic_parse_error,
+    .name = "anthropic",
+    .default_base_url = "https://api.anthropic.com/v1",
+    .default_key_env = "ANTHROPIC_API_KEY",
+    .path = "/messages",
+    .build_body = anthropic_build_body,
+    .add_headers = anthropic_add_headers,
+    .parse_response = anthropic_parse_response,
+    .parse_error = anthropic_parse_error,
 };

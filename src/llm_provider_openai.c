@@ -47,8 +47,9 @@ static int openai_build_body(const struct llm_request *req, const char *model,
 	    !cJSON_AddNumberToObject(root, "temperature", params->temperature))
 		goto done;
 	if (params->max_tokens > 0 &&
-	    !cJSON_AddNumberToObject(root, params->max_completion ? "max_completion_tokens" : "max_tokens",
-	                             (double)params->max_tokens))
+	    !cJSON_AddNumberToObject(
+	        root, params->max_completion ? "max_completion_tokens" : "max_tokens",
+	        (double)params->max_tokens))
 		goto done;
 	if (!cJSON_AddFalseToObject(root, "stream"))
 		goto done;
@@ -154,23 +155,23 @@ static void openai_parse_error(const char *body, size_t len, struct buf *out)
 }
 
 const struct llm_provider llm_provider_openai = {
-	.name = "openai",
-	.default_base_url = "https://api.openai.com/v1",
-	.default_key_env = "OPENAI_API_KEY",
-	.path = "/chat/completions",
-	.build_body = openai_build_body,
-	.add_headers = openai_add_headers,
-	.parse_response = openai_parse_response,
-	.parse_error = openai_parse_error,
+    .name = "openai",
+    .default_base_url = "https://api.openai.com/v1",
+    .default_key_env = "OPENAI_API_KEY",
+    .path = "/chat/completions",
+    .build_body = openai_build_body,
+    .add_headers = openai_add_headers,
+    .parse_response = openai_parse_response,
+    .parse_error = openai_parse_error,
 };
 
 const struct llm_provider llm_provider_openai_compatible = {
-	.name = "openai-compatible",
-	.default_base_url = NULL,
-	.default_key_env = "OPENAI_API_KEY",
-	.path = "/chat/completions",
-	.build_body = openai_build_body,
-	.add_headers = openai_add_headers,
-	.parse_response = openai_parse_response,
-	.parse_error = openai_parse_error,
+    .name = "openai-compatible",
+    .default_base_url = NULL,
+    .default_key_env = "OPENAI_API_KEY",
+    .path = "/chat/completions",
+    .build_body = openai_build_body,
+    .add_headers = openai_add_headers,
+    .parse_response = openai_parse_response,
+    .parse_error = openai_parse_error,
 };

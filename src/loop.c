@@ -55,15 +55,15 @@ struct loop_priv {
 	struct loop_state st;
 	struct objective obj;
 	struct machine_info machine;
-	char *pristine;              /* untouched copy of the tree */
-	char *ref_dir;               /* the original's outputs */
+	char *pristine; /* untouched copy of the tree */
+	char *ref_dir;  /* the original's outputs */
 	struct strlist original_files;
-	struct capture *verify_ref;  /* one per verify spec */
+	struct capture *verify_ref; /* one per verify spec */
 	struct capture run_ref;
 	int kernel_target;
 	char *cltrace_lib;
-	struct buf log;              /* scratch */
-	int warned_noise;            /* the noisy-machine warning was printed */
+	struct buf log;   /* scratch */
+	int warned_noise; /* the noisy-machine warning was printed */
 };
 
 #define PRIV(st) ((struct loop_priv *)(st))
@@ -334,8 +334,9 @@ static int run_step(struct loop_state *st, const struct candidate *c, const char
 
 static const char *llvm_profdata(void)
 {
-	static const char *const names[] = {"llvm-profdata", "llvm-profdata-16", "llvm-profdata-15",
-	                                    "llvm-profdata-14", "llvm-profdata-13", NULL};
+	static const char *const names[] = {"llvm-profdata",    "llvm-profdata-16",
+	                                    "llvm-profdata-15", "llvm-profdata-14",
+	                                    "llvm-profdata-13", NULL};
 	size_t i;
 	for (i = 0; names[i]; i++) {
 		struct buf p = BUF_INIT;
@@ -391,11 +392,13 @@ static int build_candidate(struct loop_state *st, struct candidate *c, struct bu
 			buf_release(&lp);
 		}
 		if (r == 0)
-			r = run_step(st, c, t->build, "pgo-generate", timeout, &env, &res, why, err);
+			r = run_step(st, c, t->build, "pgo-generate", timeout, &env, &res, why,
+			             err);
 		if (r == 0 && !proc_result_ok(&res))
 			r = 1;
 		if (r == 0)
-			r = run_step(st, c, t->run, "pgo-train", t->timeout_s, &env, &res, why, err);
+			r = run_step(st, c, t->run, "pgo-train", t->timeout_s, &env, &res, why,
+			             err);
 		if (r == 0 && !proc_result_ok(&res))
 			r = 1;
 		strlist_release(&env);
@@ -404,11 +407,14 @@ static int build_candidate(struct loop_state *st, struct candidate *c, struct bu
 			struct buf cmd = BUF_INIT;
 			struct strlist e2 = {0};
 			if (!pd) {
-				buf_setf(why, "PGO with clang needs llvm-profdata (apt-get install llvm)");
+				buf_setf(
+				    why,
+				    "PGO with clang needs llvm-profdata (apt-get install llvm)");
 				r = 1;
 			} else {
 				buf_addf(&cmd, "%s merge -o pgo.profdata pgo-*.profraw", pd);
-				r = run_step(st, c, cmd.data, "pgo-merge", timeout, &e2, &res, why, err);
+				r = run_step(st, c, cmd.data, "pgo-merge", timeout, &e2, &res, why,
+				             err);
 				if (r == 0 && !proc_result_ok(&res))
 					r = 1;
 			}
@@ -421,15 +427,18 @@ static int build_candidate(struct loop_state *st, struct candidate *c, struct bu
 				buf_addf(&use, "%s -fprofile-instr-use=%s", base_cflags, prof.data);
 				buf_addf(&ld, "%s -fprofile-instr-use=%s", base_ldflags, prof.data);
 			} else {
-				buf_addf(&use, "%s -fprofile-use -fprofile-correction -Wno-missing-profile",
-				         base_cflags);
+				buf_addf(
+				    &use,
+				    "%s -fprofile-use -fprofile-correction -Wno-missing-profile",
+				    base_cflags);
 				buf_addf(&ld, "%s -fprofile-use", base_ldflags);
 			}
 			tmp.cflags = use.data;
 			tmp.ldflags = ld.data;
 			r = candidate_env(st, &tmp, NULL, &env, NULL, err);
 			if (r == 0)
-				r = run_step(st, c, t->build, "pgo-use", timeout, &env, &res, why, err);
+				r = run_step(st, c, t->build, "pgo-use", timeout, &env, &res, why,
+				             err);
 			if (r == 0 && !proc_result_ok(&res))
 				r = 1;
 			strlist_release(&env);
@@ -535,7 +544,8 @@ static int run_verify_set(struct loop_state *st, struct candidate *c, const char
 		ws_mkdirs(dir.data, 0755, NULL);
 		r = candidate_spec(st, c, trace.data, t->timeout_s, &env, &spec, err);
 		if (r == 0)
-			r = verify_capture(&spec, t->verify[i].run, items, n, dir.data, &caps[i], err);
+			r = verify_capture(&spec, t->verify[i].run, items, n, dir.data, &caps[i],
+			                   err);
 		strlist_release(&env);
 		buf_release(&dir);
 		buf_release(&trace);
@@ -558,10 +568,12 @@ static int compare_verify_set(struct loop_state *st, const struct capture *ref,
 
 	for (i = 0; i < t->nverify; i++) {
 		struct buf msg = BUF_INIT;
-		int r = verify_compare(&ref[i], &got[i], t->verify[i].compare, t->verify[i].ncompare,
-		                       t->verify[i].rtol, t->verify[i].atol, &msg, err);
+		int r =
+		    verify_compare(&ref[i], &got[i], t->verify[i].compare, t->verify[i].ncompare,
+		                   t->verify[i].rtol, t->verify[i].atol, &msg, err);
 		if (r == 1)
-			buf_setf(why, "verify run %zu ('%s'): %s", i + 1, t->verify[i].run, msg.data);
+			buf_setf(why, "verify run %zu ('%s'): %s", i + 1, t->verify[i].run,
+			         msg.data);
 		buf_release(&msg);
 		if (r != 0)
 			return r;
@@ -648,8 +660,9 @@ static int setup_baseline(struct loop_state *st, struct buf *err)
 	}
 	for (i = 0; i < t->nverify; i++) {
 		if (lp->verify_ref[i].res.timed_out || second[i].res.timed_out) {
-			r = fail_baseline(st, err, "verify run %zu ('%s') of the original timed out "
-			                           "after %g s; raise timeout_s",
+			r = fail_baseline(st, err,
+			                  "verify run %zu ('%s') of the original timed out "
+			                  "after %g s; raise timeout_s",
 			                  i + 1, t->verify[i].run, t->timeout_s);
 			goto out;
 		}
@@ -658,9 +671,10 @@ static int setup_baseline(struct loop_state *st, struct buf *err)
 	if (r < 0)
 		goto out;
 	if (r) {
-		r = fail_baseline(st, err, "the original is nondeterministic: two runs disagree. %s\n"
-		                           "hint: give a tolerance (rtol/atol) for numeric outputs, or "
-		                           "compare fewer outputs (\"compare\")",
+		r = fail_baseline(st, err,
+		                  "the original is nondeterministic: two runs disagree. %s\n"
+		                  "hint: give a tolerance (rtol/atol) for numeric outputs, or "
+		                  "compare fewer outputs (\"compare\")",
 		                  msg.data);
 		goto out;
 	}
@@ -676,8 +690,8 @@ static int setup_baseline(struct loop_state *st, struct buf *err)
 		proc_result_describe(&lp->run_ref.res, t->timeout_s, &d);
 		buf_reset(&why);
 		trim_output(e.data, &why);
-		r = fail_baseline(st, err, "the original's run command '%s' failed (%s)%s%s", t->run,
-		                  d.data, why.len ? ":\n" : "", why.data);
+		r = fail_baseline(st, err, "the original's run command '%s' failed (%s)%s%s",
+		                  t->run, d.data, why.len ? ":\n" : "", why.data);
 		buf_release(&d);
 		buf_release(&e);
 		capture_release(&run2);
@@ -692,9 +706,10 @@ static int setup_baseline(struct loop_state *st, struct buf *err)
 	if (r < 0)
 		goto out;
 	if (r) {
-		r = fail_baseline(st, err, "the original's run command is nondeterministic: %s\n"
-		                           "hint: give a tolerance (rtol/atol), or set \"run_compare\" "
-		                           "to compare fewer outputs",
+		r = fail_baseline(st, err,
+		                  "the original's run command is nondeterministic: %s\n"
+		                  "hint: give a tolerance (rtol/atol), or set \"run_compare\" "
+		                  "to compare fewer outputs",
 		                  msg.data);
 		goto out;
 	}
@@ -829,25 +844,26 @@ static int measure_candidate(struct loop_state *st, struct candidate *c, struct 
 		buf_setf(&why, "interrupted after %zu pairs, before a decision", o.n);
 		set_reason(c, CAND_SKIPPED, why.data);
 	} else {
-		const char *how = o.deterministic ? "deterministic objective, one run each"
-		                                  : "pairs";
+		const char *how =
+		    o.deterministic ? "deterministic objective, one run each" : "pairs";
 		if (o.deterministic)
 			buf_setf(&why, "ratio %.4f (%s; %s)", o.ci.estimate, how, lp->obj.source);
 		else
 			buf_setf(&why, "ratio %.3f, %.0f%% CI [%.3f, %.3f] over %zu %s; %s",
 			         o.ci.estimate, o.ci.level * 100, o.ci.lo, o.ci.hi, o.n, how,
 			         o.verdict == VERDICT_FASTER ? "faster with confidence"
-			         : o.ci.estimate < 1 ? "gain not established"
-			                             : "not faster");
+			         : o.ci.estimate < 1         ? "gain not established"
+			                                     : "not faster");
 		set_reason(c, o.verdict == VERDICT_FASTER ? CAND_ACCEPTED : CAND_NOT_FASTER,
 		           why.data);
 		if (st->opt->progress_tty && st->opt->verbosity >= 0)
 			fputs("\r\033[K", stderr);
 		if (!o.deterministic && o.base_cv > 0.05 && !lp->warned_noise) {
 			lp->warned_noise = 1;
-			say(st, 0, "warning: the coefficient of variation of the compared runs is "
-			           "%.1f%%: this machine is noisy; decisions take more pairs (close other "
-			           "programs, or pin with --cpu N)",
+			say(st, 0,
+			    "warning: the coefficient of variation of the compared runs is "
+			    "%.1f%%: this machine is noisy; decisions take more pairs (close other "
+			    "programs, or pin with --cpu N)",
 			    o.base_cv * 100);
 		}
 	}
@@ -973,7 +989,8 @@ static int evaluate(struct loop_state *st, struct candidate *c, struct buf *err)
 		return 0; /* the proposer already rejected it (e.g. an edit that did not apply) */
 	for (i = 0; i < c->nfiles; i++) {
 		if (!ws_is_editable(t, c->files[i].path)) {
-			buf_setf(&why, "'%s' is not an editable file of this target", c->files[i].path);
+			buf_setf(&why, "'%s' is not an editable file of this target",
+			         c->files[i].path);
 			set_reason(c, CAND_EDIT_REJECTED, why.data);
 			buf_release(&why);
 			return 0;
@@ -1090,8 +1107,7 @@ static int push_candidate(struct loop_state *st, struct candidate *c)
 	return 0;
 }
 
-static int setup(struct loop_state *st, const char *state_dir, const char *run_id,
-                 struct buf *err)
+static int setup(struct loop_state *st, const char *state_dir, const char *run_id, struct buf *err)
 {
 	struct loop_priv *lp = PRIV(st);
 	const struct target *t = st->target;
@@ -1129,7 +1145,8 @@ static int setup(struct loop_state *st, const char *state_dir, const char *run_i
 			return EXIT_BASELINE;
 		}
 		if (cltrace_library_path(&lib, &why) < 0) {
-			err_set(err, "target '%s' needs the OpenCL interposer: %s", t->name, why.data);
+			err_set(err, "target '%s' needs the OpenCL interposer: %s", t->name,
+			        why.data);
 			buf_release(&why);
 			return EXIT_BASELINE;
 		}
@@ -1184,8 +1201,9 @@ static int baseline_measure(struct loop_state *st, struct buf *err)
 		    lp->obj.name, b->value, lp->obj.unit, o.n, o.base_cv * 100);
 		lp->warned_noise = !o.deterministic && o.base_cv > 0.05;
 		if (lp->warned_noise)
-			say(st, 0, "warning: the original's coefficient of variation is %.1f%%: this "
-			           "machine is noisy (close other programs, or pin with --cpu N)",
+			say(st, 0,
+			    "warning: the original's coefficient of variation is %.1f%%: this "
+			    "machine is noisy (close other programs, or pin with --cpu N)",
 			    o.base_cv * 100);
 	}
 	measure_outcome_release(&o);
@@ -1268,10 +1286,12 @@ static int confirm_winner(struct loop_state *st, struct buf *err)
 	}
 	if (w->status == CAND_ACCEPTED) {
 		st->best = id;
-		buf_addf(&why, "confirmed against the original: %s (earlier: %s)", w->reason, before);
+		buf_addf(&why, "confirmed against the original: %s (earlier: %s)", w->reason,
+		         before);
 	} else {
-		buf_addf(&why, "faster than its parent (%s) but not confirmed faster than the "
-		               "original: %s",
+		buf_addf(&why,
+		         "faster than its parent (%s) but not confirmed faster than the "
+		         "original: %s",
 		         before, w->reason ? w->reason : "");
 		w->status = CAND_NOT_FASTER;
 	}
@@ -1404,8 +1424,8 @@ int loop_reverify(struct loop_state *st, struct buf *why, struct buf *err)
 		struct buf msg = BUF_INIT;
 		r = capture_run(st, c, "reverify-run", &run, err);
 		if (r == 0)
-			r = verify_compare(&PRIV(st)->run_ref, &run, items, n, t->rtol, t->atol, &msg,
-			                   err);
+			r = verify_compare(&PRIV(st)->run_ref, &run, items, n, t->rtol, t->atol,
+			                   &msg, err);
 		if (r == 1)
 			buf_setf(why, "the timed run: %s", msg.data);
 		capture_release(&run);

@@ -46,9 +46,9 @@ static char *cpuinfo_field(const char *text, const char *field)
 
 int machine_info_collect(struct machine_info *m, const char *cc)
 {
-	static const char *const simd_flags[] = {"sse2",    "sse4_2",  "avx",     "avx2",
-	                                         "fma",     "avx512f", "avx512bw", "avx512vl",
-	                                         "neon",    "asimd",   "sve",     NULL};
+	static const char *const simd_flags[] = {"sse2", "sse4_2",  "avx",      "avx2",
+	                                         "fma",  "avx512f", "avx512bw", "avx512vl",
+	                                         "neon", "asimd",   "sve",      NULL};
 	struct buf cpuinfo = BUF_INIT, simd = BUF_INIT;
 	struct utsname u;
 	char *flags;

@@ -16,9 +16,9 @@ static const struct {
 	cmd_fn fn;
 	const char *help;
 } commands[] = {
-	{"run", cmd_run, "build, verify and measure candidates; keep the fastest verified one"},
-	{"profile", cmd_profile, "counters and hotspots of a target's run command"},
-	{"doctor", cmd_doctor, "what this machine can measure, and why not"},
+    {"run", cmd_run, "build, verify and measure candidates; keep the fastest verified one"},
+    {"profile", cmd_profile, "counters and hotspots of a target's run command"},
+    {"doctor", cmd_doctor, "what this machine can measure, and why not"},
 };
 
 static void usage(FILE *f)
@@ -28,9 +28,10 @@ static void usage(FILE *f)
 	fprintf(f, "usage: optimize <command> [options]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\n'optimize <command> --help' describes a command; docs/ has the details.\n"
-	           "Exit status: 0 ok, 1 internal error, 2 usage or manifest error, 3 the original\n"
-	           "does not build, verify or run, 4 LLM unusable, 130 interrupted.\n");
+	fprintf(f,
+	        "\n'optimize <command> --help' describes a command; docs/ has the details.\n"
+	        "Exit status: 0 ok, 1 internal error, 2 usage or manifest error, 3 the original\n"
+	        "does not build, verify or run, 4 LLM unusable, 130 interrupted.\n");
 }
 
 static void on_signal(int sig)

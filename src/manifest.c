@@ -15,7 +15,7 @@
 
 #include "optimize/json.h"
 
-#define PATH_DEPTH 8               /* targets[1].verify[0].compare[2] is 6 deep */
+#define PATH_DEPTH   8                          /* targets[1].verify[0].compare[2] is 6 deep */
 #define MAX_LIMIT_MB (1024.0 * 1024.0 * 1024.0) /* 1 PiB: beyond it bytes could overflow */
 
 enum field_flags {
@@ -28,24 +28,66 @@ enum field_flags {
 
 /* The fields of a target, in the order docs/manifest.md lists them. */
 static const char *const target_fields[] = {
-	"name", "editable", "context", "outputs", "build", "cc", "cflags", "ldflags", "run",
-	"verify", "rtol", "atol", "run_compare", "test", "timeout_s", "objective", "limits",
-	"kernels", "cl_build_options", "wg_size_env", "wg_sizes", "llm", NULL,
+    "name",
+    "editable",
+    "context",
+    "outputs",
+    "build",
+    "cc",
+    "cflags",
+    "ldflags",
+    "run",
+    "verify",
+    "rtol",
+    "atol",
+    "run_compare",
+    "test",
+    "timeout_s",
+    "objective",
+    "limits",
+    "kernels",
+    "cl_build_options",
+    "wg_size_env",
+    "wg_sizes",
+    "llm",
+    NULL,
 };
 static const char *const single_fields[] = {
-	"name", "editable", "context", "outputs", "build", "cc", "cflags", "ldflags", "run",
-	"verify", "rtol", "atol", "run_compare", "test", "timeout_s", "objective", "limits",
-	"kernels", "cl_build_options", "wg_size_env", "wg_sizes", "llm", "$schema", "version",
-	"targets", NULL,
+    "name",
+    "editable",
+    "context",
+    "outputs",
+    "build",
+    "cc",
+    "cflags",
+    "ldflags",
+    "run",
+    "verify",
+    "rtol",
+    "atol",
+    "run_compare",
+    "test",
+    "timeout_s",
+    "objective",
+    "limits",
+    "kernels",
+    "cl_build_options",
+    "wg_size_env",
+    "wg_sizes",
+    "llm",
+    "$schema",
+    "version",
+    "targets",
+    NULL,
 };
 static const char *const multi_fields[] = {"targets", "$schema", "version", NULL};
 static const char *const verify_fields[] = {"run", "compare", "rtol", "atol", NULL};
 static const char *const limits_fields[] = {"cpu_s", "memory_mb", "file_mb", "nproc", NULL};
-static const char *const llm_fields[] = {"provider", "model", "url", "temperature",
-                                         "max_tokens", NULL};
+static const char *const llm_fields[] = {"provider",    "model",      "url",
+                                         "temperature", "max_tokens", NULL};
 static const char *const llm_providers[] = {"openai", "anthropic", "openai-compatible", NULL};
-static const char *const objectives[] = {"time", "cycles", "instructions", "cache-misses",
-                                         "max-rss", "kernel_time", NULL};
+static const char *const objectives[] = {
+    "time", "cycles", "instructions", "cache-misses", "max-rss", "kernel_time", NULL};
 static const char *const compare_words[] = {"stdout", "stderr", NULL};
 
 /* The state of one validation: the text (to locate fields) and where we are. */
@@ -221,7 +263,8 @@ static int check_members(struct mparse *mp, const cJSON *obj, const char *const 
 		for (const cJSON *d = obj->child; d != c; d = d->next) {
 			if (!strcmp(d->string, c->string)) {
 				push_key(mp, c->string);
-				r = merr(mp, "field '%s' appears more than once", field_path(mp, NULL));
+				r = merr(mp, "field '%s' appears more than once",
+				         field_path(mp, NULL));
 				pop(mp);
 				return r;
 			}
@@ -230,16 +273,22 @@ static int check_members(struct mparse *mp, const cJSON *obj, const char *const 
 			continue;
 		push_key(mp, c->string);
 		if (moved && in_list(c->string, moved)) {
-			r = merr(mp, "field '%s' is not allowed next to 'targets': move it into each target",
-			         c->string);
+			r = merr(
+			    mp,
+			    "field '%s' is not allowed next to 'targets': move it into each target",
+			    c->string);
 		} else if (known == target_fields && in_list(c->string, multi_fields)) {
 			r = merr(mp, "field '%s' belongs at the top of the file, next to 'targets'",
 			         field_path(mp, NULL));
 		} else if ((hint = suggest(c->string, known))) {
-			r = merr(mp, "unknown field '%s'; did you mean '%s'?", field_path(mp, NULL), hint);
+			r = merr(mp, "unknown field '%s'; did you mean '%s'?", field_path(mp, NULL),
+			         hint);
 		} else if (known == llm_fields && looks_secret(c->string)) {
-			r = merr(mp, "field '%s': API keys do not belong in the manifest; set OPENAI_API_KEY "
-			         "or ANTHROPIC_API_KEY in the environment", field_path(mp, NULL));
+			r = merr(mp,
+			         "field '%s': API keys do not belong in the manifest; set "
+			         "OPENAI_API_KEY "
+			         "or ANTHROPIC_API_KEY in the environment",
+			         field_path(mp, NULL));
 		} else {
 			r = merr(mp, "unknown field '%s' (see docs/manifest.md for the fields)",
 			         field_path(mp, NULL));
@@ -354,7 +403,8 @@ static int get_long(struct mparse *mp, const cJSON *obj, const char *key, long d
 		r = merr(mp, "field '%s': expected an integer, found %g", field_path(mp, NULL),
 		         it->valuedouble);
 	else if (v < min)
-		r = merr(mp, "field '%s': must be at least %ld, found %ld", field_path(mp, NULL), min, v);
+		r = merr(mp, "field '%s': must be at least %ld, found %ld", field_path(mp, NULL),
+		         min, v);
 	else
 		*out = v;
 	pop(mp);
@@ -364,7 +414,8 @@ static int get_long(struct mparse *mp, const cJSON *obj, const char *key, long d
 static int get_strlist(struct mparse *mp, const cJSON *obj, const char *key, unsigned flags,
                        struct strlist *out)
 {
-	const char *expected = flags & F_INTS ? "an array of strings or integers" : "an array of strings";
+	const char *expected =
+	    flags & F_INTS ? "an array of strings or integers" : "an array of strings";
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
 	const cJSON *e;
 	size_t i = 0;
@@ -382,7 +433,8 @@ static int get_strlist(struct mparse *mp, const cJSON *obj, const char *key, uns
 		         flags & F_GLOB ? "file (a path or glob)" : "value");
 		goto out;
 	}
-	cJSON_ArrayForEach(e, it) {
+	cJSON_ArrayForEach(e, it)
+	{
 		char num[32];
 		const char *s = NULL;
 		long v;
@@ -406,7 +458,8 @@ static int get_strlist(struct mparse *mp, const cJSON *obj, const char *key, uns
 				s = num;
 			}
 		} else {
-			r = type_error(mp, e, flags & F_INTS ? "a string or an integer" : "a string");
+			r = type_error(mp, e,
+			               flags & F_INTS ? "a string or an integer" : "a string");
 		}
 		if (!r && strlist_push(out, s) < 0)
 			r = oom(mp);
@@ -443,7 +496,8 @@ static int get_compare(struct mparse *mp, const cJSON *obj, const char *key,
 		r = type_error(mp, it, "an array of \"stdout\", \"stderr\" or \"file:PATH\"");
 		goto out;
 	}
-	cJSON_ArrayForEach(e, it) {
+	cJSON_ArrayForEach(e, it)
+	{
 		struct compare_item *c = &(*out)[i];
 		const char *s, *hint;
 
@@ -468,20 +522,25 @@ static int get_compare(struct mparse *mp, const cJSON *obj, const char *key,
 			r = merr(mp, "field '%s': unknown output '%s'; did you mean '%s'?",
 			         field_path(mp, NULL), s, hint);
 		} else {
-			r = merr(mp, "field '%s': unknown output '%s' (expected \"stdout\", \"stderr\" or "
-			         "\"file:PATH\")", field_path(mp, NULL), s);
+			r = merr(
+			    mp,
+			    "field '%s': unknown output '%s' (expected \"stdout\", \"stderr\" or "
+			    "\"file:PATH\")",
+			    field_path(mp, NULL), s);
 		}
 		if (r)
 			goto elem;
 		*nout = ++i;
 		for (size_t j = 0; j + 1 < i; j++) {
 			const struct compare_item *p = &(*out)[j];
-			if (p->kind == c->kind && (c->kind != COMPARE_FILE || !strcmp(p->path, c->path))) {
-				r = merr(mp, "field '%s': '%s' is listed twice", field_path(mp, NULL), s);
+			if (p->kind == c->kind &&
+			    (c->kind != COMPARE_FILE || !strcmp(p->path, c->path))) {
+				r = merr(mp, "field '%s': '%s' is listed twice",
+				         field_path(mp, NULL), s);
 				break;
 			}
 		}
-elem:
+	elem:
 		pop(mp);
 		if (r)
 			break;
@@ -516,7 +575,7 @@ static const char *objective_problem(const char *o, const char **hint)
 	return "is not an objective";
 }
 
-#define OBJECTIVES_ACCEPTED \
+#define OBJECTIVES_ACCEPTED                                                                        \
 	"time, cycles, instructions, cache-misses, max-rss, kernel_time, kernel_time:NAME"
 
 int manifest_check_objective(const char *objective, struct buf *err)
@@ -526,9 +585,10 @@ int manifest_check_objective(const char *objective, struct buf *err)
 	if (!what)
 		return 0;
 	if (hint)
-		return err_set(err, "objective '%s' %s; did you mean '%s'? (accepted: %s)", objective,
-		               what, hint, OBJECTIVES_ACCEPTED);
-	return err_set(err, "objective '%s' %s (accepted: %s)", objective, what, OBJECTIVES_ACCEPTED);
+		return err_set(err, "objective '%s' %s; did you mean '%s'? (accepted: %s)",
+		               objective, what, hint, OBJECTIVES_ACCEPTED);
+	return err_set(err, "objective '%s' %s (accepted: %s)", objective, what,
+	               OBJECTIVES_ACCEPTED);
 }
 
 static int check_objective(struct mparse *mp, const char *objective)
@@ -556,13 +616,15 @@ static int check_name(struct mparse *mp, const char *name)
 	int r;
 
 	for (const char *p = name; ok && *p; p++)
-		ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		     *p == '.' || *p == '_' || *p == '-';
+		ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		     (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-';
 	if (ok)
 		return 0;
 	push_key(mp, "name");
-	r = merr(mp, "field '%s': '%s' cannot be used as a directory name (use up to %d letters, "
-	         "digits, '.', '_' or '-')", field_path(mp, NULL), name, MANIFEST_NAME_MAX);
+	r = merr(mp,
+	         "field '%s': '%s' cannot be used as a directory name (use up to %d letters, "
+	         "digits, '.', '_' or '-')",
+	         field_path(mp, NULL), name, MANIFEST_NAME_MAX);
 	pop(mp);
 	return r;
 }
@@ -587,7 +649,8 @@ static int parse_verify(struct mparse *mp, const cJSON *obj, struct target *t)
 		r = oom(mp);
 		goto out;
 	}
-	cJSON_ArrayForEach(e, it) {
+	cJSON_ArrayForEach(e, it)
+	{
 		struct verify_spec *v = &t->verify[i];
 
 		push_index(mp, i++);
@@ -636,7 +699,8 @@ static int parse_limits(struct mparse *mp, const cJSON *obj, struct proc_limits 
 	l->cpu_s = cpu;
 	if (mem > MAX_LIMIT_MB || file > MAX_LIMIT_MB) {
 		push_key(mp, mem > MAX_LIMIT_MB ? "memory_mb" : "file_mb");
-		r = merr(mp, "field '%s': must be at most %.0f", field_path(mp, NULL), MAX_LIMIT_MB);
+		r = merr(mp, "field '%s': must be at most %.0f", field_path(mp, NULL),
+		         MAX_LIMIT_MB);
 		pop(mp);
 		goto out;
 	}
@@ -674,11 +738,14 @@ static int parse_llm(struct mparse *mp, const cJSON *obj, struct llm_settings *l
 	if (llm->provider && !in_list(llm->provider, llm_providers)) {
 		push_key(mp, "provider");
 		hint = suggest(llm->provider, llm_providers);
-		r = merr(mp, "field '%s': unknown provider '%s'%s%s%s (accepted: openai, anthropic, "
-		         "openai-compatible)", field_path(mp, NULL), llm->provider,
-		         hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+		r = merr(mp,
+		         "field '%s': unknown provider '%s'%s%s%s (accepted: openai, anthropic, "
+		         "openai-compatible)",
+		         field_path(mp, NULL), llm->provider, hint ? "; did you mean '" : "",
+		         hint ? hint : "", hint ? "'?" : "");
 		pop(mp);
-	} else if (llm->url && strncmp(llm->url, "http://", 7) && strncmp(llm->url, "https://", 8)) {
+	} else if (llm->url && strncmp(llm->url, "http://", 7) &&
+	           strncmp(llm->url, "https://", 8)) {
 		push_key(mp, "url");
 		r = merr(mp, "field '%s': '%s' must start with http:// or https://",
 		         field_path(mp, NULL), llm->url);
@@ -713,7 +780,8 @@ static int parse_target(struct mparse *mp, const cJSON *obj, struct target *t, c
 		return r;
 	if ((r = get_str(mp, obj, "name", F_REQUIRED | F_NONBLANK, NULL, &t->name)) ||
 	    (r = check_name(mp, t->name)) ||
-	    (r = get_strlist(mp, obj, "editable", F_REQUIRED | F_NONEMPTY | F_GLOB, &t->editable)) ||
+	    (r = get_strlist(mp, obj, "editable", F_REQUIRED | F_NONEMPTY | F_GLOB,
+	                     &t->editable)) ||
 	    (r = get_str(mp, obj, "build", F_REQUIRED | F_NONBLANK, NULL, &t->build)) ||
 	    (r = get_str(mp, obj, "run", F_REQUIRED | F_NONBLANK, NULL, &t->run)) ||
 	    (r = get_strlist(mp, obj, "context", F_GLOB, &t->context)) ||
@@ -722,14 +790,12 @@ static int parse_target(struct mparse *mp, const cJSON *obj, struct target *t, c
 	    (r = get_str(mp, obj, "cflags", 0, "-O2", &t->cflags)) ||
 	    (r = get_str(mp, obj, "ldflags", 0, "", &t->ldflags)) ||
 	    (r = get_num(mp, obj, "rtol", 0, 0, 0, &t->rtol)) ||
-	    (r = get_num(mp, obj, "atol", 0, 0, 0, &t->atol)) ||
-	    (r = parse_verify(mp, obj, t)) ||
+	    (r = get_num(mp, obj, "atol", 0, 0, 0, &t->atol)) || (r = parse_verify(mp, obj, t)) ||
 	    (r = get_compare(mp, obj, "run_compare", &t->run_compare, &t->nrun_compare)) ||
 	    (r = get_str(mp, obj, "test", F_NONBLANK, NULL, &t->test)) ||
 	    (r = get_num(mp, obj, "timeout_s", 60, 0, 1, &t->timeout_s)) ||
 	    (r = get_str(mp, obj, "objective", F_NONBLANK, "time", &t->objective)) ||
-	    (r = check_objective(mp, t->objective)) ||
-	    (r = parse_limits(mp, obj, &t->limits)) ||
+	    (r = check_objective(mp, t->objective)) || (r = parse_limits(mp, obj, &t->limits)) ||
 	    (r = get_strlist(mp, obj, "kernels", F_GLOB, &t->kernels)) ||
 	    (r = merge_kernels(mp, t)) ||
 	    (r = get_str(mp, obj, "cl_build_options", 0, "", &t->cl_build_options)) ||
@@ -747,8 +813,10 @@ static int parse_target(struct mparse *mp, const cJSON *obj, struct target *t, c
 	wg = cJSON_GetObjectItemCaseSensitive(obj, "wg_sizes");
 	if (wg && !t->wg_size_env) {
 		push_key(mp, "wg_sizes");
-		r = merr(mp, "field '%s' needs 'wg_size_env', the environment variable the program "
-		         "reads the work-group size from", field_path(mp, NULL));
+		r = merr(mp,
+		         "field '%s' needs 'wg_size_env', the environment variable the program "
+		         "reads the work-group size from",
+		         field_path(mp, NULL));
 		pop(mp);
 		return r;
 	}
@@ -815,7 +883,8 @@ static int parse_root(struct mparse *mp, const cJSON *root, const char *tree,
 	int r;
 
 	if (!cJSON_IsObject(root))
-		return merr(mp, "the manifest must be a JSON object, found %s", json_type_name(root));
+		return merr(mp, "the manifest must be a JSON object, found %s",
+		            json_type_name(root));
 	if ((r = check_members(mp, root, targets ? multi_fields : single_fields,
 	                       targets ? target_fields : NULL)) ||
 	    (r = get_str(mp, root, "$schema", 0, NULL, &schema)) ||
@@ -852,7 +921,8 @@ static int parse_root(struct mparse *mp, const cJSON *root, const char *tree,
 		r = oom(mp);
 		goto out;
 	}
-	cJSON_ArrayForEach(e, targets) {
+	cJSON_ArrayForEach(e, targets)
+	{
 		struct target *t = &m->targets[i];
 
 		push_index(mp, i);
@@ -865,7 +935,8 @@ static int parse_root(struct mparse *mp, const cJSON *root, const char *tree,
 			if (strcmp(m->targets[j].name, t->name))
 				continue;
 			push_key(mp, "name");
-			r = merr(mp, "field '%s': duplicate target name '%s' (targets[%zu] has it too)",
+			r = merr(mp,
+			         "field '%s': duplicate target name '%s' (targets[%zu] has it too)",
 			         field_path(mp, NULL), t->name, j);
 			pop(mp);
 		}
@@ -930,8 +1001,10 @@ int manifest_load(const char *path, struct manifest *m, struct buf *err)
 	buf_init(&text, MANIFEST_MAX_BYTES);
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT)
-			err_set(err, "'%s' does not exist: give a source tree that holds %s, or the "
-			        "manifest itself", path, MANIFEST_FILENAME);
+			err_set(err,
+			        "'%s' does not exist: give a source tree that holds %s, or the "
+			        "manifest itself",
+			        path, MANIFEST_FILENAME);
 		else
 			err_set(err, "cannot open '%s': %s", path, strerror(errno));
 		goto out;
@@ -940,12 +1013,15 @@ int manifest_load(const char *path, struct manifest *m, struct buf *err)
 		size_t n = strlen(path);
 
 		buf_addstr(&dir, path);
-		buf_addf(&file, "%s%s%s", path, n && path[n - 1] == '/' ? "" : "/", MANIFEST_FILENAME);
+		buf_addf(&file, "%s%s%s", path, n && path[n - 1] == '/' ? "" : "/",
+		         MANIFEST_FILENAME);
 		base = MANIFEST_FILENAME;
 		if (stat(file.data, &st) < 0) {
 			if (errno == ENOENT)
-				err_set(err, "no manifest in '%s': create '%s' naming at least "
-				        "\"name\", \"editable\", \"build\" and \"run\" (see docs/manifest.md)",
+				err_set(err,
+				        "no manifest in '%s': create '%s' naming at least "
+				        "\"name\", \"editable\", \"build\" and \"run\" (see "
+				        "docs/manifest.md)",
 				        path, file.data);
 			else
 				err_set(err, "cannot open '%s': %s", file.data, strerror(errno));
@@ -968,8 +1044,8 @@ int manifest_load(const char *path, struct manifest *m, struct buf *err)
 	}
 	if (buf_read_file(&text, file.data) < 0) {
 		if (text.truncated)
-			err_set(err, "%s: larger than %zu bytes; is this really a manifest?", file.data,
-			        (size_t)MANIFEST_MAX_BYTES);
+			err_set(err, "%s: larger than %zu bytes; is this really a manifest?",
+			        file.data, (size_t)MANIFEST_MAX_BYTES);
 		else
 			err_set(err, "cannot read '%s': %s", file.data, strerror(errno));
 		goto out;

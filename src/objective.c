@@ -76,15 +76,14 @@ static const struct counter_backend *backend_for(const char *metric, const char 
 	return NULL;
 }
 
-int objective_resolve(const char *name, const char *counters, struct objective *o,
-                      struct buf *err)
+int objective_resolve(const char *name, const char *counters, struct objective *o, struct buf *err)
 {
 	static const struct {
 		const char *name, *metric;
 	} counter_objs[] = {
-		{"cycles", "cycles"},
-		{"instructions", "instructions"},
-		{"cache-misses", "cache-misses"},
+	    {"cycles", "cycles"},
+	    {"instructions", "instructions"},
+	    {"cache-misses", "cache-misses"},
 	};
 	size_t i;
 
@@ -94,7 +93,8 @@ int objective_resolve(const char *name, const char *counters, struct objective *
 	if (!strcmp(name, "max-rss"))
 		return set(o, OBJ_MAXRSS, "max-rss", "KiB", "rusage (wait4 ru_maxrss)", 0);
 	if (!strcmp(name, "kernel_time") || !strncmp(name, "kernel_time:", 12)) {
-		set(o, OBJ_KERNEL_TIME, name, "ms", "OpenCL event profiling (device timestamps)", 0);
+		set(o, OBJ_KERNEL_TIME, name, "ms", "OpenCL event profiling (device timestamps)",
+		    0);
 		if (name[11] == ':')
 			o->kernel = strdup(name + 12);
 		return 0;
@@ -113,23 +113,26 @@ int objective_resolve(const char *name, const char *counters, struct objective *
 			metric = "LL-misses";
 		}
 		if (!o->backend) {
-			err_set(err, "objective '%s' cannot be measured on this machine (%s); use "
-			             "--objective time%s",
+			err_set(err,
+			        "objective '%s' cannot be measured on this machine (%s); use "
+			        "--objective time%s",
 			        name, why.data,
 			        strcmp(name, "cycles") ? ", or --counters cachegrind" : "");
 			buf_release(&why);
 			return -1;
 		}
 		buf_addf(&src, "%s (%s)", o->backend->name,
-		         o->backend->deterministic ? "simulated, deterministic" : "hardware counter");
+		         o->backend->deterministic ? "simulated, deterministic"
+		                                   : "hardware counter");
 		set(o, OBJ_COUNTER, name, "count", src.data, o->backend->deterministic);
 		o->metric = strdup(metric);
 		buf_release(&why);
 		buf_release(&src);
 		return 0;
 	}
-	return err_set(err, "unknown objective '%s': use time, cycles, instructions, cache-misses, "
-	                    "max-rss, kernel_time or kernel_time:NAME",
+	return err_set(err,
+	               "unknown objective '%s': use time, cycles, instructions, cache-misses, "
+	               "max-rss, kernel_time or kernel_time:NAME",
 	               name);
 }
 

@@ -15,7 +15,7 @@
 #include "optimize/json.h"
 
 #define MAX_PLATFORMS 32
-#define MAX_DEVICES 64
+#define MAX_DEVICES   64
 #ifndef CL_PLATFORM_NOT_FOUND_KHR
 #define CL_PLATFORM_NOT_FOUND_KHR -1001
 #endif
@@ -102,7 +102,8 @@ static void describe_device(cl_device_id dev, struct buf *text, cJSON *arr)
 	gmem = device_ulong(dev, CL_DEVICE_GLOBAL_MEM_SIZE);
 
 	if (text)
-		buf_addf(text, "  device: %s (%s, %s)\n"
+		buf_addf(text,
+		         "  device: %s (%s, %s)\n"
 		         "    %s, driver %s\n"
 		         "    %u compute units, max work-group %zu, local mem %llu KiB, "
 		         "global mem %llu MiB\n"
@@ -149,7 +150,8 @@ int opencl_describe(struct buf *text, struct cJSON **json, struct buf *err)
 	if (rc == CL_PLATFORM_NOT_FOUND_KHR || (rc == CL_SUCCESS && nplat == 0))
 		return err_set(err, OPENCL_NO_PLATFORM_MSG);
 	if (rc != CL_SUCCESS)
-		return err_set(err, "cannot list OpenCL platforms: clGetPlatformIDs returned %d", rc);
+		return err_set(err, "cannot list OpenCL platforms: clGetPlatformIDs returned %d",
+		               rc);
 	if (nplat > MAX_PLATFORMS)
 		nplat = MAX_PLATFORMS;
 	if (json) {

@@ -57,8 +57,8 @@ int opt_int(const char *name, const char *value, long min, long max, long *out, 
 	errno = 0;
 	v = strtol(value, &end, 10);
 	if (errno || end == value || *end || v < min || v > max)
-		return err_set(err, "option '--%s' expects an integer from %ld to %ld, not '%s'", name,
-		               min, max, value);
+		return err_set(err, "option '--%s' expects an integer from %ld to %ld, not '%s'",
+		               name, min, max, value);
 	*out = v;
 	return 0;
 }

@@ -289,7 +289,6 @@ struct sink {
 	int error; /* errno of a failed write to file */
 };
 
-
 static void sink_keep(struct sink *s, const char *p, size_t n)
 {
 	uint64_t room = s->kept < s->cap ? s->cap - s->kept : 0;

@@ -146,8 +146,8 @@ static struct metric *metric_slot(struct profile *p, const char *name)
 }
 
 static struct metric *metric_fill(struct metric *m, const char *unit, double value,
-                                  enum metric_source source, const char *backend,
-                                  double scaling, const char *reason)
+                                  enum metric_source source, const char *backend, double scaling,
+                                  const char *reason)
 {
 	char *u = xstrdup(unit ? unit : "count");
 	char *b = xstrdup(backend ? backend : "unknown");
@@ -172,8 +172,8 @@ static struct metric *metric_fill(struct metric *m, const char *unit, double val
 }
 
 struct metric *profile_set_metric(struct profile *p, const char *name, const char *unit,
-                                  double value, enum metric_source source,
-                                  const char *backend, double scaling)
+                                  double value, enum metric_source source, const char *backend,
+                                  double scaling)
 {
 	struct metric *m;
 
@@ -220,8 +220,8 @@ double profile_value(const struct profile *p, const char *name)
 	return m->value;
 }
 
-struct hot_function *profile_add_function(struct profile *p, const char *name,
-                                          const char *module, uint64_t samples)
+struct hot_function *profile_add_function(struct profile *p, const char *name, const char *module,
+                                          uint64_t samples)
 {
 	struct hot_function *f = realloc(p->functions, (p->nfunctions + 1) * sizeof(*f));
 
@@ -321,12 +321,12 @@ void profile_sort_hotspots(struct profile *p)
 	if (p->total_samples) {
 		for (i = 0; i < p->nfunctions; i++)
 			if (p->functions[i].pct == 0)
-				p->functions[i].pct =
-					100.0 * (double)p->functions[i].samples / (double)p->total_samples;
+				p->functions[i].pct = 100.0 * (double)p->functions[i].samples /
+				                      (double)p->total_samples;
 		for (i = 0; i < p->nlines; i++)
 			if (p->lines[i].pct == 0)
 				p->lines[i].pct =
-					100.0 * (double)p->lines[i].samples / (double)p->total_samples;
+				    100.0 * (double)p->lines[i].samples / (double)p->total_samples;
 	}
 	if (p->nfunctions > 1)
 		qsort(p->functions, p->nfunctions, sizeof(*p->functions), cmp_function);
@@ -944,14 +944,14 @@ static const struct {
 	const char *derived;
 	const char *label;
 } table_derived[] = {
-	{"instructions", PROFILE_IPC, "IPC"},
-	{"PAPI_TOT_INS", PROFILE_IPC, "IPC"},
-	{"cycles", PROFILE_GHZ, "GHz"},
-	{"PAPI_TOT_CYC", PROFILE_GHZ, "GHz"},
-	{"branch-misses", PROFILE_BRANCH_MISS_PCT, "% of all branches"},
-	{"PAPI_BR_MSP", PROFILE_BRANCH_MISS_PCT, "% of all branches"},
-	{"cache-misses", PROFILE_CACHE_MISS_PCT, "% of all cache refs"},
-	{"L1-dcache-load-misses", PROFILE_L1_MPKI, "per 1000 instructions"},
+    {"instructions", PROFILE_IPC, "IPC"},
+    {"PAPI_TOT_INS", PROFILE_IPC, "IPC"},
+    {"cycles", PROFILE_GHZ, "GHz"},
+    {"PAPI_TOT_CYC", PROFILE_GHZ, "GHz"},
+    {"branch-misses", PROFILE_BRANCH_MISS_PCT, "% of all branches"},
+    {"PAPI_BR_MSP", PROFILE_BRANCH_MISS_PCT, "% of all branches"},
+    {"cache-misses", PROFILE_CACHE_MISS_PCT, "% of all cache refs"},
+    {"L1-dcache-load-misses", PROFILE_L1_MPKI, "per 1000 instructions"},
 };
 
 static const char *table_derived_for(const struct profile *p, const char *name, double *v)
@@ -1016,8 +1016,8 @@ int profile_render_table(const struct profile *p, struct buf *out)
 		label = table_derived_for(p, m->name, &dv);
 		if (label)
 			snprintf(dstr, sizeof(dstr), "  # %8.2f %s", dv, label);
-		r |= buf_addf(out, "%20s  %-8s %-26s %-*s%s\n", val, m->unit ? m->unit : "", m->name,
-		              dstr[0] ? 22 : 0, src, dstr);
+		r |= buf_addf(out, "%20s  %-8s %-26s %-*s%s\n", val, m->unit ? m->unit : "",
+		              m->name, dstr[0] ? 22 : 0, src, dstr);
 	}
 	return r ? -1 : 0;
 }
@@ -1056,11 +1056,13 @@ int profile_render_hotspots(const struct profile *p, size_t max_functions, size_
 			char loc[512];
 
 			snprintf(loc, sizeof(loc), "%s:%d", l->file, l->line);
-			r |= buf_addf(out, "  %6.2f%%  %-*s", l->pct, l->ir || l->text ? 32 : 0, loc);
+			r |= buf_addf(out, "  %6.2f%%  %-*s", l->pct, l->ir || l->text ? 32 : 0,
+			              loc);
 			if (l->ir)
-				r |= buf_addf(out, " Ir %llu D1mr %llu DLmr %llu Bcm %llu",
-				              (unsigned long long)l->ir, (unsigned long long)l->d1mr,
-				              (unsigned long long)l->dlmr, (unsigned long long)l->bcm);
+				r |= buf_addf(
+				    out, " Ir %llu D1mr %llu DLmr %llu Bcm %llu",
+				    (unsigned long long)l->ir, (unsigned long long)l->d1mr,
+				    (unsigned long long)l->dlmr, (unsigned long long)l->bcm);
 			if (l->text)
 				r |= buf_addf(out, "  %s", l->text);
 			r |= buf_addch(out, '\n');

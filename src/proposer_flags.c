@@ -206,15 +206,17 @@ static int flags_propose(struct proposer *self, struct loop_state *st, struct ca
 	else if (o->kind == OPT_WG)
 		buf_addf(&label, "%s=%s", st->target->wg_size_env, o->value);
 	else
-		buf_addf(&label, "%s%s", c->cflags ? c->cflags : cfg.cflags ? cfg.cflags : "",
+		buf_addf(&label, "%s%s",
+		         c->cflags    ? c->cflags
+		         : cfg.cflags ? cfg.cflags
+		                      : "",
 		         c->pgo || cfg.pgo ? " +pgo" : "");
 	c->label = buf_detach(&label);
 	out[0] = c;
 	return 1;
 }
 
-static void flags_feedback(struct proposer *self, struct loop_state *st,
-                           const struct candidate *c)
+static void flags_feedback(struct proposer *self, struct loop_state *st, const struct candidate *c)
 {
 	struct flags_state *fs = self->impl;
 

@@ -24,10 +24,10 @@
 #include "optimize/sha256.h"
 #include "optimize/workspace.h"
 
-#define CONTEXT_FILE_MAX ((size_t)64 << 10)
+#define CONTEXT_FILE_MAX    ((size_t)64 << 10)
 #define FEEDBACK_REASON_MAX 2000 /* bytes of one candidate's reason in a feedback prompt */
-#define HISTORY_REASON_MAX 160
-#define MAX_PARENTS 8
+#define HISTORY_REASON_MAX  160
+#define MAX_PARENTS         8
 
 /* ---- options ---- */
 
@@ -69,9 +69,10 @@ int llm_run_options_parse_spec(struct llm_run_options *o, const char *spec, stru
 
 	if (!colon) {
 		if (!known_provider(spec))
-			return err_set(err, "--llm '%s': expected PROVIDER:MODEL, e.g. "
-			                    "openai:gpt-4o-mini, anthropic:claude-sonnet-4 or "
-			                    "openai-compatible:qwen2.5-coder",
+			return err_set(err,
+			               "--llm '%s': expected PROVIDER:MODEL, e.g. "
+			               "openai:gpt-4o-mini, anthropic:claude-sonnet-4 or "
+			               "openai-compatible:qwen2.5-coder",
 			               spec);
 		o->provider = spec;
 		o->provider_source = "command line";
@@ -79,8 +80,9 @@ int llm_run_options_parse_spec(struct llm_run_options *o, const char *spec, stru
 	}
 	buf_add(&p, spec, (size_t)(colon - spec));
 	if (!known_provider(p.data))
-		r = err_set(err, "--llm '%s': unknown provider '%s': use openai, openai-compatible or "
-		                 "anthropic",
+		r = err_set(err,
+		            "--llm '%s': unknown provider '%s': use openai, openai-compatible or "
+		            "anthropic",
 		            spec, p.data);
 	else if (!colon[1])
 		r = err_set(err, "--llm '%s': no model after the ':'", spec);
@@ -166,30 +168,31 @@ int llm_run_options_resolve(struct llm_run_options *o, const struct target *t, s
 		o->provider_source = "environment (ANTHROPIC_API_KEY)";
 	}
 	if (o->provider && !known_provider(o->provider)) {
-		err_set(err, "unknown LLM provider '%s' (from the %s): use openai, openai-compatible "
-		             "or anthropic",
+		err_set(err,
+		        "unknown LLM provider '%s' (from the %s): use openai, openai-compatible "
+		        "or anthropic",
 		        o->provider, o->provider_source ? o->provider_source : "settings");
 		goto fail;
 	}
 	/* a model given where the provider is the same (or unnamed) */
-	if (o->provider && !o->model && m && m->model && (!m->provider ||
-	                                                  !strcmp(m->provider, o->provider)))
+	if (o->provider && !o->model && m && m->model &&
+	    (!m->provider || !strcmp(m->provider, o->provider)))
 		o->model = keep(o, m->model);
 	if (o->provider && !o->model && cmodel && (!cprov || !strcmp(cprov, o->provider)))
 		o->model = keep(o, cmodel);
 	if (o->provider && !o->model)
 		o->model = default_model(o->provider);
 	if (o->provider && !o->model) {
-		err_set(err, "no model for provider '%s': give one with --llm %s:MODEL", o->provider,
-		        o->provider);
+		err_set(err, "no model for provider '%s': give one with --llm %s:MODEL",
+		        o->provider, o->provider);
 		goto fail;
 	}
 	if (!o->url && m && m->url)
 		o->url = keep(o, m->url);
 	if (!o->url && curl && (!cprov || !o->provider || !strcmp(cprov, o->provider)))
 		o->url = keep(o, curl);
-	if (!o->url && o->provider && strcmp(o->provider, "anthropic") && getenv("OPENAI_BASE_URL") &&
-	    *getenv("OPENAI_BASE_URL"))
+	if (!o->url && o->provider && strcmp(o->provider, "anthropic") &&
+	    getenv("OPENAI_BASE_URL") && *getenv("OPENAI_BASE_URL"))
 		o->url = getenv("OPENAI_BASE_URL");
 	if (o->temperature < 0 && m && m->temperature >= 0)
 		o->temperature = m->temperature;
@@ -255,8 +258,8 @@ struct llm_prop {
 	long tokens_used;
 	long calls, hits, misses, failures;
 	long cached_prompt_tokens, cached_completion_tokens;
-	char *stop;                  /* why it stopped proposing, for the report */
-	struct outcome *prev, *cur;  /* outcomes of the previous and the current round */
+	char *stop;                 /* why it stopped proposing, for the report */
+	struct outcome *prev, *cur; /* outcomes of the previous and the current round */
 	size_t nprev, ncur;
 	struct strlist history;
 	/* the profile shown for the current best */
@@ -282,7 +285,8 @@ static void outcomes_free(struct outcome *v, size_t n)
 	free(v);
 }
 
-static void say(const struct llm_prop *lp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const struct llm_prop *lp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void say(const struct llm_prop *lp, const char *fmt, ...)
 {
 	va_list ap;
@@ -446,8 +450,8 @@ static void collect_profile(struct llm_prop *lp, const struct loop_state *st, in
 			}
 			for (i = 0; i < cg.nlines; i++) {
 				const struct hot_line *s = &cg.lines[i];
-				struct hot_line *l = profile_add_line(&lp->prof, s->file, s->line,
-				                                      s->function, s->text, s->samples);
+				struct hot_line *l = profile_add_line(
+				    &lp->prof, s->file, s->line, s->function, s->text, s->samples);
 				if (l) {
 					l->pct = s->pct;
 					l->ir = s->ir;
@@ -518,14 +522,18 @@ static void add_reason(const struct target *t, const char *reason, size_t max, s
 static enum llm_prompt_kind kind_of(enum cand_status s)
 {
 	switch (s) {
-	case CAND_ACCEPTED: return LLM_PROMPT_ACCEPTED;
+	case CAND_ACCEPTED:
+		return LLM_PROMPT_ACCEPTED;
 	case CAND_NOT_FASTER:
-	case CAND_DUPLICATE: return LLM_PROMPT_SLOWER;
+	case CAND_DUPLICATE:
+		return LLM_PROMPT_SLOWER;
 	case CAND_VERIFY_FAILED:
 	case CAND_RUN_FAILED:
 	case CAND_TEST_FAILED:
-	case CAND_PROTECTED_CHANGED: return LLM_PROMPT_WRONG_RESULT;
-	default: return LLM_PROMPT_COMPILE_ERROR;
+	case CAND_PROTECTED_CHANGED:
+		return LLM_PROMPT_WRONG_RESULT;
+	default:
+		return LLM_PROMPT_COMPILE_ERROR;
 	}
 }
 
@@ -547,17 +555,28 @@ static enum llm_prompt_kind choose_kind(const struct outcome *v, size_t n)
 static const char *what_happened(enum cand_status s)
 {
 	switch (s) {
-	case CAND_EDIT_REJECTED: return "its edits could not be applied";
-	case CAND_BUILD_FAILED: return "it did not compile";
-	case CAND_PROTECTED_CHANGED: return "it changed a file that must not change";
-	case CAND_RUN_FAILED: return "the timed run failed";
-	case CAND_VERIFY_FAILED: return "it gave a wrong result";
-	case CAND_TEST_FAILED: return "the test command failed";
-	case CAND_NOT_FASTER: return "it was correct but not faster";
-	case CAND_DUPLICATE: return "it was identical to an earlier candidate, so it was not run";
-	case CAND_ACCEPTED: return "it was correct and faster: it is the new best";
-	case CAND_SKIPPED: return "it was not evaluated";
-	default: return "it was not evaluated";
+	case CAND_EDIT_REJECTED:
+		return "its edits could not be applied";
+	case CAND_BUILD_FAILED:
+		return "it did not compile";
+	case CAND_PROTECTED_CHANGED:
+		return "it changed a file that must not change";
+	case CAND_RUN_FAILED:
+		return "the timed run failed";
+	case CAND_VERIFY_FAILED:
+		return "it gave a wrong result";
+	case CAND_TEST_FAILED:
+		return "the test command failed";
+	case CAND_NOT_FASTER:
+		return "it was correct but not faster";
+	case CAND_DUPLICATE:
+		return "it was identical to an earlier candidate, so it was not run";
+	case CAND_ACCEPTED:
+		return "it was correct and faster: it is the new best";
+	case CAND_SKIPPED:
+		return "it was not evaluated";
+	default:
+		return "it was not evaluated";
 	}
 }
 
@@ -580,8 +599,7 @@ static void feedback_text(const struct llm_prop *lp, const struct loop_state *st
 			buf_addstr(out, "\n```\n");
 		} else if (o->reason && *o->reason) {
 			buf_addstr(out, o->status == CAND_VERIFY_FAILED ? "The first difference: "
-			                : o->status == CAND_NOT_FASTER ||
-			                          o->status == CAND_ACCEPTED
+			                : o->status == CAND_NOT_FASTER || o->status == CAND_ACCEPTED
 			                    ? "Measured: "
 			                    : "Why: ");
 			add_reason(st->target, o->reason, FEEDBACK_REASON_MAX, out);
@@ -651,9 +669,10 @@ static void transcript_add(struct llm_prop *lp, const struct loop_state *st, con
 	f = fopen(p.data, lp->transcript_started ? "a" : "w");
 	if (f) {
 		if (!lp->transcript_started)
-			fprintf(f, "# LLM transcript: target %s\n\nprovider %s, model %s, cache %s\n\n",
-			        st->target->name, lp->provider, lp->model,
-			        llm_cache_mode_name(lp->opt.cache_mode));
+			fprintf(
+			    f, "# LLM transcript: target %s\n\nprovider %s, model %s, cache %s\n\n",
+			    st->target->name, lp->provider, lp->model,
+			    llm_cache_mode_name(lp->opt.cache_mode));
 		lp->transcript_started = 1;
 		fputs(text, f);
 		fclose(f);
@@ -795,7 +814,8 @@ static void complete_cached(struct llm_prop *lp, const struct llm_prompt_input *
 		buf_reset(&e);
 		hit = llm_cache_lookup(lp->cache_dir, res[i].key, &res[i], &e);
 		if (hit == 1) {
-			lp->cached_prompt_tokens += res[i].prompt_tokens > 0 ? res[i].prompt_tokens : 0;
+			lp->cached_prompt_tokens +=
+			    res[i].prompt_tokens > 0 ? res[i].prompt_tokens : 0;
 			lp->cached_completion_tokens +=
 			    res[i].completion_tokens > 0 ? res[i].completion_tokens : 0;
 			continue;
@@ -805,14 +825,16 @@ static void complete_cached(struct llm_prop *lp, const struct llm_prompt_input *
 			if (hit < 0)
 				err_set(&res[i].error, "cache (read-only): %s", e.data);
 			else
-				err_set(&res[i].error,
-				        "cache miss in read-only mode: no recorded response for round %d, "
-				        "candidate %d (provider '%s', model '%s', key %s) in '%s'; the "
-				        "prompt differs from the recorded run's (a changed prompt "
-				        "template, source, setting or earlier answer): record it with "
-				        "--cache rw",
-				        lp->round, i + 1, lp->provider, lp->model, res[i].key,
-				        lp->cache_dir);
+				err_set(
+				    &res[i].error,
+				    "cache miss in read-only mode: no recorded response for round "
+				    "%d, "
+				    "candidate %d (provider '%s', model '%s', key %s) in '%s'; the "
+				    "prompt differs from the recorded run's (a changed prompt "
+				    "template, source, setting or earlier answer): record it with "
+				    "--cache rw",
+				    lp->round, i + 1, lp->provider, lp->model, res[i].key,
+				    lp->cache_dir);
 			continue;
 		}
 		if (hit < 0)
@@ -848,7 +870,8 @@ static void complete_cached(struct llm_prop *lp, const struct llm_prompt_input *
 				ce.completion_tokens = r->completion_tokens;
 				buf_reset(&e);
 				if (llm_cache_store(lp->cache_dir, r->key, &ce, &e) < 0)
-					say(lp, "cannot record the response in the cache: %s", e.data);
+					say(lp, "cannot record the response in the cache: %s",
+					    e.data);
 			}
 		}
 		free(live);
@@ -1057,8 +1080,9 @@ static int propose_for_parent(struct llm_prop *lp, struct loop_state *st, int pa
 	if (llm_prompt_render(&lp->tpl, kind, &in, &sys, &user, &ps, err) < 0)
 		goto out;
 	if (ps.over_budget)
-		say(lp, "the prompt (~%zu tokens) is over the prompt budget of %ld tokens even "
-		        "without history and context: the editable code alone is that large",
+		say(lp,
+		    "the prompt (~%zu tokens) is over the prompt budget of %ld tokens even "
+		    "without history and context: the editable code alone is that large",
 		    ps.tokens, lp->opt.prompt_budget_tokens);
 	{
 		struct buf both = BUF_INIT;
@@ -1069,8 +1093,8 @@ static int propose_for_parent(struct llm_prop *lp, struct loop_state *st, int pa
 	buf_addf(&tr, "## Round %d, parent c%d: %s, prompt sha256 %.16s, ~%zu tokens", lp->round,
 	         parent, llm_prompt_file(kind), phash, ps.tokens);
 	if (ps.history_dropped || ps.context_dropped)
-		buf_addf(&tr, " (trimmed: %zu history lines, %zu context files)", ps.history_dropped,
-		         ps.context_dropped);
+		buf_addf(&tr, " (trimmed: %zu history lines, %zu context files)",
+		         ps.history_dropped, ps.context_dropped);
 	buf_addstr(&tr, "\n\n### System\n\n");
 	fenced(&tr, sys.data);
 	buf_addstr(&tr, "### User\n\n");
@@ -1091,9 +1115,9 @@ static int propose_for_parent(struct llm_prop *lp, struct loop_state *st, int pa
 		buf_addf(&tr, "### Response %zu (llm r%dc%d): %s", i + 1, lp->round, *nout + 1,
 		         llm_status_name(rr->status));
 		if (usable)
-			buf_addf(&tr, ", finish %s, tokens %ld + %ld%s", buf_str(&rr->finish_reason),
-			         rr->prompt_tokens, rr->completion_tokens,
-			         rr->cached ? ", from the cache" : "");
+			buf_addf(&tr, ", finish %s, tokens %ld + %ld%s",
+			         buf_str(&rr->finish_reason), rr->prompt_tokens,
+			         rr->completion_tokens, rr->cached ? ", from the cache" : "");
 		buf_addstr(&tr, "\n\n");
 		if (rr->cached)
 			lp->hits++;

@@ -103,9 +103,10 @@ static cJSON *candidate_json(const struct loop_state *st, const struct candidate
 	} else if (c->nsamples) {
 		cJSON *m = json_add_object(o, "measurement");
 		json_add_number(m, "compared_with", c->compared_with);
-		json_add_string(m, "statistic", obj->deterministic
-		                                    ? "ratio of single runs (deterministic objective)"
-		                                    : "median of paired ratios, percentile bootstrap");
+		json_add_string(m, "statistic",
+		                obj->deterministic
+		                    ? "ratio of single runs (deterministic objective)"
+		                    : "median of paired ratios, percentile bootstrap");
 		add_interval(m, "ratio", &c->ci, "ratio (candidate / compared)",
 		             "interleaved paired runs");
 		json_add_measure(m, "median", c->value, obj->unit, obj->source);
@@ -119,7 +120,8 @@ static cJSON *candidate_json(const struct loop_state *st, const struct candidate
 		cJSON *l = json_add_object(o, "llm");
 		json_add_string(l, "prompt_sha256", c->prompt_hash);
 		json_add_string(l, "response_sha256", c->response_hash);
-		json_add_measure(l, "prompt_tokens", (double)c->prompt_tokens, "tokens", "provider");
+		json_add_measure(l, "prompt_tokens", (double)c->prompt_tokens, "tokens",
+		                 "provider");
 		json_add_measure(l, "completion_tokens", (double)c->completion_tokens, "tokens",
 		                 "provider");
 	}
@@ -149,9 +151,10 @@ cJSON *report_target_json(const struct loop_state *st)
 	if (st->ncands) {
 		const struct candidate *b = st->cands[0];
 		cJSON *bo = json_add_object(o, "baseline");
-		json_add_measure(bo, "median", b->nsamples ? b->value : NAN, obj->unit, obj->source);
-		json_add_measure(bo, "cv", b->nsamples > 1 ? stats_cv(b->cand_samples, b->nsamples)
-		                                           : NAN,
+		json_add_measure(bo, "median", b->nsamples ? b->value : NAN, obj->unit,
+		                 obj->source);
+		json_add_measure(bo, "cv",
+		                 b->nsamples > 1 ? stats_cv(b->cand_samples, b->nsamples) : NAN,
 		                 "ratio", "stddev / mean of the original's runs");
 		if (b->reason)
 			json_add_string(bo, "error", b->reason);
@@ -171,8 +174,9 @@ cJSON *report_target_json(const struct loop_state *st)
 			             "inverse of the paired median-ratio interval vs the original");
 			json_add_measure(bo, "median", best->value, obj->unit, obj->source);
 		} else if (best->id == 0) {
-			json_add_string(bo, "note", "no candidate was measured faster with confidence: "
-			                            "the original is kept");
+			json_add_string(bo, "note",
+			                "no candidate was measured faster with confidence: "
+			                "the original is kept");
 		}
 	}
 	counts = json_add_object(o, "counts");
@@ -275,15 +279,15 @@ void report_table(struct loop_state *const *states, size_t n, struct buf *out)
 		int tried = (int)st->ncands - 1, rejected = 0;
 
 		if (!b) {
-			buf_addf(out, "| %s | %s | failed | - | - | - | 0 | 0 |\n", st->target->name,
-			         obj->name ? obj->name : "-");
+			buf_addf(out, "| %s | %s | failed | - | - | - | 0 | 0 |\n",
+			         st->target->name, obj->name ? obj->name : "-");
 			continue;
 		}
 		for (k = 1; k < st->ncands; k++)
 			rejected += st->cands[k]->status != CAND_ACCEPTED;
 		if (b->status != CAND_ACCEPTED) {
-			buf_addf(out, "| %s | %s | failed | - | - | - | 0 | 0 |\n", st->target->name,
-			         obj->name ? obj->name : "-");
+			buf_addf(out, "| %s | %s | failed | - | - | - | 0 | 0 |\n",
+			         st->target->name, obj->name ? obj->name : "-");
 			continue;
 		}
 		buf_addf(out, "| %s | %s | %s | %s | ", st->target->name, obj->name,
@@ -308,7 +312,8 @@ void report_table(struct loop_state *const *states, size_t n, struct buf *out)
 		buf_addf(out, "\n%s rejected:", st->target->name);
 		for (k = 0; k <= CAND_SKIPPED; k++)
 			if (per[k] && k != CAND_ACCEPTED)
-				buf_addf(out, " %d %s;", per[k], cand_status_name((enum cand_status)k));
+				buf_addf(out, " %d %s;", per[k],
+				         cand_status_name((enum cand_status)k));
 		buf_rtrim(out);
 		if (out->len && out->data[out->len - 1] == ';')
 			out->data[--out->len] = '\0';
@@ -336,8 +341,8 @@ static void llm_usage_md(const struct loop_state *st, struct buf *md)
 	cp = cJSON_GetObjectItemCaseSensitive(l, "cached_prompt_tokens");
 	cc = cJSON_GetObjectItemCaseSensitive(l, "cached_completion_tokens");
 	if (json_get_number(cp, "value", 0) + json_get_number(cc, "value", 0) > 0)
-		buf_addf(md, ", %.0f + %.0f replayed from the cache", json_get_number(cp, "value", 0),
-		         json_get_number(cc, "value", 0));
+		buf_addf(md, ", %.0f + %.0f replayed from the cache",
+		         json_get_number(cp, "value", 0), json_get_number(cc, "value", 0));
 	if (json_get_number(l, "budget_tokens", 0) > 0)
 		buf_addf(md, " (budget %.0f)", json_get_number(l, "budget_tokens", 0));
 	if (cJSON_IsObject(cost))
@@ -369,9 +374,10 @@ static void summary_md(struct loop_state *const *states, size_t n, const struct 
 	size_t i, k;
 
 	buf_addf(md, "# optimize run %s\n\n", meta->run_id);
-	buf_addf(md, "Command: `%s`  \nProposer: %s; seed %llu; decision: median of paired "
-	             "ratios, %.0f%% bootstrap interval entirely below 1 and a gain of at least "
-	             "%.1f%%.\n\n",
+	buf_addf(md,
+	         "Command: `%s`  \nProposer: %s; seed %llu; decision: median of paired "
+	         "ratios, %.0f%% bootstrap interval entirely below 1 and a gain of at least "
+	         "%.1f%%.\n\n",
 	         meta->command, meta->proposer, (unsigned long long)meta->opt->seed,
 	         meta->opt->level * 100, meta->opt->min_gain * 100);
 	report_table(states, n, md);
@@ -382,7 +388,8 @@ static void summary_md(struct loop_state *const *states, size_t n, const struct 
 
 		buf_addf(md, "\n## %s\n\n", st->target->name);
 		if (!b) {
-			buf_addstr(md, "The target could not be set up (see the command's messages).\n");
+			buf_addstr(
+			    md, "The target could not be set up (see the command's messages).\n");
 			continue;
 		}
 		if (b->status != CAND_ACCEPTED) {
@@ -391,19 +398,21 @@ static void summary_md(struct loop_state *const *states, size_t n, const struct 
 			continue;
 		}
 		if (best->id) {
-			buf_addf(md, "Winner: **c%d %s**. Patch: `%s/best.patch` (empty when only "
-			             "build settings changed). Tree: `%s/best/`.\n\n",
+			buf_addf(md,
+			         "Winner: **c%d %s**. Patch: `%s/best.patch` (empty when only "
+			         "build settings changed). Tree: `%s/best/`.\n\n",
 			         best->id, best->label, st->target->name, st->target->name);
 			if (best->profile.nmetrics && b->profile.nmetrics) {
 				buf_addstr(md, "| metric | original | winner |\n|---|---|---|\n");
 				for (k = 0; k < b->profile.nmetrics; k++) {
 					const struct metric *m = &b->profile.metrics[k];
-					const struct metric *w = profile_find(&best->profile, m->name);
+					const struct metric *w =
+					    profile_find(&best->profile, m->name);
 					if (m->source == SRC_UNSUPPORTED || !w ||
 					    w->source == SRC_UNSUPPORTED)
 						continue;
-					buf_addf(md, "| %s (%s) | %.4g | %.4g |\n", m->name, m->unit,
-					         m->value, w->value);
+					buf_addf(md, "| %s (%s) | %.4g | %.4g |\n", m->name,
+					         m->unit, m->value, w->value);
 				}
 				buf_addch(md, '\n');
 			}
@@ -460,7 +469,8 @@ int report_write_run(struct loop_state *const *states, size_t n, const struct ru
 	json_add_number(opts, "bootstrap_resamples", meta->opt->resamples);
 	json_add_number(opts, "cpu", meta->opt->cpu);
 	if (n && states[0]->ncands)
-		cJSON_AddItemToObject(root, "environment", machine_info_json(loop_machine(states[0])));
+		cJSON_AddItemToObject(root, "environment",
+		                      machine_info_json(loop_machine(states[0])));
 	targets = json_add_array(root, "targets");
 	for (i = 0; i < n; i++)
 		cJSON_AddItemToArray(targets, report_target_json(states[i]));

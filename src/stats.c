@@ -234,7 +234,8 @@ int stats_bootstrap_median(const double *v, size_t n, unsigned resamples, double
 		for (i = 0; i < n; i++)
 			count[stats_rng_below(&rng, n)]++;
 		meds[r] = (kth_from_counts(s, count, n, (n - 1) / 2) +
-		           kth_from_counts(s, count, n, n / 2)) / 2;
+		           kth_from_counts(s, count, n, n / 2)) /
+		          2;
 	}
 	qsort(meds, resamples, sizeof(*meds), cmp_double);
 

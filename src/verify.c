@@ -148,8 +148,8 @@ int verify_compare(const struct capture *ref, const struct capture *got,
 		if (r < 0) {
 			err_set(err, "%s", why.data);
 		} else if (r == 1) {
-			buf_addf(msg, "%s differs from the original's: %s", item_name(&items[k], &name),
-			         why.data);
+			buf_addf(msg, "%s differs from the original's: %s",
+			         item_name(&items[k], &name), why.data);
 		}
 	}
 	buf_release(&a);

@@ -107,7 +107,8 @@ static int copy_dir(const char *src, const char *dst, mode_t mode, struct buf *e
 			char target[4096];
 			ssize_t n = readlink(s.data, target, sizeof(target) - 1);
 			if (n < 0) {
-				r = err_set(err, "cannot read link '%s': %s", s.data, strerror(errno));
+				r = err_set(err, "cannot read link '%s': %s", s.data,
+				            strerror(errno));
 			} else {
 				target[n] = '\0';
 				if (symlink(target, t.data) < 0)
@@ -144,9 +145,9 @@ int ws_remove_tree(const char *path, struct buf *err)
 		if (errno == ENOENT)
 			return 0;
 		if (errno == ENOTDIR)
-			return unlink(path) < 0 ? err_set(err, "cannot remove '%s': %s", path,
-			                                  strerror(errno))
-			                        : 0;
+			return unlink(path) < 0
+			           ? err_set(err, "cannot remove '%s': %s", path, strerror(errno))
+			           : 0;
 		return err_set(err, "cannot open '%s': %s", path, strerror(errno));
 	}
 	while (r == 0 && (e = readdir(d))) {
@@ -234,7 +235,8 @@ int ws_files_equal(const char *a, const char *b, struct buf *err)
 	fb = open(b, O_RDONLY | O_CLOEXEC);
 	if (fb < 0) {
 		close(fa);
-		return errno == ENOENT ? 0 : err_set(err, "cannot read '%s': %s", b, strerror(errno));
+		return errno == ENOENT ? 0
+		                       : err_set(err, "cannot read '%s': %s", b, strerror(errno));
 	}
 	if (fstat(fa, &sa) == 0 && fstat(fb, &sb) == 0 && sa.st_size != sb.st_size) {
 		r = 0;
@@ -281,8 +283,9 @@ int ws_check_protected(const char *original, const char *candidate, const struct
 		buf_addf(&a, "%s/%s", original, rel);
 		buf_addf(&b, "%s/%s", candidate, rel);
 		if (lstat(b.data, &st) < 0) {
-			buf_setf(msg, "protected file '%s' was removed (only files matching "
-			              "\"editable\" may change; declare build outputs in \"outputs\")",
+			buf_setf(msg,
+			         "protected file '%s' was removed (only files matching "
+			         "\"editable\" may change; declare build outputs in \"outputs\")",
 			         rel);
 			buf_release(&a);
 			buf_release(&b);
@@ -294,8 +297,9 @@ int ws_check_protected(const char *original, const char *candidate, const struct
 		if (eq < 0)
 			return -1;
 		if (!eq) {
-			buf_setf(msg, "protected file '%s' was changed (only files matching "
-			              "\"editable\" may change; declare build outputs in \"outputs\")",
+			buf_setf(msg,
+			         "protected file '%s' was changed (only files matching "
+			         "\"editable\" may change; declare build outputs in \"outputs\")",
 			         rel);
 			return 1;
 		}
@@ -381,13 +385,13 @@ int ws_apply(const char *tree, const char *src_root, const struct strlist *files
 					buf_addf(&bak, "%s.orig", dst.data);
 					if (buf_read_file(&old, dst.data) < 0 ||
 					    file_write_atomic(bak.data, old.data, old.len, mode,
-					                         err) < 0)
+					                      err) < 0)
 						r = err_prefix(err, "cannot keep a backup: ");
 					buf_release(&old);
 				}
 				if (r == 0)
 					r = file_write_atomic(dst.data, data.data, data.len, mode,
-					                         err);
+					                      err);
 				if (r == 0 && written)
 					strlist_push(written, files->v[i]);
 			}

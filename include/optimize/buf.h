@@ -26,7 +26,10 @@ struct buf {
 	int truncated; /* an append was refused because of max */
 };
 
-#define BUF_INIT {NULL, 0, 0, BUF_DEFAULT_MAX, 0}
+#define BUF_INIT                                                                                   \
+	{                                                                                          \
+		NULL, 0, 0, BUF_DEFAULT_MAX, 0                                                     \
+	}
 
 void buf_init(struct buf *b, size_t max);
 void buf_release(struct buf *b);

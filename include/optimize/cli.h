@@ -13,18 +13,18 @@
 #include <stdio.h>
 
 enum exit_code {
-	EXIT_OK = 0,          /* done, with or without an improvement */
+	EXIT_OK = 0,               /* done, with or without an improvement */
 	EXIT_FAILURE_INTERNAL = 1, /* an unexpected failure of the tool itself */
-	EXIT_USAGE = 2,       /* bad command line or invalid manifest */
-	EXIT_BASELINE = 3,    /* the original does not build, verify or run; nondeterministic;
-	                         OpenCL needed but absent */
-	EXIT_LLM = 4,         /* the LLM could not be used: bad key, unknown model, cache miss in ro */
+	EXIT_USAGE = 2,            /* bad command line or invalid manifest */
+	EXIT_BASELINE = 3,         /* the original does not build, verify or run; nondeterministic;
+	                              OpenCL needed but absent */
+	EXIT_LLM = 4, /* the LLM could not be used: bad key, unknown model, cache miss in ro */
 	EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM: results so far were written */
 };
 
 struct cli_ctx {
-	int verbosity;   /* -q: -1, default 0, -v: 1, -vv: 2 */
-	int stderr_tty;  /* progress bar allowed */
+	int verbosity;  /* -q: -1, default 0, -v: 1, -vv: 2 */
+	int stderr_tty; /* progress bar allowed */
 	const char *argv0;
 };
 

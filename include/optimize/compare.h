@@ -20,13 +20,9 @@
  * not printable are written as \xNN. For numbers it adds the absolute and
  * relative difference and the tolerance. For example:
  *
- *   line 3, column 6: expected '3.14159' but got '3.15' (|diff| 0.00841 > tolerance 3.14e-09 from rtol 1e-09, atol 0; relative diff 0.00268)
- *     expected:
- *       2 | radius 1
- *       3 | area 3.14159
- *     actual:
- *       2 | radius 1
- *       3 | area 3.15
+ *   line 3, column 6: expected '3.14159' but got '3.15' (|diff| 0.00841 > tolerance 3.14e-09 from
+ * rtol 1e-09, atol 0; relative diff 0.00268) expected: 2 | radius 1 3 | area 3.14159 actual: 2 |
+ * radius 1 3 | area 3.15
  *
  * A different number of tokens reads "line L, column C: expected more
  * output: ..." or "... unexpected extra output: ...", with C just after the

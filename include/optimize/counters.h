@@ -21,7 +21,7 @@ struct counter_request {
 	const char *cmd;              /* run as sh -c cmd */
 	const char *const *events;    /* NULL = the backend's default set */
 	size_t nevents;
-	int hotspots;                 /* also collect hotspots where the backend can */
+	int hotspots; /* also collect hotspots where the backend can */
 };
 
 struct counter_backend {
@@ -104,8 +104,8 @@ int counters_papi_init(struct buf *err);
 struct counters_papi_component {
 	char *name;
 	char *description;
-	int disabled;        /* 0 = active */
-	char *reason;        /* PAPI's disabled_reason; NULL when active */
+	int disabled; /* 0 = active */
+	char *reason; /* PAPI's disabled_reason; NULL when active */
 	int num_native_events;
 };
 /* The components PAPI was built with, active or disabled, with PAPI's

@@ -20,7 +20,6 @@
 int fd_write_all(int fd, const void *p, size_t n);
 
 /* Atomically replace path with data; mode is applied exactly (no umask). */
-int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                      struct buf *err);
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct buf *err);
 
 #endif

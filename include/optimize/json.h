@@ -109,7 +109,6 @@ char *json_print_take(const struct cJSON *root, int pretty);
  * reader sees either the old file or the whole new one, never a part. The
  * file gets mode 0644.
  */
-int json_write_file_atomic(const char *path, const struct cJSON *root, int pretty,
-                           struct buf *err);
+int json_write_file_atomic(const char *path, const struct cJSON *root, int pretty, struct buf *err);
 
 #endif

@@ -71,15 +71,15 @@ const char *llm_cache_mode_name(enum llm_cache_mode m);
 
 /* Which name the token limit goes under in an OpenAI-style request. */
 enum llm_token_param {
-	LLM_TOKENS_AUTO = 0,          /* max_completion_tokens for reasoning models
-	                               * (model names o1*, o3*, o4*, gpt-5*), else max_tokens */
-	LLM_TOKENS_MAX_TOKENS,        /* always max_tokens */
-	LLM_TOKENS_MAX_COMPLETION,    /* always max_completion_tokens */
+	LLM_TOKENS_AUTO = 0,       /* max_completion_tokens for reasoning models
+	                            * (model names o1*, o3*, o4*, gpt-5*), else max_tokens */
+	LLM_TOKENS_MAX_TOKENS,     /* always max_tokens */
+	LLM_TOKENS_MAX_COMPLETION, /* always max_completion_tokens */
 };
 
 enum llm_log_level {
 	LLM_LOG_DEBUG,
-	LLM_LOG_INFO,  /* "retrying after HTTP 429 in 1.2 s (attempt 2 of 5)" */
+	LLM_LOG_INFO, /* "retrying after HTTP 429 in 1.2 s (attempt 2 of 5)" */
 	LLM_LOG_WARN,
 };
 
@@ -88,19 +88,19 @@ enum llm_log_level {
 typedef void (*llm_log_fn)(void *ctx, enum llm_log_level level, const char *msg);
 
 struct llm_config {
-	const char *provider;     /* "openai", "openai-compatible", "anthropic" */
-	const char *model;        /* required */
-	const char *base_url;     /* NULL = provider default (https://api.openai.com/v1,
-	                           * https://api.anthropic.com/v1); required for
-	                           * openai-compatible */
-	const char *api_key;      /* NULL or "" = send no auth header (local servers) */
-	const char *api_key_env;  /* the variable named in messages; NULL = OPENAI_API_KEY
-	                           * or ANTHROPIC_API_KEY by provider */
+	const char *provider;          /* "openai", "openai-compatible", "anthropic" */
+	const char *model;             /* required */
+	const char *base_url;          /* NULL = provider default (https://api.openai.com/v1,
+	                                * https://api.anthropic.com/v1); required for
+	                                * openai-compatible */
+	const char *api_key;           /* NULL or "" = send no auth header (local servers) */
+	const char *api_key_env;       /* the variable named in messages; NULL = OPENAI_API_KEY
+	                                * or ANTHROPIC_API_KEY by provider */
 	const char *anthropic_version; /* NULL = "2023-06-01" */
 
-	double temperature;       /* < 0 = not sent (server default). Not sent either to
-	                           * OpenAI reasoning models, which reject it */
-	long max_tokens;          /* 0 = not sent for OpenAI, 4096 for Anthropic (required there) */
+	double temperature; /* < 0 = not sent (server default). Not sent either to
+	                     * OpenAI reasoning models, which reject it */
+	long max_tokens;    /* 0 = not sent for OpenAI, 4096 for Anthropic (required there) */
 	enum llm_token_param token_param;
 
 	double connect_timeout_s; /* per attempt */
@@ -117,7 +117,7 @@ struct llm_config {
 	double price_completion_per_mtok;
 
 	enum llm_cache_mode cache_mode;
-	const char *cache_dir;    /* NULL = ".optimize/cache" */
+	const char *cache_dir; /* NULL = ".optimize/cache" */
 
 	llm_log_fn log;
 	void *log_ctx;
@@ -128,13 +128,13 @@ struct llm_config {
 void llm_config_init(struct llm_config *cfg);
 
 struct llm_message {
-	const char *role;    /* "user" or "assistant" */
+	const char *role; /* "user" or "assistant" */
 	const char *content;
 };
 
 struct llm_request {
-	const char *system;  /* NULL = none. OpenAI: a first "system" message;
-	                      * Anthropic: the top-level "system" field */
+	const char *system; /* NULL = none. OpenAI: a first "system" message;
+	                     * Anthropic: the top-level "system" field */
 	const struct llm_message *messages;
 	size_t n_messages;
 };
@@ -147,9 +147,9 @@ struct llm_result {
 	struct buf finish_reason; /* as the provider said it: "stop", "length", "end_turn" */
 	long prompt_tokens;       /* from the response's usage; -1 = not reported */
 	long completion_tokens;
-	int attempts;             /* HTTP requests made for this candidate (0 on a cache hit) */
-	double elapsed_s;         /* from the call's start to this result */
-	int cached;               /* answered from the cache */
+	int attempts;                 /* HTTP requests made for this candidate (0 on a cache hit) */
+	double elapsed_s;             /* from the call's start to this result */
+	int cached;                   /* answered from the cache */
 	char key[SHA256_HEX_LEN + 1]; /* cache key of the request for this candidate */
 };
 
@@ -158,15 +158,15 @@ void llm_result_release(struct llm_result *r);
 
 /* Totals over the client's life; live calls and cache replays apart. */
 struct llm_usage {
-	long completions;        /* results handed out with status ok or truncated */
-	long http_requests;      /* every attempt, retries included */
+	long completions;   /* results handed out with status ok or truncated */
+	long http_requests; /* every attempt, retries included */
 	long cache_hits;
-	long prompt_tokens;      /* reported by the server for live calls */
+	long prompt_tokens; /* reported by the server for live calls */
 	long completion_tokens;
-	long cached_prompt_tokens;     /* recorded in cache entries that were replayed */
+	long cached_prompt_tokens; /* recorded in cache entries that were replayed */
 	long cached_completion_tokens;
-	int cost_known;          /* prices were configured */
-	double cost;             /* live calls only, from the configured prices */
+	int cost_known; /* prices were configured */
+	double cost;    /* live calls only, from the configured prices */
 };
 
 struct llm_client;
@@ -204,9 +204,9 @@ const char *llm_client_endpoint(const struct llm_client *c);
  * llm_client_params gives the ones a client will use.
  */
 struct llm_params {
-	double temperature;      /* < 0 = not sent */
-	long max_tokens;         /* 0 = not sent */
-	int max_completion;      /* 1 = sent as max_completion_tokens */
+	double temperature; /* < 0 = not sent */
+	long max_tokens;    /* 0 = not sent */
+	int max_completion; /* 1 = sent as max_completion_tokens */
 };
 void llm_client_params(const struct llm_client *c, struct llm_params *out);
 
@@ -239,7 +239,7 @@ struct llm_cache_entry {
 	const char *provider;
 	const char *model;
 	int index;
-	enum llm_status status;     /* LLM_OK or LLM_TRUNCATED */
+	enum llm_status status; /* LLM_OK or LLM_TRUNCATED */
 	const char *finish_reason;
 	const char *text;
 	long prompt_tokens, completion_tokens;
@@ -261,7 +261,7 @@ struct llm_provider {
 	const char *name;
 	const char *default_base_url;
 	const char *default_key_env;
-	const char *path;             /* appended to the base URL: "/chat/completions" */
+	const char *path; /* appended to the base URL: "/chat/completions" */
 	/* Request JSON into out (replaced). */
 	int (*build_body)(const struct llm_request *req, const char *model,
 	                  const struct llm_params *params, struct buf *out);

@@ -49,7 +49,7 @@ struct llm_edit {
 struct llm_edits {
 	struct llm_edit *v;
 	size_t n;
-	char *note;    /* the model's first explanatory line (outside code), or NULL */
+	char *note; /* the model's first explanatory line (outside code), or NULL */
 };
 
 /* Reads the current version of an editable file (the parent's) into out.

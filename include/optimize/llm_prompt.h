@@ -69,7 +69,7 @@ struct llm_prompt_file {
 
 struct llm_prompt_input {
 	const char *target;
-	const char *objective;      /* "time (wall clock, s)" */
+	const char *objective; /* "time (wall clock, s)" */
 	const struct llm_prompt_file *editable;
 	size_t neditable;
 	const struct llm_prompt_file *context;
@@ -77,21 +77,21 @@ struct llm_prompt_input {
 	const char *build, *compiler, *cflags, *ldflags;
 	const struct profile *profile; /* NULL: profile_note is shown instead */
 	const char *profile_note;
-	size_t profile_max_bytes;   /* 0 = 6000 */
+	size_t profile_max_bytes; /* 0 = 6000 */
 	const char *machine;
 	const char *const *history; /* one line each, oldest first */
 	size_t nhistory;
-	const char *feedback;       /* the previous round's outcome, for feedback templates */
-	int round;                  /* 1-based */
-	size_t budget_tokens;       /* 0 = no budget */
+	const char *feedback; /* the previous round's outcome, for feedback templates */
+	int round;            /* 1-based */
+	size_t budget_tokens; /* 0 = no budget */
 };
 
 struct llm_prompt_stats {
-	size_t tokens;          /* estimate of system + user */
+	size_t tokens; /* estimate of system + user */
 	size_t history_dropped;
 	size_t context_dropped;
-	int profile_cut;        /* the profile was shrunk below profile_max_bytes */
-	int over_budget;        /* still over after all trimming (the code alone is too big) */
+	int profile_cut; /* the profile was shrunk below profile_max_bytes */
+	int over_budget; /* still over after all trimming (the code alone is too big) */
 };
 
 /* bytes / 4, rounded up. */

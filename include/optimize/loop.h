@@ -22,21 +22,21 @@
 struct cJSON;
 
 struct loop_options {
-	int min_runs, max_runs;  /* pairs: 5 .. 30 */
-	int warmup;              /* warm-up runs of each side: 1 */
-	double min_gain;         /* 0.03 */
-	double level;            /* confidence level: 0.95 */
-	unsigned resamples;      /* bootstrap resamples: 2000 */
+	int min_runs, max_runs; /* pairs: 5 .. 30 */
+	int warmup;             /* warm-up runs of each side: 1 */
+	double min_gain;        /* 0.03 */
+	double level;           /* confidence level: 0.95 */
+	unsigned resamples;     /* bootstrap resamples: 2000 */
 	uint64_t seed;
-	int cpu;                 /* pin timed runs; -1 = no */
-	const char *objective;   /* overrides the manifest's; NULL = manifest */
-	const char *counters;    /* counter backend for counter objectives; NULL = auto */
-	const char *cc;          /* --cc; NULL = manifest */
+	int cpu;               /* pin timed runs; -1 = no */
+	const char *objective; /* overrides the manifest's; NULL = manifest */
+	const char *counters;  /* counter backend for counter objectives; NULL = auto */
+	const char *cc;        /* --cc; NULL = manifest */
 	int verbosity;
 	int progress_tty;
-	int profile;             /* collect counters + hotspots of baseline and winner */
-	double budget_time_s;    /* 0 = none */
-	const char *state_dir;   /* where runs/ and work/ go: <tree>/.optimize by default */
+	int profile;           /* collect counters + hotspots of baseline and winner */
+	double budget_time_s;  /* 0 = none */
+	const char *state_dir; /* where runs/ and work/ go: <tree>/.optimize by default */
 };
 
 void loop_options_default(struct loop_options *o);
@@ -45,16 +45,16 @@ struct loop_state {
 	const struct target *target;
 	const struct loop_options *opt;
 	char *run_id;
-	char *run_dir;           /* .optimize/runs/<run-id>/<target> */
-	char *work_root;         /* .optimize/work/<run-id>/<target> */
+	char *run_dir;            /* .optimize/runs/<run-id>/<target> */
+	char *work_root;          /* .optimize/work/<run-id>/<target> */
 	struct candidate **cands; /* cands[0] is the baseline */
 	size_t ncands, cap;
-	int best;                /* id of the current best */
-	char *machine;           /* CPU model, cores, caches, SIMD: text for prompts */
-	double started;          /* monotonic seconds */
-	int stopped;             /* a budget or interrupt ended it */
+	int best;       /* id of the current best */
+	char *machine;  /* CPU model, cores, caches, SIMD: text for prompts */
+	double started; /* monotonic seconds */
+	int stopped;    /* a budget or interrupt ended it */
 	char *stop_reason;
-	struct cJSON *extra;     /* proposer-provided report fields (e.g. "llm": {...}); owned */
+	struct cJSON *extra; /* proposer-provided report fields (e.g. "llm": {...}); owned */
 };
 
 const struct candidate *loop_best(const struct loop_state *st);

@@ -11,12 +11,12 @@ struct cJSON;
 
 struct machine_info {
 	char *cpu_model;
-	int cores;          /* online CPUs */
-	char *kernel;       /* uname -sr */
+	int cores;    /* online CPUs */
+	char *kernel; /* uname -sr */
 	char *hostname;
 	char *cache_l1d, *cache_l2, *cache_l3; /* "48K", ... or NULL */
-	char *simd;         /* "sse4_2 avx avx2 avx512f ..." (present ones among a known list) */
-	char *compiler;     /* the first line of `$CC --version` */
+	char *simd;     /* "sse4_2 avx avx2 avx512f ..." (present ones among a known list) */
+	char *compiler; /* the first line of `$CC --version` */
 };
 
 int machine_info_collect(struct machine_info *m, const char *cc);

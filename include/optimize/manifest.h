@@ -35,14 +35,14 @@ struct compare_item {
 };
 
 struct verify_spec {
-	char *run;                   /* sh -c command */
+	char *run;                    /* sh -c command */
 	struct compare_item *compare; /* default: one COMPARE_STDOUT */
 	size_t ncompare;
-	double rtol, atol;           /* default: the target's rtol/atol */
+	double rtol, atol; /* default: the target's rtol/atol */
 };
 
 struct llm_settings {
-	char *provider;    /* "openai", "anthropic", "openai-compatible"; NULL = not set */
+	char *provider; /* "openai", "anthropic", "openai-compatible"; NULL = not set */
 	char *model;
 	char *url;
 	double temperature; /* < 0 = not set */
@@ -51,19 +51,19 @@ struct llm_settings {
 
 struct target {
 	char *name;
-	char *tree;                /* absolute path of the source tree */
-	char *manifest_path;       /* the file it came from */
-	struct strlist editable;   /* globs, relative to tree */
-	struct strlist context;    /* globs, read-only files an LLM may see */
-	struct strlist outputs;    /* globs of build outputs, excluded from the protected check */
+	char *tree;              /* absolute path of the source tree */
+	char *manifest_path;     /* the file it came from */
+	struct strlist editable; /* globs, relative to tree */
+	struct strlist context;  /* globs, read-only files an LLM may see */
+	struct strlist outputs;  /* globs of build outputs, excluded from the protected check */
 	char *build;
-	char *cc;                  /* default "cc" (overridden by --cc) */
-	char *cflags;              /* default "-O2" */
-	char *ldflags;             /* default "" */
+	char *cc;      /* default "cc" (overridden by --cc) */
+	char *cflags;  /* default "-O2" */
+	char *ldflags; /* default "" */
 	char *run;
 	struct verify_spec *verify;
 	size_t nverify;
-	double rtol, atol;         /* defaults for every comparison (run + verify): 0, 0 */
+	double rtol, atol;                /* defaults for every comparison (run + verify): 0, 0 */
 	struct compare_item *run_compare; /* what of the timed run is compared; default stdout */
 	size_t nrun_compare;
 	char *test;                /* NULL = none */
@@ -71,10 +71,10 @@ struct target {
 	char *objective;           /* default "time" */
 	struct proc_limits limits; /* defaults: PROC_DEFAULT_* (as proc_limits_default); 0 = off */
 	/* OpenCL (kernel targets) */
-	struct strlist kernels;    /* globs of editable .cl files (also appended to editable) */
-	char *cl_build_options;    /* default "" */
-	char *wg_size_env;         /* env variable the host reads a work-group size from; NULL = none */
-	struct strlist wg_sizes;   /* work-group sizes the offline proposer may try */
+	struct strlist kernels; /* globs of editable .cl files (also appended to editable) */
+	char *cl_build_options; /* default "" */
+	char *wg_size_env; /* env variable the host reads a work-group size from; NULL = none */
+	struct strlist wg_sizes; /* work-group sizes the offline proposer may try */
 	struct llm_settings llm;
 };
 
@@ -84,10 +84,10 @@ struct manifest {
 	size_t ntargets;
 };
 
-#define MANIFEST_FILENAME "optimize.json"
-#define MANIFEST_VERSION 1           /* the only "version" accepted */
+#define MANIFEST_FILENAME  "optimize.json"
+#define MANIFEST_VERSION   1 /* the only "version" accepted */
 #define MANIFEST_MAX_BYTES ((size_t)4 << 20)
-#define MANIFEST_NAME_MAX 64         /* target names: [A-Za-z0-9._-]{1,64}, not "." or ".." */
+#define MANIFEST_NAME_MAX  64 /* target names: [A-Za-z0-9._-]{1,64}, not "." or ".." */
 
 /*
  * Load <path>: a directory (its optimize.json is read) or a manifest file.

@@ -30,8 +30,8 @@
 struct measure_side {
 	const char *cwd;
 	const char *const *env_add;
-	const char *trace_path;   /* kernel objectives: interposer output; NULL otherwise */
-	const char *capture_dir;  /* where each timed run's outputs are saved */
+	const char *trace_path;  /* kernel objectives: interposer output; NULL otherwise */
+	const char *capture_dir; /* where each timed run's outputs are saved */
 };
 
 struct measure_config {
@@ -50,17 +50,17 @@ struct measure_config {
 	/* called after every pair (n pairs so far); may be NULL */
 	void (*progress)(void *ctx, size_t n, const struct stats_interval *ci);
 	void *ctx;
-	volatile sig_atomic_t *stop;      /* set (e.g. by SIGINT): the running child is stopped too */
+	volatile sig_atomic_t *stop; /* set (e.g. by SIGINT): the running child is stopped too */
 };
 
 struct measure_outcome {
-	double *base, *cand;   /* objective values, one per run; n of each */
+	double *base, *cand; /* objective values, one per run; n of each */
 	size_t n;
 	struct stats_interval ci; /* of the ratios cand/base */
 	enum stats_verdict verdict;
 	int deterministic;
-	int failed;            /* 1: the base failed a run, 2: the candidate did */
-	struct buf why;        /* what failed: crash, timeout, output mismatch */
+	int failed;     /* 1: the base failed a run, 2: the candidate did */
+	struct buf why; /* what failed: crash, timeout, output mismatch */
 	double base_median, cand_median, base_cv;
 	int interrupted;
 };

@@ -25,11 +25,11 @@ enum objective_kind { OBJ_TIME, OBJ_COUNTER, OBJ_MAXRSS, OBJ_KERNEL_TIME };
 
 struct objective {
 	enum objective_kind kind;
-	char *name;     /* as given: "time", "instructions", "kernel_time:matmul" */
-	char *metric;   /* profile metric read for OBJ_COUNTER */
-	char *kernel;   /* OBJ_KERNEL_TIME: one kernel, or NULL for all */
+	char *name;   /* as given: "time", "instructions", "kernel_time:matmul" */
+	char *metric; /* profile metric read for OBJ_COUNTER */
+	char *kernel; /* OBJ_KERNEL_TIME: one kernel, or NULL for all */
 	const char *unit;
-	char *source;   /* "wall clock (CLOCK_MONOTONIC)", "cachegrind (simulated)", ... */
+	char *source; /* "wall clock (CLOCK_MONOTONIC)", "cachegrind (simulated)", ... */
 	int deterministic;
 	const struct counter_backend *backend; /* OBJ_COUNTER */
 };
@@ -37,8 +37,7 @@ struct objective {
 /* Resolve an objective name, choosing a counter backend (counters: "perf",
  * "papi", "cachegrind" or NULL for automatic). Fails with a clear message
  * when the objective cannot be measured here (e.g. cycles without a PMU). */
-int objective_resolve(const char *name, const char *counters, struct objective *o,
-                      struct buf *err);
+int objective_resolve(const char *name, const char *counters, struct objective *o, struct buf *err);
 void objective_release(struct objective *o);
 
 /*

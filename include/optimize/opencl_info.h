@@ -14,8 +14,9 @@
 struct cJSON;
 
 /* The message when the ICD loader finds no platform. */
-#define OPENCL_NO_PLATFORM_MSG \
-	"no OpenCL platform found (install an OpenCL ICD, e.g. pocl-opencl-icd, or the GPU vendor's)"
+#define OPENCL_NO_PLATFORM_MSG                                                                     \
+	"no OpenCL platform found (install an OpenCL ICD, e.g. pocl-opencl-icd, or the GPU "       \
+	"vendor's)"
 
 /*
  * Describe every platform and its devices: name, vendor, version, driver,

@@ -11,11 +11,11 @@
 #include "optimize/buf.h"
 
 struct opt_spec {
-	const char *name;  /* long name, without -- */
-	int key;           /* short letter, or a value >= 256 for long-only options */
-	int has_arg;       /* no_argument / required_argument */
-	const char *arg;   /* argument name shown in help, e.g. "N" */
-	const char *help;  /* one line */
+	const char *name; /* long name, without -- */
+	int key;          /* short letter, or a value >= 256 for long-only options */
+	int has_arg;      /* no_argument / required_argument */
+	const char *arg;  /* argument name shown in help, e.g. "N" */
+	const char *help; /* one line */
 };
 
 /* Build getopt_long's arrays from a table terminated by {NULL}. Free *longopts. */

@@ -32,28 +32,28 @@ enum metric_source {
 const char *metric_source_name(enum metric_source s);
 
 struct metric {
-	char *name;    /* "instructions", "task-clock", "IPC", "wall-time" */
-	char *unit;    /* "count", "s", "ms", "%", "KiB", "GHz", "per-kilo-instruction", "ratio" */
+	char *name; /* "instructions", "task-clock", "IPC", "wall-time" */
+	char *unit; /* "count", "s", "ms", "%", "KiB", "GHz", "per-kilo-instruction", "ratio" */
 	double value;
 	enum metric_source source;
-	char *backend; /* "perf", "papi", "cachegrind", "rusage", "clock", "derived", "cltrace" */
+	char *backend;  /* "perf", "papi", "cachegrind", "rusage", "clock", "derived", "cltrace" */
 	double scaling; /* time_enabled / time_running; 1 when not multiplexed */
-	char *reason;  /* why unsupported; NULL otherwise */
+	char *reason;   /* why unsupported; NULL otherwise */
 };
 
 struct hot_function {
-	char *name;    /* symbol, or "[unknown]" */
-	char *module;  /* executable or shared library basename */
+	char *name;   /* symbol, or "[unknown]" */
+	char *module; /* executable or shared library basename */
 	uint64_t samples;
-	double pct;    /* of all samples */
-	uint64_t ir;   /* cachegrind: instructions executed in it (0 if not used) */
+	double pct;  /* of all samples */
+	uint64_t ir; /* cachegrind: instructions executed in it (0 if not used) */
 };
 
 struct hot_line {
 	char *file;
 	int line;
 	char *function;
-	char *text;    /* the source line, trimmed; NULL if the file is not readable */
+	char *text; /* the source line, trimmed; NULL if the file is not readable */
 	uint64_t samples;
 	double pct;
 	/* cachegrind per-line figures; all 0 when not from cachegrind */
@@ -77,20 +77,20 @@ struct kernel_timing {
 };
 
 struct profile {
-	char *command;      /* what was run */
+	char *command; /* what was run */
 	struct metric *metrics;
 	size_t nmetrics;
 	struct hot_function *functions; /* sorted, hottest first */
 	size_t nfunctions;
-	struct hot_line *lines;         /* sorted, hottest first */
+	struct hot_line *lines; /* sorted, hottest first */
 	size_t nlines;
 	uint64_t total_samples;
-	char *hotspot_source;           /* "perf cpu-clock sampling", "cachegrind"; NULL = none */
-	char *hotspot_error;            /* why hotspots asked for are missing; NULL otherwise */
-	struct cl_device_info *device;  /* NULL when no OpenCL was used */
+	char *hotspot_source;          /* "perf cpu-clock sampling", "cachegrind"; NULL = none */
+	char *hotspot_error;           /* why hotspots asked for are missing; NULL otherwise */
+	struct cl_device_info *device; /* NULL when no OpenCL was used */
 	struct kernel_timing *kernels;
 	size_t nkernels;
-	char *cl_build_log;             /* a failed clBuildProgram's log, NULL if none */
+	char *cl_build_log; /* a failed clBuildProgram's log, NULL if none */
 };
 
 void profile_init(struct profile *p);
@@ -106,11 +106,11 @@ void profile_clear_hotspots(struct profile *p);
  * Names of the derived metrics profile_derive adds (backend "derived",
  * source SRC_DERIVED), so reports and prompts can look them up.
  */
-#define PROFILE_IPC "IPC"                         /* instructions / cycles, unit "ratio" */
+#define PROFILE_IPC             "IPC"              /* instructions / cycles, unit "ratio" */
 #define PROFILE_BRANCH_MISS_PCT "branch-miss-rate" /* branch-misses / branches, "%" */
-#define PROFILE_CACHE_MISS_PCT "cache-miss-rate"   /* cache-misses / cache-references, "%" */
-#define PROFILE_L1_MPKI "L1-dcache-MPKI"          /* L1-dcache-load-misses per 1000 instructions */
-#define PROFILE_GHZ "GHz"                         /* cycles / task-clock */
+#define PROFILE_CACHE_MISS_PCT  "cache-miss-rate"  /* cache-misses / cache-references, "%" */
+#define PROFILE_L1_MPKI         "L1-dcache-MPKI"   /* L1-dcache-load-misses per 1000 instructions */
+#define PROFILE_GHZ             "GHz"              /* cycles / task-clock */
 
 /* Replace the command string (copied; NULL clears it). */
 void profile_set_command(struct profile *p, const char *command);
@@ -124,8 +124,8 @@ void profile_set_hotspot_error(struct profile *p, const char *why);
  * to the same list; set its other fields (pct, ir, d1mr, ...) right away.
  * Returns NULL when memory ran out.
  */
-struct hot_function *profile_add_function(struct profile *p, const char *name,
-                                          const char *module, uint64_t samples);
+struct hot_function *profile_add_function(struct profile *p, const char *name, const char *module,
+                                          uint64_t samples);
 struct hot_line *profile_add_line(struct profile *p, const char *file, int line,
                                   const char *function, const char *text, uint64_t samples);
 /* Append a kernel timing (name copied, everything else 0); borrowed as above. */
@@ -140,8 +140,8 @@ void profile_sort_hotspots(struct profile *p);
 /* Add (or replace, by name) a metric. Returns the stored metric, borrowed:
  * valid until the next metric is added. NULL when memory ran out. */
 struct metric *profile_set_metric(struct profile *p, const char *name, const char *unit,
-                                  double value, enum metric_source source,
-                                  const char *backend, double scaling);
+                                  double value, enum metric_source source, const char *backend,
+                                  double scaling);
 struct metric *profile_set_unsupported(struct profile *p, const char *name, const char *unit,
                                        const char *backend, const char *reason);
 const struct metric *profile_find(const struct profile *p, const char *name);

@@ -36,22 +36,22 @@ enum llm_strategy { LLM_STRATEGY_GREEDY, LLM_STRATEGY_BEAM };
  * Numbers: 0 (or < 0 for temperature and the HTTP settings) = not set.
  */
 struct llm_run_options {
-	const char *provider;     /* "openai", "openai-compatible", "anthropic" */
+	const char *provider; /* "openai", "openai-compatible", "anthropic" */
 	const char *model;
-	const char *url;          /* base URL, e.g. http://127.0.0.1:8080/v1 */
-	const char *api_key_env;  /* the variable holding the key; NULL = by provider */
-	int rounds;               /* default 3 */
-	int candidates;           /* per round (per parent with beam); default 2 */
-	long budget_tokens;       /* prompt + completion tokens over the run; 0 = none */
+	const char *url;         /* base URL, e.g. http://127.0.0.1:8080/v1 */
+	const char *api_key_env; /* the variable holding the key; NULL = by provider */
+	int rounds;              /* default 3 */
+	int candidates;          /* per round (per parent with beam); default 2 */
+	long budget_tokens;      /* prompt + completion tokens over the run; 0 = none */
 	enum llm_cache_mode cache_mode;
 	int cache_mode_set;
-	const char *cache_dir;    /* NULL = <state_dir>/cache */
-	const char *prompts_dir;  /* NULL = the default (llm_prompts_default_dir) */
+	const char *cache_dir;   /* NULL = <state_dir>/cache */
+	const char *prompts_dir; /* NULL = the default (llm_prompts_default_dir) */
 	enum llm_strategy strategy;
-	int beam;                 /* K for beam; default 2 */
-	int patience;             /* rounds without improvement before stopping; 0 = never */
-	double temperature;       /* < 0 = provider default */
-	long max_tokens;          /* completion limit; 0 = client default */
+	int beam;                  /* K for beam; default 2 */
+	int patience;              /* rounds without improvement before stopping; 0 = never */
+	double temperature;        /* < 0 = provider default */
+	long max_tokens;           /* completion limit; 0 = client default */
 	long prompt_budget_tokens; /* default 24000 */
 	/* HTTP behaviour (config file only; < 0 = client defaults) */
 	double connect_timeout_s, request_timeout_s, deadline_s, backoff_base_s;
@@ -60,7 +60,7 @@ struct llm_run_options {
 	double price_prompt_per_mtok, price_completion_per_mtok;
 	/* where the settings came from, for messages: "command line", "manifest", ... */
 	const char *provider_source;
-	int verbosity;            /* progress lines on stderr: -1 quiet */
+	int verbosity; /* progress lines on stderr: -1 quiet */
 	/* strings resolve() had to copy (the config file's); freed by release */
 	struct strlist owned;
 };

@@ -20,15 +20,15 @@
 
 struct cJSON;
 
-#define REPORT_SCHEMA "optimize.report"
+#define REPORT_SCHEMA         "optimize.report"
 #define REPORT_SCHEMA_VERSION 1
 
 struct run_meta {
 	const char *run_id;
-	const char *command;   /* the command line */
-	const char *run_dir;   /* .optimize/runs/<run-id> */
+	const char *command; /* the command line */
+	const char *run_dir; /* .optimize/runs/<run-id> */
 	const struct loop_options *opt;
-	const char *proposer;  /* "flags", "llm", "dir", "none" */
+	const char *proposer; /* "flags", "llm", "dir", "none" */
 	double started_unix;
 	double wall_s;
 	int exit_code;

@@ -13,13 +13,13 @@
 #include <stdint.h>
 
 #define SHA256_DIGEST_LEN 32
-#define SHA256_HEX_LEN 64
+#define SHA256_HEX_LEN    64
 
 struct sha256_ctx {
 	uint32_t h[8];
-	uint64_t total;      /* bytes hashed so far */
+	uint64_t total; /* bytes hashed so far */
 	unsigned char block[64];
-	size_t used;         /* bytes waiting in block */
+	size_t used; /* bytes waiting in block */
 };
 
 void sha256_init(struct sha256_ctx *ctx);

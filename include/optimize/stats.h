@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 /* The defaults of the decision: a 95% interval from 2000 resamples. */
-#define STATS_DEFAULT_LEVEL 0.95
+#define STATS_DEFAULT_LEVEL     0.95
 #define STATS_DEFAULT_RESAMPLES 2000u
 /* The stricter level of early accepts in stats_should_stop. */
 #define STATS_INTERIM_LEVEL 0.99
@@ -38,12 +38,12 @@ double stats_rng_uniform(struct stats_rng *r);
  * stats_stddev and stats_cv return 0. stats_cv is NAN when the mean is 0;
  * stats_geomean is NAN when a value is not positive.
  */
-double stats_median(const double *v, size_t n);   /* copy + sort; even n: mean of the middle two */
+double stats_median(const double *v, size_t n); /* copy + sort; even n: mean of the middle two */
 double stats_mean(const double *v, size_t n);
-double stats_stddev(const double *v, size_t n);   /* sample standard deviation (n - 1) */
-double stats_cv(const double *v, size_t n);       /* stddev / mean */
+double stats_stddev(const double *v, size_t n); /* sample standard deviation (n - 1) */
+double stats_cv(const double *v, size_t n);     /* stddev / mean */
 double stats_min(const double *v, size_t n);
-double stats_geomean(const double *v, size_t n);  /* of positive values */
+double stats_geomean(const double *v, size_t n); /* of positive values */
 
 struct stats_interval {
 	double estimate; /* median of the ratios */
@@ -66,9 +66,9 @@ int stats_bootstrap_median(const double *v, size_t n, unsigned resamples, double
                            uint64_t seed, struct stats_interval *out);
 
 enum stats_verdict {
-	VERDICT_FASTER,       /* whole interval below 1 and median gain >= min_gain */
-	VERDICT_NOT_FASTER,   /* the data rule out a gain of min_gain */
-	VERDICT_UNDECIDED,    /* neither yet: more pairs may decide */
+	VERDICT_FASTER,     /* whole interval below 1 and median gain >= min_gain */
+	VERDICT_NOT_FASTER, /* the data rule out a gain of min_gain */
+	VERDICT_UNDECIDED,  /* neither yet: more pairs may decide */
 };
 
 /*

@@ -15,9 +15,9 @@
 #include "optimize/proc.h"
 
 struct capture {
-	char *dir;             /* where the outputs were saved */
+	char *dir; /* where the outputs were saved */
 	struct proc_result res;
-	int started;           /* proc_run succeeded */
+	int started; /* proc_run succeeded */
 };
 
 /* Run `cmd` (sh -c) in spec->cwd, saving stdout/stderr into dir and copying

@@ -65,29 +65,28 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#define CT_EXPORT __attribute__((visibility("default")))
+#define CT_EXPORT              __attribute__((visibility("default")))
 #define CT_DEFAULT_MAX_RECORDS 1000000UL
-#define CT_POLL_PENDING 1024 /* poll for completed events past this many pending */
-#define CT_MAX_DEVICES 64
+#define CT_POLL_PENDING        1024 /* poll for completed events past this many pending */
+#define CT_MAX_DEVICES         64
 
 /* ---- the real entry points ---------------------------------------------- */
 
-typedef cl_command_queue (*create_queue_fn)(cl_context, cl_device_id,
-                                            cl_command_queue_properties, cl_int *);
+typedef cl_command_queue (*create_queue_fn)(cl_context, cl_device_id, cl_command_queue_properties,
+                                            cl_int *);
 typedef cl_command_queue (*create_queue_props_fn)(cl_context, cl_device_id,
                                                   const cl_queue_properties *, cl_int *);
-typedef cl_int (*ndrange_fn)(cl_command_queue, cl_kernel, cl_uint, const size_t *,
-                             const size_t *, const size_t *, cl_uint, const cl_event *,
-                             cl_event *);
+typedef cl_int (*ndrange_fn)(cl_command_queue, cl_kernel, cl_uint, const size_t *, const size_t *,
+                             const size_t *, cl_uint, const cl_event *, cl_event *);
 typedef cl_int (*read_fn)(cl_command_queue, cl_mem, cl_bool, size_t, size_t, void *, cl_uint,
                           const cl_event *, cl_event *);
-typedef cl_int (*write_fn)(cl_command_queue, cl_mem, cl_bool, size_t, size_t, const void *,
-                           cl_uint, const cl_event *, cl_event *);
+typedef cl_int (*write_fn)(cl_command_queue, cl_mem, cl_bool, size_t, size_t, const void *, cl_uint,
+                           const cl_event *, cl_event *);
 typedef cl_int (*copy_fn)(cl_command_queue, cl_mem, cl_mem, size_t, size_t, size_t, cl_uint,
                           const cl_event *, cl_event *);
 typedef cl_int (*queue_fn)(cl_command_queue);
 typedef cl_int (*wait_fn)(cl_uint, const cl_event *);
-typedef void (CL_CALLBACK *notify_fn)(cl_program, void *);
+typedef void(CL_CALLBACK *notify_fn)(cl_program, void *);
 typedef cl_int (*build_fn)(cl_program, cl_uint, const cl_device_id *, const char *, notify_fn,
                            void *);
 typedef cl_int (*compile_fn)(cl_program, cl_uint, const cl_device_id *, const char *, cl_uint,
@@ -112,13 +111,13 @@ static struct {
 enum rec_kind { REC_KERNEL, REC_READ, REC_WRITE, REC_COPY };
 
 struct rec {
-	cl_event ev;            /* pending while non-NULL; this library holds one reference */
+	cl_event ev; /* pending while non-NULL; this library holds one reference */
 	cl_command_queue queue;
-	cl_ulong t[4];          /* queued, submit, start, end */
+	cl_ulong t[4]; /* queued, submit, start, end */
 	size_t global[3], local[3];
 	size_t bytes;
-	cl_int error;           /* CL error reading the profile; 0 = t[] valid */
-	unsigned name;          /* index into names (kernels) */
+	cl_int error;  /* CL error reading the profile; 0 = t[] valid */
+	unsigned name; /* index into names (kernels) */
 	unsigned char kind, device, work_dim, has_local;
 };
 
@@ -138,12 +137,12 @@ static const char *ct_out;     /* OPTIMIZE_CLTRACE_OUT; NULL = not tracing */
 static const char *ct_options; /* OPTIMIZE_CL_BUILD_OPTIONS; NULL = none */
 static pid_t ct_pid;           /* the process that loaded the library */
 static unsigned long ct_max_records = CT_DEFAULT_MAX_RECORDS;
-static int ct_used;            /* an interposed function was called */
-static int ct_closed;          /* the records were written; pass through from now on */
+static int ct_used;   /* an interposed function was called */
+static int ct_closed; /* the records were written; pass through from now on */
 
 static struct rec *recs;
 static size_t nrecs, recs_cap;
-static size_t *pending;        /* indices into recs */
+static size_t *pending; /* indices into recs */
 static size_t npending, pending_cap;
 static char **names;
 static size_t nnames, names_cap;
@@ -158,8 +157,7 @@ static void *resolve(const char *name)
 	void *p = dlsym(RTLD_NEXT, name);
 
 	if (!p)
-		fprintf(stderr, "optimize-cltrace: cannot find the real %s: %s\n", name,
-		        dlerror());
+		fprintf(stderr, "optimize-cltrace: cannot find the real %s: %s\n", name, dlerror());
 	return p;
 }
 
@@ -169,7 +167,7 @@ static void ct_init(void)
 
 	real.create_queue = (create_queue_fn)resolve("clCreateCommandQueue");
 	real.create_queue_props =
-		(create_queue_props_fn)resolve("clCreateCommandQueueWithProperties");
+	    (create_queue_props_fn)resolve("clCreateCommandQueueWithProperties");
 	real.ndrange = (ndrange_fn)resolve("clEnqueueNDRangeKernel");
 	real.read = (read_fn)resolve("clEnqueueReadBuffer");
 	real.write = (write_fn)resolve("clEnqueueWriteBuffer");
@@ -244,8 +242,7 @@ static void sb_add(struct sb *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-__attribute__((format(printf, 2, 3)))
-static void sb_addf(struct sb *b, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void sb_addf(struct sb *b, const char *fmt, ...)
 {
 	char tmp[512];
 	va_list ap;
@@ -570,16 +567,21 @@ static void add_record(struct rec *r, int app_event)
 }
 
 enum take_mode {
-	TAKE_COMPLETE,     /* those already complete (or failed) */
-	TAKE_QUEUE,        /* those of one queue, waiting for them */
-	TAKE_ALL,          /* all, waiting for them */
+	TAKE_COMPLETE, /* those already complete (or failed) */
+	TAKE_QUEUE,    /* those of one queue, waiting for them */
+	TAKE_ALL,      /* all, waiting for them */
 };
 
 /* Read the profile of the pending records selected by mode and release
  * their events. */
 static void collect(enum take_mode mode, cl_command_queue q)
 {
-	struct { size_t idx; cl_event ev; cl_int error; cl_ulong t[4]; } *take;
+	struct {
+		size_t idx;
+		cl_event ev;
+		cl_int error;
+		cl_ulong t[4];
+	} * take;
 	size_t ntake = 0, i, keep = 0;
 	cl_event *evs;
 
@@ -630,15 +632,16 @@ static void collect(enum take_mode mode, cl_command_queue q)
 	}
 	for (i = 0; i < ntake; i++) {
 		static const cl_profiling_info what[4] = {
-			CL_PROFILING_COMMAND_QUEUED, CL_PROFILING_COMMAND_SUBMIT,
-			CL_PROFILING_COMMAND_START, CL_PROFILING_COMMAND_END,
+		    CL_PROFILING_COMMAND_QUEUED,
+		    CL_PROFILING_COMMAND_SUBMIT,
+		    CL_PROFILING_COMMAND_START,
+		    CL_PROFILING_COMMAND_END,
 		};
 		int k;
 
 		for (k = 0; k < 4 && !take[i].error; k++)
-			take[i].error = clGetEventProfilingInfo(take[i].ev, what[k],
-			                                        sizeof(cl_ulong), &take[i].t[k],
-			                                        NULL);
+			take[i].error = clGetEventProfilingInfo(
+			    take[i].ev, what[k], sizeof(cl_ulong), &take[i].t[k], NULL);
 		clReleaseEvent(take[i].ev);
 	}
 	pthread_mutex_lock(&ct_lock);
@@ -662,10 +665,14 @@ static void poll_pending(void)
 static const char *kind_name(unsigned k)
 {
 	switch (k) {
-	case REC_KERNEL: return "kernel";
-	case REC_READ: return "read";
-	case REC_WRITE: return "write";
-	default: return "copy";
+	case REC_KERNEL:
+		return "kernel";
+	case REC_READ:
+		return "read";
+	case REC_WRITE:
+		return "write";
+	default:
+		return "copy";
 	}
 }
 
@@ -674,8 +681,10 @@ static void write_records(void)
 	struct sb b = {0};
 	size_t i;
 
-	sb_addf(&b, "{\"type\":\"process\",\"pid\":%ld,\"opencl\":true,\"records\":%zu,"
-	        "\"dropped\":%lu,\"lost\":%lu}\n", (long)ct_pid, nrecs, ndropped, nlost);
+	sb_addf(&b,
+	        "{\"type\":\"process\",\"pid\":%ld,\"opencl\":true,\"records\":%zu,"
+	        "\"dropped\":%lu,\"lost\":%lu}\n",
+	        (long)ct_pid, nrecs, ndropped, nlost);
 	for (i = 0; i < ndevices; i++) {
 		const struct device *d = &devices[i];
 
@@ -690,7 +699,8 @@ static void write_records(void)
 		sb_json_str(&b, d->driver_version);
 		sb_key(&b, "device_type");
 		sb_json_str(&b, d->type);
-		sb_addf(&b, ",\"compute_units\":%u,\"max_work_group_size\":%zu,"
+		sb_addf(&b,
+		        ",\"compute_units\":%u,\"max_work_group_size\":%zu,"
 		        "\"local_mem_bytes\":%" PRIu64 ",\"global_mem_bytes\":%" PRIu64 ","
 		        "\"pref_vector_width_float\":%u,\"pref_vector_width_double\":%u,"
 		        "\"pref_vector_width_int\":%u}\n",
@@ -724,8 +734,9 @@ static void write_records(void)
 		if (r->error)
 			sb_addf(&b, ",\"error\":%d}\n", (int)r->error);
 		else
-			sb_addf(&b, ",\"queued\":%" PRIu64 ",\"submit\":%" PRIu64
-			        ",\"start\":%" PRIu64 ",\"end\":%" PRIu64 "}\n",
+			sb_addf(&b,
+			        ",\"queued\":%" PRIu64 ",\"submit\":%" PRIu64 ",\"start\":%" PRIu64
+			        ",\"end\":%" PRIu64 "}\n",
 			        (uint64_t)r->t[0], (uint64_t)r->t[1], (uint64_t)r->t[2],
 			        (uint64_t)r->t[3]);
 	}
@@ -758,8 +769,7 @@ static void ct_atexit(void)
  * so that the tool can tell "ran without OpenCL" from "never ran". It does
  * not read events here: the driver may already be gone.
  */
-__attribute__((destructor))
-static void ct_fini(void)
+__attribute__((destructor)) static void ct_fini(void)
 {
 	const char *out = getenv("OPTIMIZE_CLTRACE_OUT");
 	int fd;
@@ -791,8 +801,8 @@ static char *program_log(cl_program prog, cl_device_id dev)
 	if (clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, 0, NULL, &n) != CL_SUCCESS)
 		return NULL;
 	s = calloc(1, n + 1);
-	if (s && n && clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, n, s, NULL) !=
-	    CL_SUCCESS) {
+	if (s && n &&
+	    clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, n, s, NULL) != CL_SUCCESS) {
 		free(s);
 		return NULL;
 	}
@@ -809,7 +819,8 @@ static void record_build_error(const char *fn, cl_int status, cl_program prog, c
 	if (!devs || !ndev) {
 		ndev = 0;
 		if (clGetProgramInfo(prog, CL_PROGRAM_NUM_DEVICES, sizeof(ndev), &ndev, NULL) !=
-		    CL_SUCCESS || !ndev)
+		        CL_SUCCESS ||
+		    !ndev)
 			ndev = 0;
 		all = ndev ? calloc(ndev, sizeof(*all)) : NULL;
 		if (all && clGetProgramInfo(prog, CL_PROGRAM_DEVICES, ndev * sizeof(*all), all,
@@ -877,9 +888,9 @@ static cl_command_queue queue_created(cl_command_queue q, cl_device_id device)
 	return q;
 }
 
-CT_EXPORT cl_command_queue CL_API_CALL
-clCreateCommandQueue(cl_context context, cl_device_id device,
-                     cl_command_queue_properties properties, cl_int *errcode_ret)
+CT_EXPORT cl_command_queue CL_API_CALL clCreateCommandQueue(cl_context context, cl_device_id device,
+                                                            cl_command_queue_properties properties,
+                                                            cl_int *errcode_ret)
 {
 	int tracing = ct_enter();
 
@@ -890,10 +901,9 @@ clCreateCommandQueue(cl_context context, cl_device_id device,
 	}
 	if (!tracing)
 		return real.create_queue(context, device, properties, errcode_ret);
-	return queue_created(real.create_queue(context, device,
-	                                       properties | CL_QUEUE_PROFILING_ENABLE,
-	                                       errcode_ret),
-	                     device);
+	return queue_created(
+	    real.create_queue(context, device, properties | CL_QUEUE_PROFILING_ENABLE, errcode_ret),
+	    device);
 }
 
 CT_EXPORT cl_command_queue CL_API_CALL
@@ -940,10 +950,11 @@ clCreateCommandQueueWithProperties(cl_context context, cl_device_id device,
 	return queue_created(q, device);
 }
 
-CT_EXPORT cl_int CL_API_CALL
-clEnqueueNDRangeKernel(cl_command_queue queue, cl_kernel kernel, cl_uint work_dim,
-                       const size_t *offset, const size_t *global, const size_t *local,
-                       cl_uint nwait, const cl_event *wait_list, cl_event *event)
+CT_EXPORT cl_int CL_API_CALL clEnqueueNDRangeKernel(cl_command_queue queue, cl_kernel kernel,
+                                                    cl_uint work_dim, const size_t *offset,
+                                                    const size_t *global, const size_t *local,
+                                                    cl_uint nwait, const cl_event *wait_list,
+                                                    cl_event *event)
 {
 	cl_event own = NULL, *evp = event ? event : &own;
 	char small[256], *name;
@@ -994,10 +1005,10 @@ static cl_int transfer_done(cl_int ret, enum rec_kind kind, cl_command_queue que
 	return ret;
 }
 
-CT_EXPORT cl_int CL_API_CALL
-clEnqueueReadBuffer(cl_command_queue queue, cl_mem buffer, cl_bool blocking, size_t offset,
-                    size_t size, void *ptr, cl_uint nwait, const cl_event *wait_list,
-                    cl_event *event)
+CT_EXPORT cl_int CL_API_CALL clEnqueueReadBuffer(cl_command_queue queue, cl_mem buffer,
+                                                 cl_bool blocking, size_t offset, size_t size,
+                                                 void *ptr, cl_uint nwait,
+                                                 const cl_event *wait_list, cl_event *event)
 {
 	cl_event own = NULL, *evp = event ? event : &own;
 
@@ -1005,15 +1016,15 @@ clEnqueueReadBuffer(cl_command_queue queue, cl_mem buffer, cl_bool blocking, siz
 		return real.read ? real.read(queue, buffer, blocking, offset, size, ptr, nwait,
 		                             wait_list, event)
 		                 : CL_INVALID_OPERATION;
-	return transfer_done(real.read(queue, buffer, blocking, offset, size, ptr, nwait,
-	                               wait_list, evp),
-	                     REC_READ, queue, size, evp, event != NULL);
+	return transfer_done(
+	    real.read(queue, buffer, blocking, offset, size, ptr, nwait, wait_list, evp), REC_READ,
+	    queue, size, evp, event != NULL);
 }
 
-CT_EXPORT cl_int CL_API_CALL
-clEnqueueWriteBuffer(cl_command_queue queue, cl_mem buffer, cl_bool blocking, size_t offset,
-                     size_t size, const void *ptr, cl_uint nwait, const cl_event *wait_list,
-                     cl_event *event)
+CT_EXPORT cl_int CL_API_CALL clEnqueueWriteBuffer(cl_command_queue queue, cl_mem buffer,
+                                                  cl_bool blocking, size_t offset, size_t size,
+                                                  const void *ptr, cl_uint nwait,
+                                                  const cl_event *wait_list, cl_event *event)
 {
 	cl_event own = NULL, *evp = event ? event : &own;
 
@@ -1021,15 +1032,15 @@ clEnqueueWriteBuffer(cl_command_queue queue, cl_mem buffer, cl_bool blocking, si
 		return real.write ? real.write(queue, buffer, blocking, offset, size, ptr, nwait,
 		                               wait_list, event)
 		                  : CL_INVALID_OPERATION;
-	return transfer_done(real.write(queue, buffer, blocking, offset, size, ptr, nwait,
-	                                wait_list, evp),
-	                     REC_WRITE, queue, size, evp, event != NULL);
+	return transfer_done(
+	    real.write(queue, buffer, blocking, offset, size, ptr, nwait, wait_list, evp),
+	    REC_WRITE, queue, size, evp, event != NULL);
 }
 
-CT_EXPORT cl_int CL_API_CALL
-clEnqueueCopyBuffer(cl_command_queue queue, cl_mem src, cl_mem dst, size_t src_offset,
-                    size_t dst_offset, size_t size, cl_uint nwait, const cl_event *wait_list,
-                    cl_event *event)
+CT_EXPORT cl_int CL_API_CALL clEnqueueCopyBuffer(cl_command_queue queue, cl_mem src, cl_mem dst,
+                                                 size_t src_offset, size_t dst_offset, size_t size,
+                                                 cl_uint nwait, const cl_event *wait_list,
+                                                 cl_event *event)
 {
 	cl_event own = NULL, *evp = event ? event : &own;
 
@@ -1037,9 +1048,9 @@ clEnqueueCopyBuffer(cl_command_queue queue, cl_mem src, cl_mem dst, size_t src_o
 		return real.copy ? real.copy(queue, src, dst, src_offset, dst_offset, size, nwait,
 		                             wait_list, event)
 		                 : CL_INVALID_OPERATION;
-	return transfer_done(real.copy(queue, src, dst, src_offset, dst_offset, size, nwait,
-	                               wait_list, evp),
-	                     REC_COPY, queue, size, evp, event != NULL);
+	return transfer_done(
+	    real.copy(queue, src, dst, src_offset, dst_offset, size, nwait, wait_list, evp),
+	    REC_COPY, queue, size, evp, event != NULL);
 }
 
 CT_EXPORT cl_int CL_API_CALL clFinish(cl_command_queue queue)
@@ -1075,9 +1086,9 @@ CT_EXPORT cl_int CL_API_CALL clReleaseCommandQueue(cl_command_queue queue)
 	return real.release_queue ? real.release_queue(queue) : CL_INVALID_OPERATION;
 }
 
-CT_EXPORT cl_int CL_API_CALL
-clBuildProgram(cl_program program, cl_uint ndev, const cl_device_id *devs, const char *options,
-               notify_fn notify, void *user_data)
+CT_EXPORT cl_int CL_API_CALL clBuildProgram(cl_program program, cl_uint ndev,
+                                            const cl_device_id *devs, const char *options,
+                                            notify_fn notify, void *user_data)
 {
 	int tracing = ct_enter();
 	char *merged;
@@ -1094,10 +1105,11 @@ clBuildProgram(cl_program program, cl_uint ndev, const cl_device_id *devs, const
 	return ret;
 }
 
-CT_EXPORT cl_int CL_API_CALL
-clCompileProgram(cl_program program, cl_uint ndev, const cl_device_id *devs, const char *options,
-                 cl_uint nheaders, const cl_program *headers, const char **header_names,
-                 notify_fn notify, void *user_data)
+CT_EXPORT cl_int CL_API_CALL clCompileProgram(cl_program program, cl_uint ndev,
+                                              const cl_device_id *devs, const char *options,
+                                              cl_uint nheaders, const cl_program *headers,
+                                              const char **header_names, notify_fn notify,
+                                              void *user_data)
 {
 	int tracing = ct_enter();
 	char *merged;

@@ -194,13 +194,19 @@ static enum MHD_Result send_body(struct MHD_Connection *c, unsigned status, cons
 static const char *default_message(unsigned status)
 {
 	switch (status) {
-	case 400: return "Bad request";
-	case 401: return "Incorrect API key provided";
-	case 403: return "Forbidden";
-	case 404: return "The model does not exist or you do not have access to it";
-	case 429: return "Rate limit reached, please retry later";
-	default: return status >= 500 ? "The server had an error while processing your request"
-	                              : "Error";
+	case 400:
+		return "Bad request";
+	case 401:
+		return "Incorrect API key provided";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "The model does not exist or you do not have access to it";
+	case 429:
+		return "Rate limit reached, please retry later";
+	default:
+		return status >= 500 ? "The server had an error while processing your request"
+		                     : "Error";
 	}
 }
 
@@ -214,9 +220,11 @@ static enum MHD_Result send_error(struct MHD_Connection *c, enum wire w, unsigne
 	if (w == WIRE_ANTHROPIC)
 		cJSON_AddStringToObject(root, "type", "error");
 	e = cJSON_AddObjectToObject(root, "error");
-	cJSON_AddStringToObject(e, "type", status == 401 ? "authentication_error"
-	                                   : status == 429 ? "rate_limit_error"
-	                                   : status >= 500 ? "api_error" : "invalid_request_error");
+	cJSON_AddStringToObject(e, "type",
+	                        status == 401   ? "authentication_error"
+	                        : status == 429 ? "rate_limit_error"
+	                        : status >= 500 ? "api_error"
+	                                        : "invalid_request_error");
 	cJSON_AddStringToObject(e, "message", msg ? msg : default_message(status));
 	s = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
@@ -281,7 +289,8 @@ static char *completion_json(enum wire w, const struct buf *reqbody, const cJSON
 		cJSON_AddStringToObject(o, "text", text);
 		cJSON_AddStringToObject(root, "stop_reason",
 		                        !strcmp(finish, "length") ? "max_tokens"
-		                        : !strcmp(finish, "stop") ? "end_turn" : finish);
+		                        : !strcmp(finish, "stop") ? "end_turn"
+		                                                  : finish);
 		cJSON_AddNullToObject(root, "stop_sequence");
 		u = cJSON_AddObjectToObject(root, "usage");
 		cJSON_AddNumberToObject(u, "input_tokens", ptok);
@@ -349,8 +358,8 @@ static enum MHD_Result answer(struct MHD_Connection *c, const char *method, cons
                               struct conn *cn)
 {
 	enum wire w = ends_with(url, "/chat/completions") ? WIRE_OPENAI
-	              : ends_with(url, "/messages")      ? WIRE_ANTHROPIC
-	                                                 : WIRE_UNKNOWN;
+	              : ends_with(url, "/messages")       ? WIRE_ANTHROPIC
+	                                                  : WIRE_UNKNOWN;
 	const cJSON *step, *v;
 	const char *fault = NULL, *finish = "stop";
 	double retry_after = -1, delay = 0;
@@ -396,14 +405,16 @@ static enum MHD_Result answer(struct MHD_Connection *c, const char *method, cons
 	if (fault && !strcmp(fault, "drop"))
 		return MHD_NO; /* MHD closes the connection without answering */
 	if (fault && !strcmp(fault, "malformed"))
-		return send_body(c, MHD_HTTP_OK, "{\"choices\": [{\"message\": {\"content\": \"unterminated",
+		return send_body(c, MHD_HTTP_OK,
+		                 "{\"choices\": [{\"message\": {\"content\": \"unterminated",
 		                 retry_after);
 	v = cJSON_GetObjectItemCaseSensitive(step, "body");
 	if (cJSON_IsString(v))
 		return send_body(c, status ? status : MHD_HTTP_OK, v->valuestring, retry_after);
 	if (status && (status < 200 || status >= 300)) {
 		v = cJSON_GetObjectItemCaseSensitive(step, "message");
-		return send_error(c, w, status, cJSON_IsString(v) ? v->valuestring : NULL, retry_after);
+		return send_error(c, w, status, cJSON_IsString(v) ? v->valuestring : NULL,
+		                  retry_after);
 	}
 	s = completion_json(w, &cn->body, step, finish, seq);
 	if (!s)
@@ -418,9 +429,8 @@ static enum MHD_Result answer(struct MHD_Connection *c, const char *method, cons
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
 	struct conn *cn = *con_cls;
 
@@ -480,7 +490,8 @@ static int write_port_file(const char *path, unsigned port)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: llm_server --script FILE [--log FILE] [--port-file FILE] [--port N]\n");
+	fprintf(stderr,
+	        "usage: llm_server --script FILE [--log FILE] [--port-file FILE] [--port N]\n");
 }
 
 int main(int argc, char **argv)
@@ -514,7 +525,8 @@ int main(int argc, char **argv)
 	buf_init(&err, 0);
 	buf_init(&text, 0);
 	if (buf_read_file(&text, script) < 0) {
-		fprintf(stderr, "llm_server: cannot read script '%s': %s\n", script, strerror(errno));
+		fprintf(stderr, "llm_server: cannot read script '%s': %s\n", script,
+		        strerror(errno));
 		return 1;
 	}
 	srv.script = cJSON_ParseWithLength(text.data, text.len);
@@ -526,7 +538,8 @@ int main(int argc, char **argv)
 	if (log_path) {
 		srv.log = fopen(log_path, "a");
 		if (!srv.log) {
-			fprintf(stderr, "llm_server: cannot open log '%s': %s\n", log_path, strerror(errno));
+			fprintf(stderr, "llm_server: cannot open log '%s': %s\n", log_path,
+			        strerror(errno));
 			return 1;
 		}
 	}
@@ -542,12 +555,10 @@ int main(int argc, char **argv)
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((uint16_t)port);
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-	                     MHD_USE_ERROR_LOG,
-	                     0, NULL, NULL, on_request, NULL,
-	                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-	                     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	                     MHD_OPTION_END);
+	d = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, 0,
+	    NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "llm_server: cannot listen on 127.0.0.1:%d\n", port);
 		return 1;
@@ -560,7 +571,8 @@ int main(int argc, char **argv)
 	}
 	if (port_file) {
 		if (write_port_file(port_file, info->port) < 0) {
-			fprintf(stderr, "llm_server: cannot write '%s': %s\n", port_file, strerror(errno));
+			fprintf(stderr, "llm_server: cannot write '%s': %s\n", port_file,
+			        strerror(errno));
 			MHD_stop_daemon(d);
 			return 1;
 		}

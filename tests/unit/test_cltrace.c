@@ -74,8 +74,8 @@ static int build_fixture(const char *dir, const char *src, const char *exe)
 	proc_spec_init(&spec);
 	spec.stderr_buf = &errout;
 	spec.timeout_s = 120;
-	buf_addf(&cmd, "cc -O2 -o '%s/%s' '%s/%s/%s' -lOpenCL -lm", tmpdir, exe,
-	         TEST_FIXTURES_DIR, dir, src);
+	buf_addf(&cmd, "cc -O2 -o '%s/%s' '%s/%s/%s' -lOpenCL -lm", tmpdir, exe, TEST_FIXTURES_DIR,
+	         dir, src);
 	ok = proc_run_sh(&spec, cmd.data, &res, &err) == 0 && proc_result_ok(&res);
 	if (!ok)
 		fprintf(stderr, "building %s failed: %s%s\n", exe, err.data, errout.data);
@@ -363,26 +363,32 @@ static void test_no_opencl_gives_empty_trace(void **state)
 static void test_read_written_trace(void **state)
 {
 	static const char text[] =
-		"{\"type\":\"process\",\"pid\":1,\"opencl\":true,\"records\":4,\"dropped\":0,\"lost\":0}\n"
-		"{\"type\":\"device\",\"index\":0,\"platform\":\"P\",\"name\":\"Dev \\\"1\\\"\","
-		"\"vendor\":\"V\",\"driver_version\":\"9\",\"device_type\":\"GPU\",\"compute_units\":80,"
-		"\"max_work_group_size\":1024,\"local_mem_bytes\":65536,\"global_mem_bytes\":8589934592,"
-		"\"pref_vector_width_float\":1,\"pref_vector_width_double\":1,\"pref_vector_width_int\":1}\n"
-		"{\"type\":\"kernel\",\"device\":0,\"name\":\"mm\",\"work_dim\":2,\"global\":[64,32],"
-		"\"local\":[8,4],\"queued\":0,\"submit\":1,\"start\":1000000,\"end\":4000000}\n"
-		"{\"type\":\"kernel\",\"device\":0,\"name\":\"mm\",\"work_dim\":2,\"global\":[1,1],"
-		"\"local\":null,\"queued\":0,\"submit\":1,\"start\":1000000,\"end\":2000000}\n"
-		"{\"type\":\"kernel\",\"device\":0,\"name\":\"mm\",\"work_dim\":2,\"global\":[1,1],"
-		"\"local\":null,\"error\":-7}\n"
-		"{\"type\":\"write\",\"device\":0,\"bytes\":2048,\"queued\":0,\"submit\":0,\"start\":0,"
-		"\"end\":500000}\n"
-		"\n"
-		"{\"type\":\"process\",\"pid\":2,\"opencl\":true,\"records\":1,\"dropped\":3,\"lost\":0}\n"
-		"{\"type\":\"kernel\",\"device\":0,\"name\":\"add\",\"work_dim\":1,\"global\":[7],"
-		"\"local\":null,\"queued\":0,\"submit\":0,\"start\":10,\"end\":500010}\n"
-		"{\"type\":\"build_error\",\"function\":\"clBuildProgram\",\"status\":-11,"
-		"\"device\":\"Dev\",\"options\":\"-cl-mad-enable\",\"log\":\"a.cl:1:2: error: \\u00e9\\n\"}\n"
-		"{\"type\":\"future_record\"}\n";
+	    "{\"type\":\"process\",\"pid\":1,\"opencl\":true,\"records\":4,\"dropped\":0,\"lost\":"
+	    "0}\n"
+	    "{\"type\":\"device\",\"index\":0,\"platform\":\"P\",\"name\":\"Dev \\\"1\\\"\","
+	    "\"vendor\":\"V\",\"driver_version\":\"9\",\"device_type\":\"GPU\",\"compute_units\":"
+	    "80,"
+	    "\"max_work_group_size\":1024,\"local_mem_bytes\":65536,\"global_mem_bytes\":"
+	    "8589934592,"
+	    "\"pref_vector_width_float\":1,\"pref_vector_width_double\":1,\"pref_vector_width_"
+	    "int\":1}\n"
+	    "{\"type\":\"kernel\",\"device\":0,\"name\":\"mm\",\"work_dim\":2,\"global\":[64,32],"
+	    "\"local\":[8,4],\"queued\":0,\"submit\":1,\"start\":1000000,\"end\":4000000}\n"
+	    "{\"type\":\"kernel\",\"device\":0,\"name\":\"mm\",\"work_dim\":2,\"global\":[1,1],"
+	    "\"local\":null,\"queued\":0,\"submit\":1,\"start\":1000000,\"end\":2000000}\n"
+	    "{\"type\":\"kernel\",\"device\":0,\"name\":\"mm\",\"work_dim\":2,\"global\":[1,1],"
+	    "\"local\":null,\"error\":-7}\n"
+	    "{\"type\":\"write\",\"device\":0,\"bytes\":2048,\"queued\":0,\"submit\":0,\"start\":0,"
+	    "\"end\":500000}\n"
+	    "\n"
+	    "{\"type\":\"process\",\"pid\":2,\"opencl\":true,\"records\":1,\"dropped\":3,\"lost\":"
+	    "0}\n"
+	    "{\"type\":\"kernel\",\"device\":0,\"name\":\"add\",\"work_dim\":1,\"global\":[7],"
+	    "\"local\":null,\"queued\":0,\"submit\":0,\"start\":10,\"end\":500010}\n"
+	    "{\"type\":\"build_error\",\"function\":\"clBuildProgram\",\"status\":-11,"
+	    "\"device\":\"Dev\",\"options\":\"-cl-mad-enable\",\"log\":\"a.cl:1:2: error: "
+	    "\\u00e9\\n\"}\n"
+	    "{\"type\":\"future_record\"}\n";
 	struct buf path = BUF_INIT, err = BUF_INIT, table = BUF_INIT;
 	struct profile p;
 	double ms;
@@ -471,8 +477,8 @@ static void test_env_and_library_path(void **state)
 {
 	struct strlist env = {0};
 	struct buf err = BUF_INIT, lib = BUF_INIT;
-	char *saved = getenv("OPTIMIZE_CLTRACE_LIB") ? strdup(getenv("OPTIMIZE_CLTRACE_LIB"))
-	                                             : NULL;
+	char *saved =
+	    getenv("OPTIMIZE_CLTRACE_LIB") ? strdup(getenv("OPTIMIZE_CLTRACE_LIB")) : NULL;
 
 	(void)state;
 	need_opencl();
@@ -533,17 +539,17 @@ static void test_opencl_describe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_read_written_trace),
-		cmocka_unit_test(test_read_errors),
-		cmocka_unit_test(test_env_and_library_path),
-		cmocka_unit_test(test_opencl_describe),
-		cmocka_unit_test(test_two_kernels_legacy_queue),
-		cmocka_unit_test(test_two_kernels_queue_with_properties),
-		cmocka_unit_test(test_two_kernels_through_sh),
-		cmocka_unit_test(test_bare_run_has_no_profiling),
-		cmocka_unit_test(test_build_options_are_applied),
-		cmocka_unit_test(test_syntax_error_reports_build_log),
-		cmocka_unit_test(test_no_opencl_gives_empty_trace),
+	    cmocka_unit_test(test_read_written_trace),
+	    cmocka_unit_test(test_read_errors),
+	    cmocka_unit_test(test_env_and_library_path),
+	    cmocka_unit_test(test_opencl_describe),
+	    cmocka_unit_test(test_two_kernels_legacy_queue),
+	    cmocka_unit_test(test_two_kernels_queue_with_properties),
+	    cmocka_unit_test(test_two_kernels_through_sh),
+	    cmocka_unit_test(test_bare_run_has_no_profiling),
+	    cmocka_unit_test(test_build_options_are_applied),
+	    cmocka_unit_test(test_syntax_error_reports_build_log),
+	    cmocka_unit_test(test_no_opencl_gives_empty_trace),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -157,14 +157,13 @@ static void test_token_position(void **state)
 
 	(void)state;
 	assert_int_equal(cmp(e, a, 0, 0, &msg), 1);
-	assert_string_equal(msg.data,
-	                    "line 3, column 11: expected 'foo' but got 'bar'\n"
-	                    "  expected:\n"
-	                    "    2 | gamma delta\n"
-	                    "    3 | epsilon foo zeta\n"
-	                    "  actual:\n"
-	                    "    2 | gamma delta\n"
-	                    "    3 | epsilon   bar zeta\n");
+	assert_string_equal(msg.data, "line 3, column 11: expected 'foo' but got 'bar'\n"
+	                              "  expected:\n"
+	                              "    2 | gamma delta\n"
+	                              "    3 | epsilon foo zeta\n"
+	                              "  actual:\n"
+	                              "    2 | gamma delta\n"
+	                              "    3 | epsilon   bar zeta\n");
 	/* The position is the actual output's, even when the lines shift. */
 	assert_int_equal(cmp("a b c", "a\n\n  b\r\n  x", 0, 0, &msg), 1);
 	assert_contains(msg.data, "line 4, column 3: expected 'c' but got 'x'\n");
@@ -183,7 +182,8 @@ static void test_numeric_message_format(void **state)
 	struct buf msg = BUF_INIT;
 
 	(void)state;
-	assert_int_equal(cmp("radius 1\narea 3.14159\n", "radius 1\narea 3.15\n", 1e-9, 0, &msg), 1);
+	assert_int_equal(cmp("radius 1\narea 3.14159\n", "radius 1\narea 3.15\n", 1e-9, 0, &msg),
+	                 1);
 	assert_string_equal(msg.data,
 	                    "line 2, column 6: expected '3.14159' but got '3.15' (|diff| 0.00841 > "
 	                    "tolerance 3.14e-09 from rtol 1e-09, atol 0; relative diff 0.00268)\n"
@@ -226,14 +226,14 @@ static void test_extra_tokens(void **state)
 
 	(void)state;
 	assert_int_equal(cmp("1 2\n", "1 2\n3\n4 5\n", 0, 0, &msg), 1);
-	assert_string_equal(msg.data,
-	                    "line 2, column 1: unexpected extra output: 3 more tokens after the end "
-	                    "of the expected output, starting with '3'\n"
-	                    "  expected:\n"
-	                    "    1 | 1 2\n"
-	                    "  actual:\n"
-	                    "    1 | 1 2\n"
-	                    "    2 | 3\n");
+	assert_string_equal(
+	    msg.data, "line 2, column 1: unexpected extra output: 3 more tokens after the end "
+	              "of the expected output, starting with '3'\n"
+	              "  expected:\n"
+	              "    1 | 1 2\n"
+	              "  actual:\n"
+	              "    1 | 1 2\n"
+	              "    2 | 3\n");
 	assert_int_equal(cmp("", "debug", 0, 0, &msg), 1);
 	assert_contains(msg.data, "unexpected extra output: 1 more token after");
 	assert_contains(msg.data, "  expected:\n    (empty)\n");
@@ -258,7 +258,8 @@ static void test_big_output_message_is_short(void **state)
 	make_rows(&a, 10000, 5000);
 	assert_int_equal(compare_text(e.data, e.len, a.data, a.len, &exact, &msg), 1);
 	assert_contains(msg.data, "line 5000, column 16: expected '5000.5' but got '-5000.5'");
-	assert_contains(msg.data, "    4999 | row 4999 value 4999.5\n    5000 | row 5000 value 5000.5\n");
+	assert_contains(msg.data,
+	                "    4999 | row 4999 value 4999.5\n    5000 | row 5000 value 5000.5\n");
 	assert_contains(msg.data, "    5000 | row 5000 value -5000.5\n");
 	assert_lacks(msg.data, "row 1 ");
 	assert_lacks(msg.data, "row 5001 ");
@@ -337,13 +338,14 @@ static void test_bytes(void **state)
 	assert_int_equal(msg.len, 0);
 	a[12] = 0x7f;
 	assert_int_equal(compare_bytes(e, sizeof(e), a, sizeof(a), &msg), 1);
-	assert_string_equal(msg.data,
-	                    "byte 12 (0xc): expected 0x0c but got 0x7f (expected 20 bytes, got 20)\n"
-	                    "  expected: at 0x4: 04 05 06 07 08 09 0a 0b [0c] 0d 0e 0f 10 11 12 13\n"
-	                    "  actual:   at 0x4: 04 05 06 07 08 09 0a 0b [7f] 0d 0e 0f 10 11 12 13\n");
+	assert_string_equal(
+	    msg.data, "byte 12 (0xc): expected 0x0c but got 0x7f (expected 20 bytes, got 20)\n"
+	              "  expected: at 0x4: 04 05 06 07 08 09 0a 0b [0c] 0d 0e 0f 10 11 12 13\n"
+	              "  actual:   at 0x4: 04 05 06 07 08 09 0a 0b [7f] 0d 0e 0f 10 11 12 13\n");
 	assert_int_equal(compare_bytes(e, sizeof(e), e, 3, &msg), 1);
-	assert_contains(msg.data, "byte 3 (0x3): expected more output: the actual output ends after "
-	                          "3 bytes, expected 20\n");
+	assert_contains(msg.data,
+	                "byte 3 (0x3): expected more output: the actual output ends after "
+	                "3 bytes, expected 20\n");
 	assert_contains(msg.data, "  actual:   at 0x0: 00 01 02 [end]\n");
 	assert_int_equal(compare_bytes(e, 3, e, sizeof(e), &msg), 1);
 	assert_contains(msg.data, "unexpected extra output: got 20 bytes, expected 3\n");
@@ -391,7 +393,10 @@ static void test_files(void **state)
 	struct files f;
 	struct buf msg = BUF_INIT, e = BUF_INIT, a = BUF_INIT, bin = BUF_INIT;
 	struct compare_opts o = {1e-6, 0};
-	const char be[] = "\x7f" "ELF\0\1\2\3", ba[] = "\x7f" "ELF\0\1\11\3";
+	const char be[] = "\x7f"
+	                  "ELF\0\1\2\3",
+	           ba[] = "\x7f"
+	                  "ELF\0\1\11\3";
 
 	(void)state;
 	snprintf(f.dir, sizeof(f.dir), "/tmp/optimize-test-compare-XXXXXX");
@@ -439,23 +444,23 @@ static void test_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_equal),
-		cmocka_unit_test(test_whitespace_ignored),
-		cmocka_unit_test(test_number_forms),
-		cmocka_unit_test(test_rtol),
-		cmocka_unit_test(test_atol),
-		cmocka_unit_test(test_close_values_printed_apart),
-		cmocka_unit_test(test_nan_inf),
-		cmocka_unit_test(test_token_position),
-		cmocka_unit_test(test_numeric_message_format),
-		cmocka_unit_test(test_missing_tokens),
-		cmocka_unit_test(test_extra_tokens),
-		cmocka_unit_test(test_big_output_message_is_short),
-		cmocka_unit_test(test_long_line_and_token_cut),
-		cmocka_unit_test(test_control_bytes_escaped),
-		cmocka_unit_test(test_bytes),
-		cmocka_unit_test(test_is_binary),
-		cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_equal),
+	    cmocka_unit_test(test_whitespace_ignored),
+	    cmocka_unit_test(test_number_forms),
+	    cmocka_unit_test(test_rtol),
+	    cmocka_unit_test(test_atol),
+	    cmocka_unit_test(test_close_values_printed_apart),
+	    cmocka_unit_test(test_nan_inf),
+	    cmocka_unit_test(test_token_position),
+	    cmocka_unit_test(test_numeric_message_format),
+	    cmocka_unit_test(test_missing_tokens),
+	    cmocka_unit_test(test_extra_tokens),
+	    cmocka_unit_test(test_big_output_message_is_short),
+	    cmocka_unit_test(test_long_line_and_token_cut),
+	    cmocka_unit_test(test_control_bytes_escaped),
+	    cmocka_unit_test(test_bytes),
+	    cmocka_unit_test(test_is_binary),
+	    cmocka_unit_test(test_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,12 +20,10 @@
 #include "optimize/counters.h"
 
 /* The grandchild does the work: sh -> sh -> about 0.2 s of arithmetic. */
-#define GRANDCHILD_BUSY \
-	"sh -c 'i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done'; true"
+#define GRANDCHILD_BUSY "sh -c 'i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done'; true"
 
-static void run_backend(const struct counter_backend *b, const char *cmd,
-                        const char *const *events, size_t nevents, struct profile *p,
-                        struct proc_result *res)
+static void run_backend(const struct counter_backend *b, const char *cmd, const char *const *events,
+                        size_t nevents, struct profile *p, struct proc_result *res)
 {
 	struct counter_request req;
 	struct proc_spec spec;
@@ -50,8 +48,8 @@ static void run_backend(const struct counter_backend *b, const char *cmd,
 
 static void assert_rusage_present(const struct profile *p)
 {
-	static const char *const names[] = {"wall-time", "user-time", "sys-time", "max-rss",
-	                                    "page-faults", "context-switches"};
+	static const char *const names[] = {"wall-time", "user-time",   "sys-time",
+	                                    "max-rss",   "page-faults", "context-switches"};
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -347,15 +345,11 @@ static void test_papi_run(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_registry),
-		cmocka_unit_test(test_add_rusage),
-		cmocka_unit_test(test_rusage_backend),
-		cmocka_unit_test(test_perf_software_inherit),
-		cmocka_unit_test(test_perf_hardware),
-		cmocka_unit_test(test_perf_paranoid),
-		cmocka_unit_test(test_papi_components),
-		cmocka_unit_test(test_papi_unknown_event),
-		cmocka_unit_test(test_papi_run),
+	    cmocka_unit_test(test_registry),        cmocka_unit_test(test_add_rusage),
+	    cmocka_unit_test(test_rusage_backend),  cmocka_unit_test(test_perf_software_inherit),
+	    cmocka_unit_test(test_perf_hardware),   cmocka_unit_test(test_perf_paranoid),
+	    cmocka_unit_test(test_papi_components), cmocka_unit_test(test_papi_unknown_event),
+	    cmocka_unit_test(test_papi_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

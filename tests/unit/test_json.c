@@ -37,8 +37,15 @@ static void expect_bad(const char *text, size_t want_off, const char *want_what)
 static void test_check_valid(void **state)
 {
 	static const char *const good[] = {
-		"{}", "[]", " 0 ", "-0.5e+3", "1E9", "\"\\u00e9\\n\\\"\"", "[true, false, null]",
-		"{\"a\": {\"b\": [1, {\"c\": \"d\"}]}}", "\t\r\n{\"\xc3\xa9\": 1}\n",
+	    "{}",
+	    "[]",
+	    " 0 ",
+	    "-0.5e+3",
+	    "1E9",
+	    "\"\\u00e9\\n\\\"\"",
+	    "[true, false, null]",
+	    "{\"a\": {\"b\": [1, {\"c\": \"d\"}]}}",
+	    "\t\r\n{\"\xc3\xa9\": 1}\n",
 	};
 
 	(void)state;
@@ -163,7 +170,8 @@ static void test_parse(void **state)
 	cJSON_Delete(root);
 
 	assert_null(json_parse("{\n  \"a\": 01\n}", 13, "x.json", &err));
-	assert_string_equal(err.data, "x.json:2:8: invalid JSON: numbers may not have leading zeros\n"
+	assert_string_equal(err.data,
+	                    "x.json:2:8: invalid JSON: numbers may not have leading zeros\n"
 	                    "     2 |   \"a\": 01\n"
 	                    "       |        ^");
 	buf_release(&err);
@@ -182,12 +190,16 @@ static void test_parse_file(void **state)
 	cJSON_Delete(root);
 
 	assert_null(json_parse_file(TEST_DATA_DIR "/manifest/minimal/optimize.json", 10, &err));
-	assert_string_equal(err.data, TEST_DATA_DIR "/manifest/minimal/optimize.json: larger than 10 bytes");
+	assert_string_equal(err.data,
+	                    TEST_DATA_DIR "/manifest/minimal/optimize.json: larger than 10 bytes");
 	assert_null(json_parse_file("/nonexistent/x.json", 0, &err));
-	assert_string_equal(err.data, "cannot read '/nonexistent/x.json': No such file or directory");
+	assert_string_equal(err.data,
+	                    "cannot read '/nonexistent/x.json': No such file or directory");
 	assert_null(json_parse_file(TEST_DATA_DIR "/manifest/bad-comma.json", 0, &err));
-	assert_int_equal(strncmp(err.data, TEST_DATA_DIR "/manifest/bad-comma.json:4:2: invalid JSON",
-	                         strlen(TEST_DATA_DIR "/manifest/bad-comma.json:4:2: invalid JSON")), 0);
+	assert_int_equal(
+	    strncmp(err.data, TEST_DATA_DIR "/manifest/bad-comma.json:4:2: invalid JSON",
+	            strlen(TEST_DATA_DIR "/manifest/bad-comma.json:4:2: invalid JSON")),
+	    0);
 	buf_release(&err);
 }
 
@@ -224,8 +236,9 @@ static void test_locate(void **state)
 
 static void test_getters(void **state)
 {
-	cJSON *root = cJSON_Parse("{\"s\": \"x\", \"n\": 2.5, \"i\": -42, \"big\": 1e300, \"t\": true, "
-	                          "\"S\": \"upper\"}");
+	cJSON *root =
+	    cJSON_Parse("{\"s\": \"x\", \"n\": 2.5, \"i\": -42, \"big\": 1e300, \"t\": true, "
+	                "\"S\": \"upper\"}");
 	long l = 7;
 
 	(void)state;
@@ -244,7 +257,8 @@ static void test_getters(void **state)
 	assert_int_equal(json_get_long(root, "big", &l), -1);
 	assert_int_equal(json_get_long(root, "s", &l), -1);
 	assert_int_equal(l, -42);
-	assert_string_equal(json_type_name(cJSON_GetObjectItemCaseSensitive(root, "t")), "true or false");
+	assert_string_equal(json_type_name(cJSON_GetObjectItemCaseSensitive(root, "t")),
+	                    "true or false");
 	assert_string_equal(json_type_name(root), "an object");
 	assert_string_equal(json_type_name(NULL), "nothing");
 	cJSON_Delete(root);
@@ -268,9 +282,10 @@ static void test_builders(void **state)
 	assert_non_null(json_add_object(arr, NULL));
 	s = json_print_take(root, 0);
 	assert_non_null(s);
-	assert_string_equal(s, "{\"wall\":{\"value\":1.5,\"unit\":\"s\",\"source\":\"rusage\"},"
-	                    "\"ipc\":{\"value\":null,\"source\":\"perf\"},\"none\":null,\"inf\":null,"
-	                    "\"ok\":true,\"list\":[\"a\",2,{}]}\n");
+	assert_string_equal(
+	    s, "{\"wall\":{\"value\":1.5,\"unit\":\"s\",\"source\":\"rusage\"},"
+	       "\"ipc\":{\"value\":null,\"source\":\"perf\"},\"none\":null,\"inf\":null,"
+	       "\"ok\":true,\"list\":[\"a\",2,{}]}\n");
 	free(s);
 	s = json_print_take(arr, 1);
 	assert_string_equal(s, "[\"a\", 2, {\n\t}]\n");
@@ -339,16 +354,11 @@ static void test_write_atomic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_check_valid),
-		cmocka_unit_test(test_check_invalid),
-		cmocka_unit_test(test_line_col),
-		cmocka_unit_test(test_excerpt),
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_parse_file),
-		cmocka_unit_test(test_locate),
-		cmocka_unit_test(test_getters),
-		cmocka_unit_test(test_builders),
-		cmocka_unit_test(test_write_atomic),
+	    cmocka_unit_test(test_check_valid), cmocka_unit_test(test_check_invalid),
+	    cmocka_unit_test(test_line_col),    cmocka_unit_test(test_excerpt),
+	    cmocka_unit_test(test_parse),       cmocka_unit_test(test_parse_file),
+	    cmocka_unit_test(test_locate),      cmocka_unit_test(test_getters),
+	    cmocka_unit_test(test_builders),    cmocka_unit_test(test_write_atomic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -91,11 +91,13 @@ static void server_start(struct server *s, const char *script)
 		         server_bin());
 	write_file(script_path, script);
 	{
-		char *const argv[] = {(char *)server_bin(), "--script", script_path, "--log", s->log,
-		                      "--port-file", port_path, NULL};
+		char *const argv[] = {
+		    (char *)server_bin(), "--script", script_path, "--log", s->log,
+		    "--port-file",        port_path,  NULL};
 		posix_spawn_file_actions_init(&fa);
 		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-		posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC,
+		                                 0644);
 		assert_int_equal(posix_spawn(&s->pid, argv[0], &fa, NULL, argv, environ), 0);
 		posix_spawn_file_actions_destroy(&fa);
 	}
@@ -235,7 +237,9 @@ static void test_openai_plain(void **state)
 	const cJSON *r0;
 
 	(void)state;
-	run_one("openai", "[{\"text\": \"int main(void) { return 0; }\", \"prompt_tokens\": 12, \"completion_tokens\": 7}]",
+	run_one("openai",
+	        "[{\"text\": \"int main(void) { return 0; }\", \"prompt_tokens\": 12, "
+	        "\"completion_tokens\": 7}]",
 	        NULL, &res, &s);
 	assert_int_equal(res.status, LLM_OK);
 	assert_string_equal(buf_str(&res.text), "int main(void) { return 0; }");
@@ -262,12 +266,16 @@ static void test_openai_plain(void **state)
 	assert_null(cJSON_GetObjectItem(body, "n"));
 	msgs = cJSON_GetObjectItem(body, "messages");
 	assert_int_equal(cJSON_GetArraySize(msgs), 2);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "role")->valuestring, "system");
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "content")->valuestring,
-	                    "you optimise C code");
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 1), "role")->valuestring, "user");
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 1), "content")->valuestring,
-	                    "make it faster");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "role")->valuestring,
+	                    "system");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "content")->valuestring,
+	    "you optimise C code");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 1), "role")->valuestring,
+	                    "user");
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 1), "content")->valuestring,
+	    "make it faster");
 	cJSON_Delete(body);
 	cJSON_Delete(reqs);
 	llm_result_release(&res);
@@ -326,7 +334,8 @@ static void test_anthropic_plain(void **state)
 	const cJSON *r0;
 
 	(void)state;
-	run_one("anthropic", "[{\"text\": \"fast code\", \"prompt_tokens\": 30, \"completion_tokens\": 4}]",
+	run_one("anthropic",
+	        "[{\"text\": \"fast code\", \"prompt_tokens\": 30, \"completion_tokens\": 4}]",
 	        NULL, &res, &s);
 	assert_int_equal(res.status, LLM_OK);
 	assert_string_equal(buf_str(&res.text), "fast code");
@@ -343,11 +352,13 @@ static void test_anthropic_plain(void **state)
 	assert_null(req_header(r0, "authorization"));
 	body = req_body(r0);
 	assert_string_equal(cJSON_GetObjectItem(body, "model")->valuestring, "test-model");
-	assert_string_equal(cJSON_GetObjectItem(body, "system")->valuestring, "you optimise C code");
+	assert_string_equal(cJSON_GetObjectItem(body, "system")->valuestring,
+	                    "you optimise C code");
 	assert_int_equal(cJSON_GetObjectItem(body, "max_tokens")->valueint, 256);
 	msgs = cJSON_GetObjectItem(body, "messages");
 	assert_int_equal(cJSON_GetArraySize(msgs), 1);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "role")->valuestring, "user");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, 0), "role")->valuestring,
+	                    "user");
 	cJSON_Delete(body);
 	cJSON_Delete(reqs);
 	llm_result_release(&res);
@@ -380,7 +391,8 @@ static void test_429_retry_after(void **state)
 
 	(void)state;
 	buf_reset(&logged);
-	run_one("openai", "[{\"fault\": \"429\", \"retry_after\": 1}, {\"text\": \"ok\"}]", NULL, &res, &s);
+	run_one("openai", "[{\"fault\": \"429\", \"retry_after\": 1}, {\"text\": \"ok\"}]", NULL,
+	        &res, &s);
 	assert_int_equal(res.status, LLM_OK);
 	assert_int_equal(res.attempts, 2);
 	assert_true(res.elapsed_s >= 1.0);
@@ -401,7 +413,8 @@ static void test_retry_after_past_deadline(void **state)
 	memset(&s, 0, sizeof(s));
 	config_for(&cfg, "openai", &s);
 	cfg.deadline_s = 2;
-	run_one(NULL, "[{\"fault\": \"429\", \"retry_after\": 30}, {\"text\": \"ok\"}]", &cfg, &res, &s);
+	run_one(NULL, "[{\"fault\": \"429\", \"retry_after\": 30}, {\"text\": \"ok\"}]", &cfg, &res,
+	        &s);
 	assert_int_equal(res.status, LLM_HTTP_ERROR);
 	assert_int_equal(res.http_code, 429);
 	assert_int_equal(res.attempts, 1);
@@ -417,14 +430,17 @@ static void test_500_retried(void **state)
 	struct server s;
 
 	(void)state;
-	run_one("openai", "[{\"fault\": \"500\"}, {\"status\": 503}, {\"text\": \"ok\"}]", NULL, &res, &s);
+	run_one("openai", "[{\"fault\": \"500\"}, {\"status\": 503}, {\"text\": \"ok\"}]", NULL,
+	        &res, &s);
 	assert_int_equal(res.status, LLM_OK);
 	assert_int_equal(res.attempts, 3);
 	assert_string_equal(buf_str(&res.text), "ok");
 	llm_result_release(&res);
 
 	/* Retries run out: the last error is reported with the count. */
-	run_one("anthropic", "[{\"fault\": \"500\"}, {\"fault\": \"500\"}, {\"fault\": \"500\"}, {\"fault\": \"500\"}]",
+	run_one("anthropic",
+	        "[{\"fault\": \"500\"}, {\"fault\": \"500\"}, {\"fault\": \"500\"}, {\"fault\": "
+	        "\"500\"}]",
 	        NULL, &res, &s);
 	assert_int_equal(res.status, LLM_HTTP_ERROR);
 	assert_int_equal(res.http_code, 500);
@@ -444,8 +460,9 @@ static void test_slow_is_timeout_retried(void **state)
 	memset(&s, 0, sizeof(s));
 	config_for(&cfg, "openai", &s);
 	cfg.request_timeout_s = 0.5;
-	run_one(NULL, "[{\"fault\": \"slow\", \"delay_s\": 3, \"text\": \"late\"}, {\"text\": \"ok\"}]", &cfg,
-	        &res, &s);
+	run_one(NULL,
+	        "[{\"fault\": \"slow\", \"delay_s\": 3, \"text\": \"late\"}, {\"text\": \"ok\"}]",
+	        &cfg, &res, &s);
 	assert_int_equal(res.status, LLM_OK);
 	assert_string_equal(buf_str(&res.text), "ok");
 	assert_int_equal(res.attempts, 2);
@@ -466,8 +483,9 @@ static void test_slow_hits_deadline(void **state)
 	cfg.deadline_s = 1.3;
 	cfg.max_retries = 10;
 	/* Four 3 s steps: without the deadline this would take 12 s. */
-	run_one(NULL, "[{\"fault\": \"slow\", \"delay_s\": 3}, {\"fault\": \"slow\", \"delay_s\": 3},"
-	              " {\"fault\": \"slow\", \"delay_s\": 3}, {\"fault\": \"slow\", \"delay_s\": 3}]",
+	run_one(NULL,
+	        "[{\"fault\": \"slow\", \"delay_s\": 3}, {\"fault\": \"slow\", \"delay_s\": 3},"
+	        " {\"fault\": \"slow\", \"delay_s\": 3}, {\"fault\": \"slow\", \"delay_s\": 3}]",
 	        &cfg, &res, &s);
 	assert_int_equal(res.status, LLM_TIMEOUT);
 	assert_true(res.attempts >= 2);
@@ -523,8 +541,11 @@ static void test_oversized_response(void **state)
 	memset(&s, 0, sizeof(s));
 	config_for(&cfg, "openai", &s);
 	cfg.response_max = 100;
-	run_one(NULL, "[{\"text\": \"0123456789012345678901234567890123456789012345678901234567890123456789\"},"
-	              " {\"text\": \"unused\"}]", &cfg, &res, &s);
+	run_one(NULL,
+	        "[{\"text\": "
+	        "\"0123456789012345678901234567890123456789012345678901234567890123456789\"},"
+	        " {\"text\": \"unused\"}]",
+	        &cfg, &res, &s);
 	assert_int_equal(res.status, LLM_BAD_RESPONSE);
 	assert_int_equal(res.attempts, 1);
 	assert_non_null(strstr(buf_str(&res.error), "larger than 100 bytes"));
@@ -541,15 +562,17 @@ static void test_truncated_body(void **state)
 	memset(&s, 0, sizeof(s));
 	config_for(&cfg, "openai", &s);
 	cfg.max_retries = 0;
-	run_one(NULL, "[{\"fault\": \"truncated_body\", \"text\": \"a long enough answer to cut\"}]", &cfg,
-	        &res, &s);
+	run_one(NULL,
+	        "[{\"fault\": \"truncated_body\", \"text\": \"a long enough answer to cut\"}]",
+	        &cfg, &res, &s);
 	assert_int_equal(res.status, LLM_TRANSPORT_ERROR);
 	assert_int_equal(res.attempts, 1);
 	assert_true(buf_str(&res.error)[0] != '\0');
 	llm_result_release(&res);
 
 	/* With retries the next step answers. */
-	run_one("openai", "[{\"fault\": \"truncated_body\", \"text\": \"cut\"}, {\"text\": \"whole\"}]", NULL,
+	run_one("openai",
+	        "[{\"fault\": \"truncated_body\", \"text\": \"cut\"}, {\"text\": \"whole\"}]", NULL,
 	        &res, &s);
 	assert_int_equal(res.status, LLM_OK);
 	assert_string_equal(buf_str(&res.text), "whole");
@@ -608,7 +631,8 @@ static void test_length_is_truncated(void **state)
 	assert_int_equal(res.attempts, 1);
 	llm_result_release(&res);
 
-	run_one("anthropic", "[{\"fault\": \"length\", \"text\": \"int f(void) {\"}]", NULL, &res, &s);
+	run_one("anthropic", "[{\"fault\": \"length\", \"text\": \"int f(void) {\"}]", NULL, &res,
+	        &s);
 	assert_int_equal(res.status, LLM_TRUNCATED);
 	assert_string_equal(buf_str(&res.finish_reason), "max_tokens");
 	llm_result_release(&res);
@@ -622,12 +646,15 @@ static void test_401_not_retried(void **state)
 	(void)state;
 	buf_reset(&logged);
 	/* The server echoes the key, as some do: it must not come back out. */
-	run_one("openai", "[{\"status\": 401, \"message\": \"Incorrect API key provided: " SECRET_KEY "\"},"
-	                  " {\"text\": \"unused\"}]", NULL, &res, &s);
+	run_one("openai",
+	        "[{\"status\": 401, \"message\": \"Incorrect API key provided: " SECRET_KEY "\"},"
+	        " {\"text\": \"unused\"}]",
+	        NULL, &res, &s);
 	assert_int_equal(res.status, LLM_HTTP_ERROR);
 	assert_int_equal(res.http_code, 401);
 	assert_int_equal(res.attempts, 1);
-	assert_non_null(strstr(buf_str(&res.error), "the API key was rejected (HTTP 401): check OPENAI_API_KEY"));
+	assert_non_null(strstr(buf_str(&res.error),
+	                       "the API key was rejected (HTTP 401): check OPENAI_API_KEY"));
 	assert_null(strstr(buf_str(&res.error), SECRET_KEY));
 	assert_int_equal(count_requests(&s), 1);
 	llm_result_release(&res);
@@ -651,13 +678,17 @@ static void test_404_and_400_messages(void **state)
 	assert_non_null(strstr(buf_str(&res.error), "test-model"));
 	llm_result_release(&res);
 
-	run_one("openai", "[{\"status\": 400, \"message\": \"This model's maximum context length is 8192 tokens\"}]",
+	run_one("openai",
+	        "[{\"status\": 400, \"message\": \"This model's maximum context length is 8192 "
+	        "tokens\"}]",
 	        NULL, &res, &s);
 	assert_int_equal(res.attempts, 1);
-	assert_non_null(strstr(buf_str(&res.error), "the prompt is too long for the model's context"));
+	assert_non_null(
+	    strstr(buf_str(&res.error), "the prompt is too long for the model's context"));
 	llm_result_release(&res);
 
-	run_one("anthropic", "[{\"status\": 400, \"message\": \"temperature: out of range\"}]", NULL, &res, &s);
+	run_one("anthropic", "[{\"status\": 400, \"message\": \"temperature: out of range\"}]",
+	        NULL, &res, &s);
 	assert_non_null(strstr(buf_str(&res.error), "the request was rejected (HTTP 400)"));
 	assert_non_null(strstr(buf_str(&res.error), "temperature: out of range"));
 	llm_result_release(&res);
@@ -675,9 +706,11 @@ static void test_concurrent_n3(void **state)
 	int i, seen = 0;
 
 	(void)state;
-	server_start(&s, "[{\"text\": \"a\", \"delay_s\": 2, \"prompt_tokens\": 10, \"completion_tokens\": 1},"
-	                 " {\"text\": \"b\", \"delay_s\": 2, \"prompt_tokens\": 10, \"completion_tokens\": 1},"
-	                 " {\"text\": \"c\", \"delay_s\": 2, \"prompt_tokens\": 10, \"completion_tokens\": 1}]");
+	server_start(
+	    &s,
+	    "[{\"text\": \"a\", \"delay_s\": 2, \"prompt_tokens\": 10, \"completion_tokens\": 1},"
+	    " {\"text\": \"b\", \"delay_s\": 2, \"prompt_tokens\": 10, \"completion_tokens\": 1},"
+	    " {\"text\": \"c\", \"delay_s\": 2, \"prompt_tokens\": 10, \"completion_tokens\": 1}]");
 	config_for(&cfg, "openai", &s);
 	cfg.price_prompt_per_mtok = 1000;
 	cfg.price_completion_per_mtok = 2000;
@@ -764,8 +797,9 @@ static void test_cache_rw_then_replay(void **state)
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/cache-rw", tmpdir);
-	server_start(&s, "[{\"text\": \"first\", \"prompt_tokens\": 5, \"completion_tokens\": 2},"
-	                 " {\"text\": \"second\", \"prompt_tokens\": 5, \"completion_tokens\": 2}]");
+	server_start(&s,
+	             "[{\"text\": \"first\", \"prompt_tokens\": 5, \"completion_tokens\": 2},"
+	             " {\"text\": \"second\", \"prompt_tokens\": 5, \"completion_tokens\": 2}]");
 	config_for(&cfg, "openai", &s);
 	cfg.cache_mode = LLM_CACHE_RW;
 	cfg.cache_dir = dir;
@@ -863,10 +897,11 @@ static void test_canonical_key(void **state)
 	(void)state;
 	buf_init(&canon, 0);
 	assert_int_equal(llm_request_canonical(&simple_req, "openai", "m", &p, 0, &canon), 0);
-	assert_string_equal(canon.data,
-	                    "{\"v\":1,\"provider\":\"openai\",\"model\":\"m\",\"params\":{\"temperature\":0.7,"
-	                    "\"max_tokens\":100,\"token_param\":\"max_tokens\"},\"system\":\"you optimise C code\","
-	                    "\"messages\":[{\"role\":\"user\",\"content\":\"make it faster\"}],\"index\":0}");
+	assert_string_equal(
+	    canon.data,
+	    "{\"v\":1,\"provider\":\"openai\",\"model\":\"m\",\"params\":{\"temperature\":0.7,"
+	    "\"max_tokens\":100,\"token_param\":\"max_tokens\"},\"system\":\"you optimise C code\","
+	    "\"messages\":[{\"role\":\"user\",\"content\":\"make it faster\"}],\"index\":0}");
 	buf_release(&canon);
 	llm_request_key(&simple_req, "openai", "m", &p, 0, k0);
 	llm_request_key(&simple_req, "openai", "m", &p, 0, k0b);
@@ -916,7 +951,8 @@ static void test_config_errors(void **state)
 		cfg.model = "gpt-4o-mini";
 		c = llm_client_init(&cfg, &err);
 		assert_non_null(c);
-		assert_string_equal(llm_client_endpoint(c), "https://api.openai.com/v1/chat/completions");
+		assert_string_equal(llm_client_endpoint(c),
+		                    "https://api.openai.com/v1/chat/completions");
 		llm_client_release(c);
 	}
 }
@@ -967,29 +1003,29 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_canonical_key),
-		cmocka_unit_test(test_config_errors),
-		cmocka_unit_test(test_missing_fields_is_bad_response),
-		cmocka_unit_test(test_openai_plain),
-		cmocka_unit_test(test_openai_reasoning_model),
-		cmocka_unit_test(test_anthropic_plain),
-		cmocka_unit_test(test_no_key_no_auth_header),
-		cmocka_unit_test(test_429_retry_after),
-		cmocka_unit_test(test_retry_after_past_deadline),
-		cmocka_unit_test(test_500_retried),
-		cmocka_unit_test(test_slow_is_timeout_retried),
-		cmocka_unit_test(test_slow_hits_deadline),
-		cmocka_unit_test(test_malformed_is_bad_response),
-		cmocka_unit_test(test_oversized_response),
-		cmocka_unit_test(test_truncated_body),
-		cmocka_unit_test(test_drop_retried),
-		cmocka_unit_test(test_drop_on_second_call),
-		cmocka_unit_test(test_length_is_truncated),
-		cmocka_unit_test(test_401_not_retried),
-		cmocka_unit_test(test_404_and_400_messages),
-		cmocka_unit_test(test_concurrent_n3),
-		cmocka_unit_test(test_cache_rw_then_replay),
-		cmocka_unit_test(test_cache_ro_miss),
+	    cmocka_unit_test(test_canonical_key),
+	    cmocka_unit_test(test_config_errors),
+	    cmocka_unit_test(test_missing_fields_is_bad_response),
+	    cmocka_unit_test(test_openai_plain),
+	    cmocka_unit_test(test_openai_reasoning_model),
+	    cmocka_unit_test(test_anthropic_plain),
+	    cmocka_unit_test(test_no_key_no_auth_header),
+	    cmocka_unit_test(test_429_retry_after),
+	    cmocka_unit_test(test_retry_after_past_deadline),
+	    cmocka_unit_test(test_500_retried),
+	    cmocka_unit_test(test_slow_is_timeout_retried),
+	    cmocka_unit_test(test_slow_hits_deadline),
+	    cmocka_unit_test(test_malformed_is_bad_response),
+	    cmocka_unit_test(test_oversized_response),
+	    cmocka_unit_test(test_truncated_body),
+	    cmocka_unit_test(test_drop_retried),
+	    cmocka_unit_test(test_drop_on_second_call),
+	    cmocka_unit_test(test_length_is_truncated),
+	    cmocka_unit_test(test_401_not_retried),
+	    cmocka_unit_test(test_404_and_400_messages),
+	    cmocka_unit_test(test_concurrent_n3),
+	    cmocka_unit_test(test_cache_rw_then_replay),
+	    cmocka_unit_test(test_cache_ro_miss),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -13,17 +13,16 @@
 
 #include "optimize/llm_edits.h"
 
-static const char *const ORIG_SUM =
-	"#include <stdio.h>\n"
-	"\n"
-	"int main(void)\n"
-	"{\n"
-	"\tlong s = 0;\n"
-	"\tfor (long i = 0; i < 100; i++)\n"
-	"\t\ts += i;\n"
-	"\tprintf(\"%ld\\n\", s);\n"
-	"\treturn 0;\n"
-	"}\n";
+static const char *const ORIG_SUM = "#include <stdio.h>\n"
+                                    "\n"
+                                    "int main(void)\n"
+                                    "{\n"
+                                    "\tlong s = 0;\n"
+                                    "\tfor (long i = 0; i < 100; i++)\n"
+                                    "\t\ts += i;\n"
+                                    "\tprintf(\"%ld\\n\", s);\n"
+                                    "\treturn 0;\n"
+                                    "}\n";
 
 static const char *const ORIG_UTIL = "int twice(int x)\n{\n\treturn x + x;\n}\n"
                                      "int thrice(int x)\n{\n\treturn x + x + x;\n}\n";
@@ -142,9 +141,11 @@ static void test_unlabelled_single_file(void **state)
 	expect_one(f, "Compute it once instead of four times.\n\n```c\n" NEWC "```\nDone.\n",
 	           "sum.c", NEWC);
 	assert_string_equal(f->e.note, "Compute it once instead of four times.");
-	/* a short snippet and then the whole file: the longest block wins; shell blocks are shown only */
-	expect_one(f, "Key change:\n```c\ns += i;\n```\nFull file:\n```c\n" NEWC
-	              "```\nRun:\n```sh\nmake\n```\n",
+	/* a short snippet and then the whole file: the longest block wins; shell blocks are shown
+	 * only */
+	expect_one(f,
+	           "Key change:\n```c\ns += i;\n```\nFull file:\n```c\n" NEWC
+	           "```\nRun:\n```sh\nmake\n```\n",
 	           "sum.c", NEWC);
 	fx_free(f);
 	f = fx_new(1);
@@ -204,10 +205,12 @@ static void test_search_no_match_closest(void **state)
 {
 	struct fx *f = fx_new(0);
 	(void)state;
-	expect_error(f, "sum.c\n<<<<<<< SEARCH\n\tfor (int i = 0; i < 100; i++)\n=======\nx\n"
-	                ">>>>>>> REPLACE\n",
+	expect_error(f,
+	             "sum.c\n<<<<<<< SEARCH\n\tfor (int i = 0; i < 100; i++)\n=======\nx\n"
+	             ">>>>>>> REPLACE\n",
 	             "matches nothing");
-	assert_non_null(strstr(f->err.data, "the closest line is 6: 'for (long i = 0; i < 100; i++)'"));
+	assert_non_null(
+	    strstr(f->err.data, "the closest line is 6: 'for (long i = 0; i < 100; i++)'"));
 	assert_non_null(strstr(f->err.data, "block 1 for 'sum.c'"));
 	fx_free(f);
 }
@@ -226,7 +229,8 @@ static void test_not_editable(void **state)
 	struct fx *f = fx_new(0);
 	(void)state;
 	expect_error(f, "sum.h\n```c\nint x;\n```\n", "'sum.h', which is a read-only context file");
-	expect_error(f, "```c other.c\nint x;\n```\n", "'other.c', which is not a file of this target");
+	expect_error(f, "```c other.c\nint x;\n```\n",
+	             "'other.c', which is not a file of this target");
 	assert_non_null(strstr(f->err.data, "'sum.c'"));
 	expect_error(f, "Makefile.in\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n",
 	             "'Makefile.in', which is not a file");
@@ -252,16 +256,16 @@ static void test_no_edit_and_truncated(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_label_line_before),
-		cmocka_unit_test(test_label_info_string),
-		cmocka_unit_test(test_label_first_line_comment),
-		cmocka_unit_test(test_unlabelled_single_file),
-		cmocka_unit_test(test_search_replace_exact),
-		cmocka_unit_test(test_search_replace_whitespace),
-		cmocka_unit_test(test_search_no_match_closest),
-		cmocka_unit_test(test_search_multiple_matches),
-		cmocka_unit_test(test_not_editable),
-		cmocka_unit_test(test_no_edit_and_truncated),
+	    cmocka_unit_test(test_label_line_before),
+	    cmocka_unit_test(test_label_info_string),
+	    cmocka_unit_test(test_label_first_line_comment),
+	    cmocka_unit_test(test_unlabelled_single_file),
+	    cmocka_unit_test(test_search_replace_exact),
+	    cmocka_unit_test(test_search_replace_whitespace),
+	    cmocka_unit_test(test_search_no_match_closest),
+	    cmocka_unit_test(test_search_multiple_matches),
+	    cmocka_unit_test(test_not_editable),
+	    cmocka_unit_test(test_no_edit_and_truncated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

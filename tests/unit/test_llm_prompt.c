@@ -107,9 +107,8 @@ static void test_first_prompt_filled(void **state)
 	struct fx *f = fx_new();
 	struct llm_prompt_stats st;
 	(void)state;
-	assert_int_equal(llm_prompt_render(&f->t, LLM_PROMPT_FIRST, &f->in, &f->sys, &f->user, &st,
-	                                   &f->err),
-	                 0);
+	assert_int_equal(
+	    llm_prompt_render(&f->t, LLM_PROMPT_FIRST, &f->in, &f->sys, &f->user, &st, &f->err), 0);
 	assert_null(strstr(f->user.data, "{{"));
 	assert_null(strstr(f->sys.data, "{{"));
 	has(&f->user, "\"sum\"");
@@ -139,8 +138,8 @@ static void test_feedback_prompts(void **state)
 	f->in.feedback = "FEEDBACK-TEXT: sum.c:3:9: error: expected ';'";
 	f->in.round = 2;
 	for (k = LLM_PROMPT_COMPILE_ERROR; k <= LLM_PROMPT_ACCEPTED; k++) {
-		assert_int_equal(llm_prompt_render(&f->t, k, &f->in, &f->sys, &f->user, NULL, &f->err),
-		                 0);
+		assert_int_equal(
+		    llm_prompt_render(&f->t, k, &f->in, &f->sys, &f->user, NULL, &f->err), 0);
 		has(&f->user, "FEEDBACK-TEXT");
 		has(&f->user, "Round 2");
 		has(&f->user, "   1| int main(void)");
@@ -156,16 +155,14 @@ static void test_budget_trims_history_then_context(void **state)
 	size_t full;
 	(void)state;
 	f->in.nhistory = 40;
-	assert_int_equal(llm_prompt_render(&f->t, LLM_PROMPT_FIRST, &f->in, &f->sys, &f->user, &st,
-	                                   &f->err),
-	                 0);
+	assert_int_equal(
+	    llm_prompt_render(&f->t, LLM_PROMPT_FIRST, &f->in, &f->sys, &f->user, &st, &f->err), 0);
 	full = st.tokens;
 	has(&f->user, "HISTORY-00");
 	/* a little under the full size: only the oldest history goes */
 	f->in.budget_tokens = full - 60;
-	assert_int_equal(llm_prompt_render(&f->t, LLM_PROMPT_FIRST, &f->in, &f->sys, &f->user, &st,
-	                                   &f->err),
-	                 0);
+	assert_int_equal(
+	    llm_prompt_render(&f->t, LLM_PROMPT_FIRST, &f->in, &f->sys, &f->user, &st, &f->err), 0);
 	assert_true(st.tokens <= f->in.budget_tokens);
 	assert_true(st.history_dropped > 0 && st.history_dropped < 40);
 	assert_int_equal(st.context_dropped, 0);
@@ -174,9 +171,8 @@ static void test_budget_trims_history_then_context(void **state)
 	has(&f->user, "left out to stay within the token budget");
 	/* a tiny budget: history and context all go, the code stays whole */
 	f->in.budget_tokens = 10;
-	assert_int_equal(llm_prompt_render(&f->t, LLM_PROMPT_FIRST, &f->in, &f->sys, &f->user, &st,
-	                                   &f->err),
-	                 0);
+	assert_int_equal(
+	    llm_prompt_render(&f->t, LLM_PROMPT_FIRST, &f->in, &f->sys, &f->user, &st, &f->err), 0);
 	assert_int_equal(st.history_dropped, 40);
 	assert_int_equal(st.context_dropped, 2);
 	assert_int_equal(st.over_budget, 1);
@@ -203,8 +199,9 @@ static void test_no_verify_commands(void **state)
 	v[1].run = "./sum 7 --secret-input";
 	t.verify = v;
 	t.nverify = 2;
-	llm_prompt_redact(&t, "verify run 1 ('./sum 1001'): stdout differs at line 1: expected "
-	                      "'n 1001 sum 2998', got 'n 1001 sum 0'; and ./sum 7 --secret-input",
+	llm_prompt_redact(&t,
+	                  "verify run 1 ('./sum 1001'): stdout differs at line 1: expected "
+	                  "'n 1001 sum 2998', got 'n 1001 sum 0'; and ./sum 7 --secret-input",
 	                  &red);
 	assert_null(strstr(red.data, "./sum 1001"));
 	assert_null(strstr(red.data, "--secret-input"));
@@ -212,8 +209,8 @@ static void test_no_verify_commands(void **state)
 	assert_non_null(strstr(red.data, "got 'n 1001 sum 0'"));
 	f->in.feedback = red.data;
 	for (k = LLM_PROMPT_FIRST; k <= LLM_PROMPT_ACCEPTED; k++) {
-		assert_int_equal(llm_prompt_render(&f->t, k, &f->in, &f->sys, &f->user, NULL, &f->err),
-		                 0);
+		assert_int_equal(
+		    llm_prompt_render(&f->t, k, &f->in, &f->sys, &f->user, NULL, &f->err), 0);
 		assert_null(strstr(f->user.data, "./sum 1001"));
 		assert_null(strstr(f->user.data, "--secret-input"));
 		assert_null(strstr(f->sys.data, "./sum 1001"));
@@ -265,11 +262,11 @@ static void test_template_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_first_prompt_filled),
-		cmocka_unit_test(test_feedback_prompts),
-		cmocka_unit_test(test_budget_trims_history_then_context),
-		cmocka_unit_test(test_no_verify_commands),
-		cmocka_unit_test(test_template_errors),
+	    cmocka_unit_test(test_first_prompt_filled),
+	    cmocka_unit_test(test_feedback_prompts),
+	    cmocka_unit_test(test_budget_trims_history_then_context),
+	    cmocka_unit_test(test_no_verify_commands),
+	    cmocka_unit_test(test_template_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

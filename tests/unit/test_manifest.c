@@ -17,7 +17,7 @@
 #include "optimize/manifest.h"
 
 #define ORIGIN "t/optimize.json"
-#define MDATA TEST_DATA_DIR "/manifest"
+#define MDATA  TEST_DATA_DIR "/manifest"
 
 static int parse(const char *text, struct manifest *m, struct buf *err)
 {
@@ -49,7 +49,8 @@ static void expect_error_prefix(const char *text, const char *prefix)
 	buf_init(&err, 0);
 	assert_int_equal(parse(text, &m, &err), -1);
 	if (strncmp(buf_str(&err), prefix, strlen(prefix)))
-		fail_msg("expected a message starting with\n  %s\ngot\n  %s", prefix, buf_str(&err));
+		fail_msg("expected a message starting with\n  %s\ngot\n  %s", prefix,
+		         buf_str(&err));
 	buf_release(&err);
 }
 
@@ -230,15 +231,19 @@ static void test_load_missing(void **state)
 	buf_init(&want, 0);
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(manifest_load(dir, &m, &err), -1);
-	buf_addf(&want, "no manifest in '%s': create '%s/optimize.json' naming at least "
-	         "\"name\", \"editable\", \"build\" and \"run\" (see docs/manifest.md)", dir, dir);
+	buf_addf(&want,
+	         "no manifest in '%s': create '%s/optimize.json' naming at least "
+	         "\"name\", \"editable\", \"build\" and \"run\" (see docs/manifest.md)",
+	         dir, dir);
 	assert_string_equal(buf_str(&err), buf_str(&want));
 	assert_null(m.targets);
 	assert_int_equal(rmdir(dir), 0);
 
 	assert_int_equal(manifest_load(dir, &m, &err), -1);
-	buf_setf(&want, "'%s' does not exist: give a source tree that holds optimize.json, or the "
-	         "manifest itself", dir);
+	buf_setf(&want,
+	         "'%s' does not exist: give a source tree that holds optimize.json, or the "
+	         "manifest itself",
+	         dir);
 	assert_string_equal(buf_str(&err), buf_str(&want));
 	buf_release(&err);
 	buf_release(&want);
@@ -252,10 +257,11 @@ static void test_load_bad_json_names_file(void **state)
 	(void)state;
 	buf_init(&err, 0);
 	assert_int_equal(manifest_load(MDATA "/bad-comma.json", &m, &err), -1);
-	assert_string_equal(buf_str(&err),
-	                    MDATA "/bad-comma.json:4:2: invalid JSON: expected ',' or '}' (a missing comma?)\n"
-	                    "     4 | \t\"build\": \"cc -o matmul matmul.c\",\n"
-	                    "       | \t^");
+	assert_string_equal(
+	    buf_str(&err),
+	    MDATA "/bad-comma.json:4:2: invalid JSON: expected ',' or '}' (a missing comma?)\n"
+	          "     4 | \t\"build\": \"cc -o matmul matmul.c\",\n"
+	          "       | \t^");
 	buf_release(&err);
 }
 
@@ -264,13 +270,14 @@ static void test_bad_json(void **state)
 	(void)state;
 	expect_error("{\n  \"name\": \"t\",\n  \"run\": ./a\n}",
 	             ORIGIN ":3:10: invalid JSON: expected a value\n"
-	             "     3 |   \"run\": ./a\n"
-	             "       |          ^");
+	                    "     3 |   \"run\": ./a\n"
+	                    "       |          ^");
 	expect_error_prefix("{\"name\": \"t\",\n \"editable\": [\"a.c\",],\n}",
 	                    ORIGIN ":2:20: invalid JSON: trailing comma before ']'");
 	expect_error_prefix("{\n  // the name\n  \"name\": \"t\"}",
 	                    ORIGIN ":2:3: invalid JSON: comments are not allowed in JSON");
-	expect_error_prefix("{\"name\": \"t\"", ORIGIN ":1:13: invalid JSON: unexpected end of input");
+	expect_error_prefix("{\"name\": \"t\"",
+	                    ORIGIN ":1:13: invalid JSON: unexpected end of input");
 	expect_error_prefix("", ORIGIN ":1:1: invalid JSON: no JSON value");
 	/* columns count characters, not bytes */
 	expect_error_prefix("{\"name\": \"\xc3\xa9t\xc3\xa9\", x}",
@@ -290,7 +297,8 @@ static void test_missing_field(void **state)
 	             ORIGIN ":1:1: missing required field 'run' (a string)");
 	expect_error("{\"name\": \"t\", \"build\": \"make\", \"run\": \"x\"}",
 	             ORIGIN ":1:1: missing required field 'editable' (an array of strings)");
-	expect_error("{\"targets\": [\n {" MIN_FIELDS "},\n {\"name\": \"u\", \"editable\": [\"a.c\"], "
+	expect_error("{\"targets\": [\n {" MIN_FIELDS
+	             "},\n {\"name\": \"u\", \"editable\": [\"a.c\"], "
 	             "\"build\": \"make\"}\n]}",
 	             ORIGIN ":3:2: missing required field 'targets[1].run' (a string)");
 	expect_error("{" MIN_FIELDS ", \"verify\": [{\"compare\": [\"stdout\"]}]}",
@@ -302,14 +310,16 @@ static void test_wrong_type(void **state)
 	(void)state;
 	expect_error("{" MIN_FIELDS ",\n \"timeout_s\": \"10\"}",
 	             ORIGIN ":2:2: field 'timeout_s': expected a number, found a string");
-	expect_error("{\"name\": 5}", ORIGIN ":1:2: field 'name': expected a string, found a number");
-	expect_error("{\"name\": \"t\", \"editable\": \"a.c\"}",
-	             ORIGIN ":1:15: field 'editable': expected an array of strings, found a string");
+	expect_error("{\"name\": 5}",
+	             ORIGIN ":1:2: field 'name': expected a string, found a number");
+	expect_error("{\"name\": \"t\", \"editable\": \"a.c\"}", ORIGIN
+	             ":1:15: field 'editable': expected an array of strings, found a string");
 	expect_error("{\"name\": \"t\", \"editable\": [\"a.c\", 3]}",
 	             ORIGIN ":1:35: field 'editable[1]': expected a string, found a number");
-	expect_error("{\"targets\": [{" MIN_FIELDS ", \"verify\": [{\"run\": \"a\"}, {\"run\": \"b\", "
-	             "\"rtol\": \"1e-9\"}]}]}",
-	             ORIGIN ":1:118: field 'targets[0].verify[1].rtol': expected a number, found a string");
+	expect_error(
+	    "{\"targets\": [{" MIN_FIELDS ", \"verify\": [{\"run\": \"a\"}, {\"run\": \"b\", "
+	    "\"rtol\": \"1e-9\"}]}]}",
+	    ORIGIN ":1:118: field 'targets[0].verify[1].rtol': expected a number, found a string");
 	expect_error("{" MIN_FIELDS ", \"limits\": {\"nproc\": 1.5}}",
 	             ORIGIN ":1:78: field 'limits.nproc': expected an integer, found 1.5");
 	expect_error("{" MIN_FIELDS ", \"llm\": true}",
@@ -331,13 +341,14 @@ static void test_unknown_field(void **state)
 	             ORIGIN ":1:91: unknown field 'verify[0].comapre'; did you mean 'compare'?");
 	expect_error("{" MIN_FIELDS ", \"flavour\": 1}",
 	             ORIGIN ":1:67: unknown field 'flavour' (see docs/manifest.md for the fields)");
-	expect_error("{" MIN_FIELDS ", \"llm\": {\"api_key\": \"sk-x\"}}",
-	             ORIGIN ":1:75: field 'llm.api_key': API keys do not belong in the manifest; set "
+	expect_error("{" MIN_FIELDS ", \"llm\": {\"api_key\": \"sk-x\"}}", ORIGIN
+	             ":1:75: field 'llm.api_key': API keys do not belong in the manifest; set "
 	             "OPENAI_API_KEY or ANTHROPIC_API_KEY in the environment");
 	expect_error("{\"name\": \"t\", \"name\": \"u\"}",
 	             ORIGIN ":1:2: field 'name' appears more than once");
 	/* field names are case-sensitive */
-	expect_error("{\"Name\": \"t\"}", ORIGIN ":1:2: unknown field 'Name'; did you mean 'name'?");
+	expect_error("{\"Name\": \"t\"}",
+	             ORIGIN ":1:2: unknown field 'Name'; did you mean 'name'?");
 }
 
 static void test_bad_objective(void **state)
@@ -346,12 +357,12 @@ static void test_bad_objective(void **state)
 	struct buf err = BUF_INIT;
 
 	(void)state;
-	expect_error("{" MIN_FIELDS ", \"objective\": \"tme\"}",
-	             ORIGIN ":1:67: field 'objective': 'tme' is not an objective; did you mean 'time'? "
+	expect_error("{" MIN_FIELDS ", \"objective\": \"tme\"}", ORIGIN
+	             ":1:67: field 'objective': 'tme' is not an objective; did you mean 'time'? "
 	             "(accepted: time, cycles, instructions, cache-misses, max-rss, kernel_time, "
 	             "kernel_time:NAME)");
-	expect_error("{" MIN_FIELDS ", \"objective\": \"watts\"}",
-	             ORIGIN ":1:67: field 'objective': 'watts' is not an objective (accepted: time, "
+	expect_error("{" MIN_FIELDS ", \"objective\": \"watts\"}", ORIGIN
+	             ":1:67: field 'objective': 'watts' is not an objective (accepted: time, "
 	             "cycles, instructions, cache-misses, max-rss, kernel_time, kernel_time:NAME)");
 	expect_error_prefix("{" MIN_FIELDS ", \"objective\": \"kernel_time:\"}",
 	                    ORIGIN ":1:67: field 'objective': 'kernel_time:' needs a kernel name");
@@ -363,9 +374,11 @@ static void test_bad_objective(void **state)
 	assert_int_equal(manifest_check_objective("kernel_time:mm_tiled", &err), 0);
 	assert_int_equal(manifest_check_objective("kernel_time:1x", &err), -1);
 	assert_int_equal(manifest_check_objective("cycle", &err), -1);
-	assert_string_equal(buf_str(&err), "objective 'cycle' is not an objective; did you mean "
-	                    "'cycles'? (accepted: time, cycles, instructions, cache-misses, max-rss, "
-	                    "kernel_time, kernel_time:NAME)");
+	assert_string_equal(
+	    buf_str(&err),
+	    "objective 'cycle' is not an objective; did you mean "
+	    "'cycles'? (accepted: time, cycles, instructions, cache-misses, max-rss, "
+	    "kernel_time, kernel_time:NAME)");
 	buf_release(&err);
 }
 
@@ -389,18 +402,19 @@ static void test_bad_numbers(void **state)
 static void test_targets_rules(void **state)
 {
 	(void)state;
-	expect_error("{\"targets\": [\n {" MIN_FIELDS "},\n {" MIN_FIELDS "}\n]}",
-	             ORIGIN ":3:3: field 'targets[1].name': duplicate target name 't' (targets[0] has "
+	expect_error("{\"targets\": [\n {" MIN_FIELDS "},\n {" MIN_FIELDS "}\n]}", ORIGIN
+	             ":3:3: field 'targets[1].name': duplicate target name 't' (targets[0] has "
 	             "it too)");
-	expect_error("{\"targets\": []}", ORIGIN ":1:2: field 'targets': must list at least one target");
+	expect_error("{\"targets\": []}",
+	             ORIGIN ":1:2: field 'targets': must list at least one target");
 	expect_error("{\"targets\": [{" MIN_FIELDS "}], \"cflags\": \"-O3\"}",
 	             ORIGIN ":1:82: field 'cflags' is not allowed next to 'targets': move it into "
-	             "each target");
-	expect_error("{\"targets\": [{" MIN_FIELDS ", \"version\": 1}]}",
-	             ORIGIN ":1:80: field 'targets[0].version' belongs at the top of the file, next to "
+	                    "each target");
+	expect_error("{\"targets\": [{" MIN_FIELDS ", \"version\": 1}]}", ORIGIN
+	             ":1:80: field 'targets[0].version' belongs at the top of the file, next to "
 	             "'targets'");
-	expect_error("{\"version\": 2, " MIN_FIELDS "}",
-	             ORIGIN ":1:2: field 'version': this optimize reads version 1 manifests, found 2");
+	expect_error("{\"version\": 2, " MIN_FIELDS "}", ORIGIN
+	             ":1:2: field 'version': this optimize reads version 1 manifests, found 2");
 	expect_error("{\"targets\": [5]}",
 	             ORIGIN ":1:14: field 'targets[0]': expected an object, found a number");
 }
@@ -408,20 +422,20 @@ static void test_targets_rules(void **state)
 static void test_names_and_paths(void **state)
 {
 	(void)state;
-	expect_error("{\"name\": \"a/b\"}",
-	             ORIGIN ":1:2: field 'name': 'a/b' cannot be used as a directory name (use up to 64 "
+	expect_error("{\"name\": \"a/b\"}", ORIGIN
+	             ":1:2: field 'name': 'a/b' cannot be used as a directory name (use up to 64 "
 	             "letters, digits, '.', '_' or '-')");
 	expect_error_prefix("{\"name\": \"..\"}", ORIGIN ":1:2: field 'name': '..' cannot be used");
-	expect_error("{\"name\": \"t\", \"editable\": []}",
-	             ORIGIN ":1:15: field 'editable': must list at least one file (a path or glob)");
+	expect_error("{\"name\": \"t\", \"editable\": []}", ORIGIN
+	             ":1:15: field 'editable': must list at least one file (a path or glob)");
 	expect_error("{\"name\": \"t\", \"editable\": [\" \"]}",
 	             ORIGIN ":1:28: field 'editable[0]': must not be empty");
-	expect_error("{\"name\": \"t\", \"editable\": [\"/etc/passwd\"]}",
-	             ORIGIN ":1:28: field 'editable[0]': '/etc/passwd' must be relative to the tree "
+	expect_error("{\"name\": \"t\", \"editable\": [\"/etc/passwd\"]}", ORIGIN
+	             ":1:28: field 'editable[0]': '/etc/passwd' must be relative to the tree "
 	             "(no leading '/')");
 	expect_error("{\"name\": \"t\", \"editable\": [\"src/../../x.c\"]}",
 	             ORIGIN ":1:28: field 'editable[0]': 'src/../../x.c' must stay inside the tree "
-	             "(no '..')");
+	                    "(no '..')");
 	expect_error("{\"name\": \"t\", \"editable\": [\"a.c\"], \"build\": \"  \"}",
 	             ORIGIN ":1:36: field 'build': must not be empty");
 }
@@ -434,13 +448,13 @@ static void test_compare_lists(void **state)
 	(void)state;
 	expect_error("{" MIN_FIELDS ", \"run_compare\": [\"stdot\"]}",
 	             ORIGIN ":1:83: field 'run_compare[0]': unknown output 'stdot'; did you mean "
-	             "'stdout'?");
+	                    "'stdout'?");
 	expect_error("{" MIN_FIELDS ", \"run_compare\": [\"file:\"]}",
 	             ORIGIN ":1:83: field 'run_compare[0]': 'file:' needs a path (file:PATH)");
 	expect_error("{" MIN_FIELDS ", \"run_compare\": [\"file:a\", \"stdout\", \"file:a\"]}",
 	             ORIGIN ":1:103: field 'run_compare[2]': 'file:a' is listed twice");
-	expect_error("{" MIN_FIELDS ", \"run_compare\": [\"file:/tmp/x\"]}",
-	             ORIGIN ":1:83: field 'run_compare[0]': '/tmp/x' must be relative to the tree (no "
+	expect_error("{" MIN_FIELDS ", \"run_compare\": [\"file:/tmp/x\"]}", ORIGIN
+	             ":1:83: field 'run_compare[0]': '/tmp/x' must be relative to the tree (no "
 	             "leading '/')");
 	/* an empty list compares the exit status only */
 	buf_init(&err, 0);
@@ -455,17 +469,17 @@ static void test_opencl_and_llm_rules(void **state)
 	(void)state;
 	expect_error("{" MIN_FIELDS ", \"wg_sizes\": [64]}",
 	             ORIGIN ":1:67: field 'wg_sizes' needs 'wg_size_env', the environment variable "
-	             "the program reads the work-group size from");
+	                    "the program reads the work-group size from");
 	expect_error("{" MIN_FIELDS ", \"wg_size_env\": \"WG\", \"wg_sizes\": [0]}",
 	             ORIGIN ":1:101: field 'wg_sizes[0]': expected a positive integer, found 0");
-	expect_error("{" MIN_FIELDS ", \"wg_size_env\": \"WG-SIZE\"}",
-	             ORIGIN ":1:67: field 'wg_size_env': 'WG-SIZE' is not an environment variable name");
-	expect_error("{" MIN_FIELDS ", \"llm\": {\"provider\": \"antropic\"}}",
-	             ORIGIN ":1:75: field 'llm.provider': unknown provider 'antropic'; did you mean "
+	expect_error("{" MIN_FIELDS ", \"wg_size_env\": \"WG-SIZE\"}", ORIGIN
+	             ":1:67: field 'wg_size_env': 'WG-SIZE' is not an environment variable name");
+	expect_error("{" MIN_FIELDS ", \"llm\": {\"provider\": \"antropic\"}}", ORIGIN
+	             ":1:75: field 'llm.provider': unknown provider 'antropic'; did you mean "
 	             "'anthropic'? (accepted: openai, anthropic, openai-compatible)");
 	expect_error("{" MIN_FIELDS ", \"llm\": {\"url\": \"localhost:8080\"}}",
 	             ORIGIN ":1:75: field 'llm.url': 'localhost:8080' must start with http:// or "
-	             "https://");
+	                    "https://");
 	expect_error("{" MIN_FIELDS ", \"llm\": {\"modle\": \"x\"}}",
 	             ORIGIN ":1:75: unknown field 'llm.modle'; did you mean 'model'?");
 }
@@ -481,7 +495,8 @@ static void test_bom_and_schema(void **state)
 	assert_string_equal(m.targets[0].name, "t");
 	manifest_release(&m);
 	/* the BOM does not shift reported columns */
-	expect_error("\xEF\xBB\xBF{\"nam\": 1}", ORIGIN ":1:2: unknown field 'nam'; did you mean 'name'?");
+	expect_error("\xEF\xBB\xBF{\"nam\": 1}",
+	             ORIGIN ":1:2: unknown field 'nam'; did you mean 'name'?");
 	buf_release(&err);
 }
 
@@ -499,14 +514,14 @@ static void test_strlist_match(void **state)
 
 	(void)state;
 	assert_true(match1("*.c", "a.c"));
-	assert_false(match1("*.c", "src/a.c"));     /* FNM_PATHNAME: '*' stops at '/' */
+	assert_false(match1("*.c", "src/a.c")); /* FNM_PATHNAME: '*' stops at '/' */
 	assert_true(match1("src/*.c", "src/a.c"));
 	assert_false(match1("src/*.c", "src/x/a.c"));
-	assert_true(match1("src/", "src/a.c"));       /* "dir/": everything under dir */
+	assert_true(match1("src/", "src/a.c")); /* "dir/": everything under dir */
 	assert_true(match1("src/", "src/x/y/a.c"));
 	assert_false(match1("src/", "src"));
 	assert_false(match1("src/", "srcx/a.c"));
-	assert_true(match1("**/*.c", "a.c"));        /* "**" is any number of components */
+	assert_true(match1("**/*.c", "a.c")); /* "**" is any number of components */
 	assert_true(match1("**/*.c", "x/y/a.c"));
 	assert_false(match1("**/*.c", "x/y/a.h"));
 	assert_true(match1("src/**/*.c", "src/a.c"));
@@ -565,26 +580,26 @@ static void test_docs_examples_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_minimal_defaults),
-		cmocka_unit_test(test_full_from_directory),
-		cmocka_unit_test(test_load_file_and_minimal),
-		cmocka_unit_test(test_multiple_targets),
-		cmocka_unit_test(test_load_missing),
-		cmocka_unit_test(test_load_bad_json_names_file),
-		cmocka_unit_test(test_bad_json),
-		cmocka_unit_test(test_not_an_object),
-		cmocka_unit_test(test_missing_field),
-		cmocka_unit_test(test_wrong_type),
-		cmocka_unit_test(test_unknown_field),
-		cmocka_unit_test(test_bad_objective),
-		cmocka_unit_test(test_bad_numbers),
-		cmocka_unit_test(test_targets_rules),
-		cmocka_unit_test(test_names_and_paths),
-		cmocka_unit_test(test_compare_lists),
-		cmocka_unit_test(test_opencl_and_llm_rules),
-		cmocka_unit_test(test_bom_and_schema),
-		cmocka_unit_test(test_strlist_match),
-		cmocka_unit_test(test_docs_examples_parse),
+	    cmocka_unit_test(test_minimal_defaults),
+	    cmocka_unit_test(test_full_from_directory),
+	    cmocka_unit_test(test_load_file_and_minimal),
+	    cmocka_unit_test(test_multiple_targets),
+	    cmocka_unit_test(test_load_missing),
+	    cmocka_unit_test(test_load_bad_json_names_file),
+	    cmocka_unit_test(test_bad_json),
+	    cmocka_unit_test(test_not_an_object),
+	    cmocka_unit_test(test_missing_field),
+	    cmocka_unit_test(test_wrong_type),
+	    cmocka_unit_test(test_unknown_field),
+	    cmocka_unit_test(test_bad_objective),
+	    cmocka_unit_test(test_bad_numbers),
+	    cmocka_unit_test(test_targets_rules),
+	    cmocka_unit_test(test_names_and_paths),
+	    cmocka_unit_test(test_compare_lists),
+	    cmocka_unit_test(test_opencl_and_llm_rules),
+	    cmocka_unit_test(test_bom_and_schema),
+	    cmocka_unit_test(test_strlist_match),
+	    cmocka_unit_test(test_docs_examples_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

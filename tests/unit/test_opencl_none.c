@@ -52,8 +52,8 @@ static void test_available_is_false(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_describe_says_no_platform),
-		cmocka_unit_test(test_available_is_false),
+	    cmocka_unit_test(test_describe_says_no_platform),
+	    cmocka_unit_test(test_available_is_false),
 	};
 	int r;
 

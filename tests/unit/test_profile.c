@@ -20,8 +20,8 @@ static void test_set_replace_find(void **state)
 	const struct metric *m;
 
 	profile_init(&p);
-	assert_non_null(profile_set_metric(&p, "instructions", "count", 100, SRC_MEASURED, "perf",
-	                                   1.0));
+	assert_non_null(
+	    profile_set_metric(&p, "instructions", "count", 100, SRC_MEASURED, "perf", 1.0));
 	assert_non_null(profile_set_metric(&p, "cycles", "count", 50, SRC_SCALED, "perf", 1.5));
 	assert_int_equal(p.nmetrics, 2);
 	/* Same name again: replaced, not added. */
@@ -313,8 +313,10 @@ static void test_json(void **state)
 		}
 		if (!strcmp(name, "IPC")) {
 			found_ipc = 1;
-			assert_string_equal(cJSON_GetObjectItem(m, "source")->valuestring, "derived");
-			assert_string_equal(cJSON_GetObjectItem(m, "backend")->valuestring, "derived");
+			assert_string_equal(cJSON_GetObjectItem(m, "source")->valuestring,
+			                    "derived");
+			assert_string_equal(cJSON_GetObjectItem(m, "backend")->valuestring,
+			                    "derived");
 		}
 	}
 	assert_true(found_unsupported);
@@ -342,12 +344,9 @@ static void test_json(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_set_replace_find),
-		cmocka_unit_test(test_derive),
-		cmocka_unit_test(test_render_text_budget),
-		cmocka_unit_test(test_render_table),
-		cmocka_unit_test(test_sort_hotspots),
-		cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_set_replace_find),   cmocka_unit_test(test_derive),
+	    cmocka_unit_test(test_render_text_budget), cmocka_unit_test(test_render_table),
+	    cmocka_unit_test(test_sort_hotspots),      cmocka_unit_test(test_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

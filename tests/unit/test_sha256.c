@@ -25,7 +25,8 @@ static void test_vectors(void **state)
 	check("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	check("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
 	      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-	check("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+	check("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmn"
+	      "opqrlmnopqrsmnopqrstnopqrstu",
 	      "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
 	/* Padding edges: 55 bytes fit one block, 56 need two, 64 is exactly one. */
 	check("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
@@ -53,7 +54,8 @@ static void test_million_a_incremental(void **state)
 	}
 	sha256_final(&ctx, d);
 	sha256_to_hex(d, hex);
-	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	assert_string_equal(hex,
+	                    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 static void test_block_boundaries(void **state)
@@ -83,9 +85,9 @@ static void test_block_boundaries(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors),
-		cmocka_unit_test(test_million_a_incremental),
-		cmocka_unit_test(test_block_boundaries),
+	    cmocka_unit_test(test_vectors),
+	    cmocka_unit_test(test_million_a_incremental),
+	    cmocka_unit_test(test_block_boundaries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -336,15 +336,18 @@ static void test_aa_false_accepts(void **state)
 		n = 5 + (size_t)stats_rng_below(&r, 26);
 		for (i = 0; i < n; i++)
 			ratios[i] = pair_ratio(&r, 1.0, 0.03);
-		assert_int_equal(stats_bootstrap_median(ratios, n, 2000, 0.95, (uint64_t)t, &ci), 0);
+		assert_int_equal(stats_bootstrap_median(ratios, n, 2000, 0.95, (uint64_t)t, &ci),
+		                 0);
 		fixed += stats_decide(&ci, 0.03, 1) == VERDICT_FASTER;
 	}
 	for (t = 0; t < TRIALS; t++) {
-		adaptive += run_adaptive(&r, 1.0, 0.03, 0.03, (uint64_t)t, &pairs) == VERDICT_FASTER;
+		adaptive +=
+		    run_adaptive(&r, 1.0, 0.03, 0.03, (uint64_t)t, &pairs) == VERDICT_FASTER;
 		total += pairs;
 	}
-	print_message("A/A false accepts: fixed 5..30 pairs %d/%d, adaptive %d/%d (mean %.1f pairs)\n",
-	              fixed, TRIALS, adaptive, TRIALS, (double)total / TRIALS);
+	print_message(
+	    "A/A false accepts: fixed 5..30 pairs %d/%d, adaptive %d/%d (mean %.1f pairs)\n", fixed,
+	    TRIALS, adaptive, TRIALS, (double)total / TRIALS);
 	assert_true(fixed <= TRIALS * 5 / 100);
 	assert_true(adaptive <= TRIALS * 5 / 100);
 }
@@ -363,9 +366,11 @@ static void test_clear_gain_accepted(void **state)
 	for (t = 0; t < TRIALS; t++) {
 		for (i = 0; i < 10; i++)
 			ratios[i] = pair_ratio(&r, 0.8, 0.03);
-		assert_int_equal(stats_bootstrap_median(ratios, 10, 2000, 0.95, (uint64_t)t, &ci), 0);
+		assert_int_equal(stats_bootstrap_median(ratios, 10, 2000, 0.95, (uint64_t)t, &ci),
+		                 0);
 		fixed += stats_decide(&ci, 0.03, 1) == VERDICT_FASTER;
-		adaptive += run_adaptive(&r, 0.8, 0.03, 0.03, (uint64_t)t, &pairs) == VERDICT_FASTER;
+		adaptive +=
+		    run_adaptive(&r, 0.8, 0.03, 0.03, (uint64_t)t, &pairs) == VERDICT_FASTER;
 		if (pairs > most)
 			most = pairs;
 	}
@@ -406,7 +411,8 @@ static void test_small_gain_not_accepted(void **state)
 	 * true 1% gain passes sometimes when the noise happens to favour it.
 	 */
 	for (t = 0; t < TRIALS; t++)
-		adaptive += run_adaptive(&r, 0.99, 0.03, 0.03, (uint64_t)t, &pairs) == VERDICT_FASTER;
+		adaptive +=
+		    run_adaptive(&r, 0.99, 0.03, 0.03, (uint64_t)t, &pairs) == VERDICT_FASTER;
 	print_message("1%% gain, min_gain 3%%: adaptive accepted %d/%d\n", adaptive, TRIALS);
 	assert_true(adaptive <= TRIALS * 10 / 100);
 }
@@ -414,20 +420,20 @@ static void test_small_gain_not_accepted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rng_reproducible),
-		cmocka_unit_test(test_rng_below_and_uniform),
-		cmocka_unit_test(test_median),
-		cmocka_unit_test(test_mean_stddev_cv_min),
-		cmocka_unit_test(test_geomean),
-		cmocka_unit_test(test_bootstrap_reproducible),
-		cmocka_unit_test(test_bootstrap_contains_median),
-		cmocka_unit_test(test_bootstrap_edges),
-		cmocka_unit_test(test_decide_rule),
-		cmocka_unit_test(test_identical_never_accepted),
-		cmocka_unit_test(test_should_stop_contract),
-		cmocka_unit_test(test_aa_false_accepts),
-		cmocka_unit_test(test_clear_gain_accepted),
-		cmocka_unit_test(test_small_gain_not_accepted),
+	    cmocka_unit_test(test_rng_reproducible),
+	    cmocka_unit_test(test_rng_below_and_uniform),
+	    cmocka_unit_test(test_median),
+	    cmocka_unit_test(test_mean_stddev_cv_min),
+	    cmocka_unit_test(test_geomean),
+	    cmocka_unit_test(test_bootstrap_reproducible),
+	    cmocka_unit_test(test_bootstrap_contains_median),
+	    cmocka_unit_test(test_bootstrap_edges),
+	    cmocka_unit_test(test_decide_rule),
+	    cmocka_unit_test(test_identical_never_accepted),
+	    cmocka_unit_test(test_should_stop_contract),
+	    cmocka_unit_test(test_aa_false_accepts),
+	    cmocka_unit_test(test_clear_gain_accepted),
+	    cmocka_unit_test(test_small_gain_not_accepted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -274,11 +274,11 @@ static void test_apply_and_diff(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_copy_skips_state_and_keeps_modes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_protected_check, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_atomic_write, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_write_keeps_old_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_apply_and_diff, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_copy_skips_state_and_keeps_modes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_protected_check, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_atomic_write, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_write_keeps_old_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_apply_and_diff, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
