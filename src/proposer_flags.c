@@ -27,6 +27,7 @@ struct flags_state {
 	struct flag_option *opts;
 	size_t nopts, next;
 	int pass, accepted_in_pass, initialized;
+	struct strlist seen; /* settings already proposed (see flags_propose) */
 };
 
 static void add_opt(struct flags_state *fs, enum opt_kind kind, const char *value)
@@ -127,25 +128,21 @@ static int combo_present(const char *cflags, const char *combo)
 	return all;
 }
 
-static int flags_propose(struct proposer *self, struct loop_state *st, struct candidate **out,
-                         size_t max, struct buf *err)
+/* The next option's candidate on top of the current best, or NULL when done. */
+static struct candidate *propose_one(struct flags_state *fs, struct loop_state *st)
 {
-	struct flags_state *fs = self->impl;
 	struct cand_config cfg;
 	struct flag_option *o = NULL;
 	struct candidate *c;
 	struct buf label = BUF_INIT;
 
-	(void)err;
-	if (!max)
-		return 0;
 	if (!fs->initialized)
 		init_options(fs, st);
 	loop_config(st, st->best, &cfg);
 	while (!o) {
 		if (fs->next >= fs->nopts) {
 			if (!fs->accepted_in_pass || fs->pass >= 1)
-				return 0;
+				return NULL;
 			fs->pass++;
 			fs->accepted_in_pass = 0;
 			fs->next = 0;
@@ -212,8 +209,45 @@ static int flags_propose(struct proposer *self, struct loop_state *st, struct ca
 		                      : "",
 		         c->pgo || cfg.pgo ? " +pgo" : "");
 	c->label = buf_detach(&label);
-	out[0] = c;
-	return 1;
+	return c;
+}
+
+/*
+ * Two options can lead to the same settings (-Ofast on top of
+ * "-O3 -march=native" and the "-Ofast -march=native" combination): the
+ * second is not proposed at all. The key is the settings plus the best they
+ * build on, whose own hash covers its edited files.
+ */
+static int flags_propose(struct proposer *self, struct loop_state *st, struct candidate **out,
+                         size_t max, struct buf *err)
+{
+	struct flags_state *fs = self->impl;
+	struct candidate *c;
+
+	(void)err;
+	if (!max)
+		return 0;
+	while ((c = propose_one(fs, st))) {
+		struct buf key = BUF_INIT;
+		size_t i;
+		int seen = 0;
+
+		buf_addf(&key, "%s|%s|%s|%s|%s", c->label, c->ldflags ? c->ldflags : "",
+		         c->cl_build_options ? c->cl_build_options : "",
+		         c->wg_size ? c->wg_size : "", loop_best(st)->hash);
+		for (i = 0; i < fs->seen.n && !seen; i++)
+			seen = !strcmp(fs->seen.v[i], key.data);
+		if (!seen) {
+			strlist_push(&fs->seen, key.data);
+			buf_release(&key);
+			out[0] = c;
+			return 1;
+		}
+		buf_release(&key);
+		candidate_release(c);
+		free(c);
+	}
+	return 0;
 }
 
 static void flags_feedback(struct proposer *self, struct loop_state *st, const struct candidate *c)
@@ -236,6 +270,7 @@ static void flags_release(struct proposer *self)
 	for (i = 0; i < fs->nopts; i++)
 		free(fs->opts[i].value);
 	free(fs->opts);
+	strlist_release(&fs->seen);
 	free(fs);
 	free(self);
 }
