@@ -37,6 +37,7 @@ enum {
 	OPT_KEEP_WORK,
 	OPT_BUDGET_TIME,
 	OPT_NO_PROFILE,
+	OPT_ALLOW_NETWORK,
 	OPT_HELP,
 };
 
@@ -66,6 +67,8 @@ static const struct opt_spec run_options[] = {
     {"keep-work", OPT_KEEP_WORK, no_argument, NULL, "keep candidate workspaces after the run"},
     {"no-profile", OPT_NO_PROFILE, no_argument, NULL,
      "do not collect counters and hotspots of measured candidates"},
+    {"allow-network", OPT_ALLOW_NETWORK, no_argument, NULL,
+     "let builds and runs reach the network (default: loopback only)"},
     {"quiet", 'q', no_argument, NULL, "only errors and the result table"},
     {"verbose", 'v', no_argument, NULL, "more detail (repeat for more)"},
     {"help", 'h', no_argument, NULL, "show this help"},
@@ -286,6 +289,9 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 			break;
 		case OPT_NO_PROFILE:
 			opt.profile = 0;
+			break;
+		case OPT_ALLOW_NETWORK:
+			opt.allow_network = 1;
 			break;
 		case OPT_BUDGET_TIME:
 			bad = opt_double("budget-time", optarg, 0, 1e9, &opt.budget_time_s, &err);

@@ -64,6 +64,8 @@ struct loop_priv {
 	char *cltrace_lib;
 	struct buf log;   /* scratch */
 	int warned_noise; /* the noisy-machine warning was printed */
+	int isolate_net;  /* candidates run in a network namespace */
+	char *isolation;  /* what the report says about it */
 };
 
 #define PRIV(st) ((struct loop_priv *)(st))
@@ -276,6 +278,7 @@ static int candidate_spec(struct loop_state *st, const struct candidate *c, cons
 	spec->timeout_s = timeout;
 	spec->limits = st->target->limits;
 	spec->cancel = &optimize_interrupted;
+	spec->isolate_net = PRIV(st)->isolate_net;
 	return 0;
 }
 
@@ -309,6 +312,7 @@ static int run_step(struct loop_state *st, const struct candidate *c, const char
 	spec.timeout_s = timeout;
 	spec.limits = st->target->limits;
 	spec.cancel = &optimize_interrupted;
+	spec.isolate_net = PRIV(st)->isolate_net;
 	buf_addf(&so, "%s/../logs/c%04d-%s.out", c->workdir, c->id, name);
 	buf_addf(&se, "%s/../logs/c%04d-%s.err", c->workdir, c->id, name);
 	spec.stdout_path = so.data;
@@ -777,6 +781,7 @@ static void measure_config_fill(struct loop_state *st, struct measure_config *cf
 	cfg->timeout_s = t->timeout_s;
 	cfg->limits = t->limits;
 	cfg->ref = &PRIV(st)->run_ref;
+	cfg->isolate_net = PRIV(st)->isolate_net;
 	cfg->items = run_items(t, &cfg->nitems);
 	cfg->rtol = t->rtol;
 	cfg->atol = t->atol;
@@ -1128,6 +1133,21 @@ static int setup(struct loop_state *st, const char *state_dir, const char *run_i
 	if (ws_list_files(lp->pristine, &lp->original_files, err) < 0)
 		return -1;
 	machine_info_collect(&lp->machine, st->opt->cc ? st->opt->cc : t->cc);
+	if (st->opt->allow_network) {
+		lp->isolation = strdup("none: --allow-network");
+	} else {
+		struct buf why = BUF_INIT;
+		if (proc_net_isolation_probe(&why) == 0) {
+			lp->isolate_net = 1;
+			lp->isolation = strdup("network namespace with loopback only");
+		} else {
+			buf_setf(&m, "none: network namespaces are not available here (%s)",
+			         why.data);
+			lp->isolation = buf_detach(&m);
+			say(st, 0, "warning: candidates can reach the network: %s", why.data);
+		}
+		buf_release(&why);
+	}
 	machine_info_text(&lp->machine, &m);
 	st->machine = buf_detach(&m);
 	if (objective_resolve(st->opt->objective ? st->opt->objective : t->objective,
@@ -1231,6 +1251,11 @@ void loop_config(const struct loop_state *st, int id, struct cand_config *out)
 int loop_kernel_target(const struct loop_state *st)
 {
 	return PRIV(st)->kernel_target;
+}
+
+const char *loop_isolation(const struct loop_state *st)
+{
+	return PRIV(st)->isolation;
 }
 
 const struct objective *loop_objective(const struct loop_state *st)
@@ -1483,6 +1508,7 @@ void loop_state_free(struct loop_state *st)
 	free(lp->pristine);
 	free(lp->ref_dir);
 	free(lp->cltrace_lib);
+	free(lp->isolation);
 	buf_release(&lp->log);
 	free(lp);
 }

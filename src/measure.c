@@ -42,6 +42,7 @@ static int one_run(const struct measure_config *cfg, const struct objective *obj
 	spec.timeout_s = cfg->timeout_s;
 	spec.limits = cfg->limits;
 	spec.cpu = cfg->cpu;
+	spec.isolate_net = cfg->isolate_net;
 	spec.cancel = cfg->stop;
 	buf_addf(&so, "%s/stdout", side->capture_dir);
 	buf_addf(&se, "%s/stderr", side->capture_dir);

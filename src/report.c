@@ -143,6 +143,16 @@ cJSON *report_target_json(const struct loop_state *st)
 	json_add_string(o, "status", report_target_status(st));
 	if (st->stop_reason)
 		json_add_string(o, "stop_reason", st->stop_reason);
+	{
+		cJSON *iso = json_add_object(o, "isolation");
+		json_add_string(iso, "network", loop_isolation(st));
+		json_add_string(iso, "environment",
+		                "secrets removed (*_KEY, *_TOKEN, *SECRET*, "
+		                "*PASSWORD*, *CREDENTIAL*)");
+		json_add_string(iso, "process",
+		                "own process group, timeout, rlimits (CPU, address "
+		                "space, file size, processes, no core)");
+	}
 	ob = json_add_object(o, "objective");
 	json_add_string(ob, "name", obj->name);
 	json_add_string(ob, "unit", obj->unit);

@@ -37,6 +37,7 @@ struct loop_options {
 	int profile;           /* collect counters + hotspots of baseline and winner */
 	double budget_time_s;  /* 0 = none */
 	const char *state_dir; /* where runs/ and work/ go: <tree>/.optimize by default */
+	int allow_network;     /* do not isolate candidates from the network */
 };
 
 void loop_options_default(struct loop_options *o);
@@ -77,6 +78,8 @@ int loop_kernel_target(const struct loop_state *st);
 struct objective;
 struct machine_info;
 const struct objective *loop_objective(const struct loop_state *st);
+/* How candidates are isolated: "network namespace with loopback only", or "none: why". */
+const char *loop_isolation(const struct loop_state *st);
 const struct machine_info *loop_machine(const struct loop_state *st);
 /* Files candidate id changes relative to the original (relative paths). */
 int loop_changed_files(const struct loop_state *st, int id, struct strlist *out);

@@ -41,6 +41,7 @@ struct measure_config {
 	unsigned resamples;
 	uint64_t seed;
 	int cpu;
+	int isolate_net; /* children in a network namespace (proc.h) */
 	double timeout_s;
 	struct proc_limits limits;
 	const struct capture *ref;        /* the original's timed run; NULL = no output check */

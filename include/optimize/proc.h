@@ -98,6 +98,8 @@ struct proc_spec {
 	double kill_grace_s;        /* SIGTERM -> SIGKILL delay; 0 = 2 s */
 	struct proc_limits limits;  /* all 0 = no limits (use proc_limits_default) */
 	int cpu;                    /* pin to this CPU; -1 = no pinning */
+	int isolate_net;            /* run in a new network namespace with only loopback
+	                               (up); see proc_net_isolation_probe */
 	const struct proc_hooks *hooks;
 	/* If set, the run is stopped (like a timeout, but cancelled is set
 	 * instead of timed_out) as soon as *cancel becomes nonzero. A signal
@@ -138,6 +140,14 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct buf *
 /* The same for `sh -c cmd`. */
 int proc_run_sh(const struct proc_spec *spec, const char *cmd, struct proc_result *res,
                 struct buf *err);
+
+/*
+ * 0 when this machine can run children with isolate_net (a network
+ * namespace: as root directly, otherwise inside a user namespace that maps
+ * the caller's own uid and gid); -1 with the reason otherwise. It forks a
+ * child to try, so call it once and remember the answer.
+ */
+int proc_net_isolation_probe(struct buf *why);
 
 /*
  * 1 if an environment variable of this name must not reach a candidate.
