@@ -412,8 +412,30 @@ static void summary_md(struct loop_state *const *states, size_t n, const struct 
 			         "Winner: **c%d %s**. Patch: `%s/best.patch` (empty when only "
 			         "build settings changed). Tree: `%s/best/`.\n\n",
 			         best->id, best->label, st->target->name, st->target->name);
+			{
+				struct cand_config cfg;
+				loop_config(st, best->id, &cfg);
+				buf_addf(
+				    md,
+				    "Build settings of the winner: CC `%s`, CFLAGS `%s`, LDFLAGS "
+				    "`%s`%s",
+				    cfg.cc ? cfg.cc : "cc", cfg.cflags ? cfg.cflags : "",
+				    cfg.ldflags ? cfg.ldflags : "",
+				    cfg.pgo ? ", with two-stage profile-guided optimization" : "");
+				if (cfg.cl_build_options && *cfg.cl_build_options)
+					buf_addf(md, ", OpenCL build options `%s`",
+					         cfg.cl_build_options);
+				if (cfg.wg_size && st->target->wg_size_env)
+					buf_addf(md, ", %s=%s", st->target->wg_size_env,
+					         cfg.wg_size);
+				buf_addstr(md, ".\n\n");
+			}
 			if (best->profile.nmetrics && b->profile.nmetrics) {
-				buf_addstr(md, "| metric | original | winner |\n|---|---|---|\n");
+				buf_addstr(md,
+				           "Counters of one profiled run each (not the decision, "
+				           "which is the interval above):\n\n"
+				           "| metric | original | winner | change |\n"
+				           "|---|---|---|---|\n");
 				for (k = 0; k < b->profile.nmetrics; k++) {
 					const struct metric *m = &b->profile.metrics[k];
 					const struct metric *w =
@@ -421,8 +443,13 @@ static void summary_md(struct loop_state *const *states, size_t n, const struct 
 					if (m->source == SRC_UNSUPPORTED || !w ||
 					    w->source == SRC_UNSUPPORTED)
 						continue;
-					buf_addf(md, "| %s (%s) | %.4g | %.4g |\n", m->name,
-					         m->unit, m->value, w->value);
+					buf_addf(md, "| %s (%s) | %.4g | %.4g | ", m->name, m->unit,
+					         m->value, w->value);
+					if (m->value != 0)
+						buf_addf(md, "%+.0f%% |\n",
+						         (w->value / m->value - 1) * 100);
+					else
+						buf_addstr(md, "- |\n");
 				}
 				buf_addch(md, '\n');
 			}
