@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "optimize/cli.h"
@@ -62,6 +63,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	ctx.stderr_tty = isatty(STDERR_FILENO);
+	/* Orphaned descendants of candidates (setsid escapes the group kill)
+	 * become our children, so the runner can kill them after each run. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;

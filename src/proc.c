@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -610,6 +612,69 @@ static void signal_child(pid_t pid, int sig)
 	kill(pid, sig);
 }
 
+/*
+ * A descendant that left the group (setsid, setpgid) escapes kill(-pgid).
+ * When this process is a child subreaper (main sets PR_SET_CHILD_SUBREAPER)
+ * such orphans are reparented to us once their parent dies: between runs we
+ * have no child of our own, so any child found now is one of those. Kill and
+ * reap them, a few rounds, since killing one orphans its own children.
+ */
+static void kill_escaped(void)
+{
+	int sub = 0, round;
+	pid_t self = getpid();
+
+	if (prctl(PR_GET_CHILD_SUBREAPER, &sub) < 0 || !sub)
+		return;
+	{
+		/* The common case, no child at all, costs one system call. */
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD)
+			return;
+	}
+	for (round = 0; round < 8; round++) {
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+		int found = 0;
+
+		if (!d)
+			return;
+		while ((e = readdir(d))) {
+			char path[64], stat[512], *close_paren;
+			long ppid = 0;
+			ssize_t n;
+			int fd;
+			pid_t p = (pid_t)atol(e->d_name);
+
+			if (p <= 0 || p == self)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/stat", (int)p);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			n = read(fd, stat, sizeof(stat) - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			stat[n] = '\0';
+			/* "pid (comm) state ppid ...": comm may hold spaces and parentheses */
+			close_paren = strrchr(stat, ')');
+			if (!close_paren || sscanf(close_paren + 1, " %*c %ld", &ppid) != 1)
+				continue;
+			if (ppid != self)
+				continue;
+			kill(p, SIGKILL);
+			while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+				;
+			found = 1;
+		}
+		closedir(d);
+		if (!found)
+			return;
+	}
+}
+
 static int reap(pid_t pid, int *status, struct rusage *ru)
 {
 	pid_t r;
@@ -751,6 +816,7 @@ static int run_child(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
 		return -1;
 	}
 	res->wall_s = mono_now() - start;
+	kill_escaped();
 
 	/* Grandchildren held the pipes too; they are dead now, so EOF comes at
 	 * once, unless one escaped the group: stop when the pipes stay quiet. */
