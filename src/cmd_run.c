@@ -382,6 +382,8 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 		if (!llm_prop && !no_flags && !llm_notice++ && opt.verbosity >= 0)
 			fprintf(stderr, "%s\n", llm_not_configured_message());
 		any_llm |= llm_prop != NULL;
+		/* LLM prompts carry the current best's hotspots. */
+		opt.hotspots_each_best = llm_prop != NULL;
 		if (candidates.n)
 			list[np++] = proposer_dir_new(&candidates);
 		/* Rewrites first; the flag search then tunes the best rewrite's build. */

@@ -886,14 +886,14 @@ out:
 
 /*
  * One more run of a measured candidate under the counter backend: the
- * counters and derived metrics that report.json and summary.md show. The
- * original and every accepted candidate (each in turn the current best,
- * whose profile the LLM prompts carry) also get hotspot sampling; for the
- * rest it is skipped, since symbolizing samples is the tool's own CPU time
- * and that must stay small next to what it measures. A failure here costs
- * the candidate nothing: the profile is simply absent and says why.
+ * counters and derived metrics that report.json and summary.md show. With
+ * `hotspots` the run is also sampled and symbolized: for the original, the
+ * final winner, and (when a proposer reads them, as the LLM prompts do) each
+ * new best. Symbolizing is the tool's own CPU time, which must stay small
+ * next to what it measures, so the others skip it. A failure here costs the
+ * candidate nothing: the profile is simply absent and says why.
  */
-static void profile_candidate(struct loop_state *st, struct candidate *c)
+static void profile_candidate(struct loop_state *st, struct candidate *c, int hotspots)
 {
 	const struct target *t = st->target;
 	const struct counter_backend *b;
@@ -921,7 +921,8 @@ static void profile_candidate(struct loop_state *st, struct candidate *c)
 	spec.stderr_path = se.data;
 	req.spec = &spec;
 	req.cmd = t->run;
-	req.hotspots = c->id == 0 || c->status == CAND_ACCEPTED;
+	req.hotspots = hotspots;
+	unlink(trace.data); /* the interposer appends: one run, one trace */
 	profile_release(&c->profile);
 	profile_init(&c->profile);
 	if (b->run(&req, &res, &c->profile, &err) < 0) {
@@ -1067,7 +1068,7 @@ static int evaluate(struct loop_state *st, struct candidate *c, struct buf *err)
 	if (r == 0)
 		add_cl_build_log(st, c);
 	if (r == 0 && (c->status == CAND_ACCEPTED || c->status == CAND_NOT_FASTER))
-		profile_candidate(st, c);
+		profile_candidate(st, c, c->status == CAND_ACCEPTED && st->opt->hotspots_each_best);
 	if (r == 0 && c->status == CAND_ACCEPTED)
 		st->best = c->id;
 	goto out;
@@ -1212,7 +1213,7 @@ static int baseline_measure(struct loop_state *st, struct buf *err)
 	if (r == 0 && o.failed)
 		r = fail_baseline(st, err, "%s", o.why.data);
 	if (r == 0) {
-		profile_candidate(st, b);
+		profile_candidate(st, b, 1);
 		b->value = o.base_median;
 		b->cand_samples = o.base;
 		b->nsamples = o.n;
@@ -1408,6 +1409,9 @@ int loop_run(const struct target *t, const struct loop_options *opt, struct prop
 	}
 	if (!optimize_interrupted && code == EXIT_OK && confirm_winner(st, err) < 0)
 		code = EXIT_FAILURE_INTERNAL;
+	/* The winner's hotspots, for the report, when the search did not take them. */
+	if (!optimize_interrupted && st->best != 0 && !st->cands[st->best]->profile.nfunctions)
+		profile_candidate(st, st->cands[st->best], 1);
 	if (optimize_interrupted) {
 		st->stopped = 1;
 		free(st->stop_reason);

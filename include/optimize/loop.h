@@ -34,10 +34,11 @@ struct loop_options {
 	const char *cc;        /* --cc; NULL = manifest */
 	int verbosity;
 	int progress_tty;
-	int profile;           /* collect counters + hotspots of baseline and winner */
-	double budget_time_s;  /* 0 = none */
-	const char *state_dir; /* where runs/ and work/ go: <tree>/.optimize by default */
-	int allow_network;     /* do not isolate candidates from the network */
+	int profile;            /* collect counters + hotspots of baseline and winner */
+	double budget_time_s;   /* 0 = none */
+	const char *state_dir;  /* where runs/ and work/ go: <tree>/.optimize by default */
+	int allow_network;      /* do not isolate candidates from the network */
+	int hotspots_each_best; /* sample every new best (a proposer reads them) */
 };
 
 void loop_options_default(struct loop_options *o);
