@@ -42,7 +42,11 @@ static pid_t run_escaper(double timeout)
 	unlink(pidfile);
 	buf_release(&err);
 	buf_release(&cmd);
-	return (pid_t)atol(pid.data);
+	{
+		pid_t p = (pid_t)atol(pid.data);
+		buf_release(&pid);
+		return p;
+	}
 }
 
 static void test_escapee_killed_after_exit(void **state)
