@@ -179,7 +179,7 @@ static int build_target(const struct target *t, const char *ws, const char *cc, 
 	spec.timeout_s =
 	    t->timeout_s > PROFILE_BUILD_TIMEOUT_S ? t->timeout_s : PROFILE_BUILD_TIMEOUT_S;
 	spec.limits = t->limits;
-	spec.cancel = (volatile sig_atomic_t *)&optimize_interrupted;
+	spec.cancel = &optimize_interrupted;
 	if (proc_run_sh(&spec, t->build, &res, &err) < 0) {
 		rc = err_set(msg, "cannot run the build command: %s", err.data);
 	} else if (!proc_result_ok(&res)) {
@@ -572,7 +572,7 @@ int cmd_profile(int argc, char **argv, struct cli_ctx *ctx)
 	spec.stderr_buf = &prog_err;
 	spec.timeout_s = t->timeout_s;
 	spec.limits = t->limits;
-	spec.cancel = (volatile sig_atomic_t *)&optimize_interrupted;
+	spec.cancel = &optimize_interrupted;
 	memset(&req, 0, sizeof(req));
 	req.spec = &spec;
 	req.cmd = t->run;

@@ -10,7 +10,6 @@
 
 #include "optimize/cli.h"
 
-volatile sig_atomic_t optimize_interrupted;
 
 static const struct {
 	const char *name;
