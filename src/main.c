@@ -10,7 +10,6 @@
 
 #include "optimize/cli.h"
 
-
 static const struct {
 	const char *name;
 	cmd_fn fn;
