@@ -62,10 +62,14 @@ struct loop_priv {
 	struct capture run_ref;
 	int kernel_target;
 	char *cltrace_lib;
-	struct buf log;   /* scratch */
-	int warned_noise; /* the noisy-machine warning was printed */
-	int isolate_net;  /* candidates run in a network namespace */
-	char *isolation;  /* what the report says about it */
+	struct buf log;            /* scratch */
+	int warned_noise;          /* the noisy-machine warning was printed */
+	int isolate_net;           /* candidates run in a network namespace */
+	int isolate_tree;          /* the user's tree is read-only for candidates */
+	const char *ro[2], *rw[2]; /* readonly_paths / writable_paths for them */
+	char *state_abs;           /* absolute state directory */
+	char *isolation_tree;      /* what the report says about the tree */
+	char *isolation;           /* what the report says about it */
 };
 
 #define PRIV(st) ((struct loop_priv *)(st))
@@ -279,6 +283,10 @@ static int candidate_spec(struct loop_state *st, const struct candidate *c, cons
 	spec->limits = st->target->limits;
 	spec->cancel = &optimize_interrupted;
 	spec->isolate_net = PRIV(st)->isolate_net;
+	if (PRIV(st)->isolate_tree) {
+		spec->readonly_paths = PRIV(st)->ro;
+		spec->writable_paths = PRIV(st)->rw;
+	}
 	return 0;
 }
 
@@ -313,6 +321,10 @@ static int run_step(struct loop_state *st, const struct candidate *c, const char
 	spec.limits = st->target->limits;
 	spec.cancel = &optimize_interrupted;
 	spec.isolate_net = PRIV(st)->isolate_net;
+	if (PRIV(st)->isolate_tree) {
+		spec.readonly_paths = PRIV(st)->ro;
+		spec.writable_paths = PRIV(st)->rw;
+	}
 	buf_addf(&so, "%s/../logs/c%04d-%s.out", c->workdir, c->id, name);
 	buf_addf(&se, "%s/../logs/c%04d-%s.err", c->workdir, c->id, name);
 	spec.stdout_path = so.data;
@@ -782,6 +794,10 @@ static void measure_config_fill(struct loop_state *st, struct measure_config *cf
 	cfg->limits = t->limits;
 	cfg->ref = &PRIV(st)->run_ref;
 	cfg->isolate_net = PRIV(st)->isolate_net;
+	if (PRIV(st)->isolate_tree) {
+		cfg->readonly_paths = PRIV(st)->ro;
+		cfg->writable_paths = PRIV(st)->rw;
+	}
 	cfg->items = run_items(t, &cfg->nitems);
 	cfg->rtol = t->rtol;
 	cfg->atol = t->atol;
@@ -1113,6 +1129,56 @@ static int push_candidate(struct loop_state *st, struct candidate *c)
 	return 0;
 }
 
+/*
+ * How candidates are kept away from what they must not touch: a network
+ * namespace with loopback only (unless --allow-network), and the user's
+ * tree read-only except the tool's own state directory inside it, so a
+ * candidate cannot write the user's sources even through "../..". Each part
+ * is probed once; what is not available here is said and recorded.
+ */
+static void setup_isolation(struct loop_state *st)
+{
+	struct loop_priv *lp = PRIV(st);
+	const struct target *t = st->target;
+	struct buf why = BUF_INIT, m = BUF_INIT;
+	size_t tl = strlen(t->tree);
+	int net = !st->opt->allow_network;
+
+	lp->ro[0] = t->tree;
+	lp->ro[1] = NULL;
+	lp->rw[0] = NULL;
+	if (lp->state_abs && !strncmp(lp->state_abs, t->tree, tl) && lp->state_abs[tl] == '/')
+		lp->rw[0] = lp->state_abs;
+	lp->rw[1] = NULL;
+	if (proc_isolation_probe(net, lp->ro, lp->rw, &why) == 0) {
+		lp->isolate_net = net;
+		lp->isolate_tree = 1;
+	} else if (net && proc_isolation_probe(1, NULL, NULL, &m) == 0) {
+		lp->isolate_net = 1;
+	} else if (net && proc_isolation_probe(0, lp->ro, lp->rw, &m) == 0) {
+		lp->isolate_tree = 1;
+	}
+	if (lp->isolate_net)
+		lp->isolation = strdup("network namespace with loopback only");
+	else if (!net)
+		lp->isolation = strdup("none: --allow-network");
+	else {
+		buf_setf(&m, "none: namespaces are not available here (%s)", why.data);
+		lp->isolation = buf_detach(&m);
+		say(st, 0, "warning: candidates can reach the network: %s", why.data);
+	}
+	if (lp->isolate_tree) {
+		lp->isolation_tree = strdup("read-only for candidates (mount namespace), except "
+		                            "the tool's state directory");
+	} else {
+		buf_setf(&m, "writable: mount namespaces are not available here (%s)", why.data);
+		lp->isolation_tree = buf_detach(&m);
+		say(st, 0, "warning: candidates could write into '%s': %s", t->tree, why.data);
+	}
+	buf_release(&why);
+	buf_release(&m);
+}
+
 static int setup(struct loop_state *st, const char *state_dir, const char *run_id, struct buf *err)
 {
 	struct loop_priv *lp = PRIV(st);
@@ -1127,6 +1193,7 @@ static int setup(struct loop_state *st, const char *state_dir, const char *run_i
 	st->work_root = buf_detach(&p);
 	if (ws_mkdirs(st->run_dir, 0755, err) < 0 || ws_mkdirs(st->work_root, 0755, err) < 0)
 		return -1;
+	lp->state_abs = realpath(state_dir, NULL);
 	buf_addf(&p, "%s/original", st->work_root);
 	lp->pristine = buf_detach(&p);
 	if (ws_copy_tree(t->tree, lp->pristine, err) < 0)
@@ -1134,21 +1201,7 @@ static int setup(struct loop_state *st, const char *state_dir, const char *run_i
 	if (ws_list_files(lp->pristine, &lp->original_files, err) < 0)
 		return -1;
 	machine_info_collect(&lp->machine, st->opt->cc ? st->opt->cc : t->cc);
-	if (st->opt->allow_network) {
-		lp->isolation = strdup("none: --allow-network");
-	} else {
-		struct buf why = BUF_INIT;
-		if (proc_net_isolation_probe(&why) == 0) {
-			lp->isolate_net = 1;
-			lp->isolation = strdup("network namespace with loopback only");
-		} else {
-			buf_setf(&m, "none: network namespaces are not available here (%s)",
-			         why.data);
-			lp->isolation = buf_detach(&m);
-			say(st, 0, "warning: candidates can reach the network: %s", why.data);
-		}
-		buf_release(&why);
-	}
+	setup_isolation(st);
 	machine_info_text(&lp->machine, &m);
 	st->machine = buf_detach(&m);
 	if (objective_resolve(st->opt->objective ? st->opt->objective : t->objective,
@@ -1257,6 +1310,11 @@ int loop_kernel_target(const struct loop_state *st)
 const char *loop_isolation(const struct loop_state *st)
 {
 	return PRIV(st)->isolation;
+}
+
+const char *loop_isolation_tree(const struct loop_state *st)
+{
+	return PRIV(st)->isolation_tree;
 }
 
 const struct objective *loop_objective(const struct loop_state *st)
@@ -1513,6 +1571,8 @@ void loop_state_free(struct loop_state *st)
 	free(lp->ref_dir);
 	free(lp->cltrace_lib);
 	free(lp->isolation);
+	free(lp->isolation_tree);
+	free(lp->state_abs);
 	buf_release(&lp->log);
 	free(lp);
 }

@@ -43,6 +43,8 @@ static int one_run(const struct measure_config *cfg, const struct objective *obj
 	spec.limits = cfg->limits;
 	spec.cpu = cfg->cpu;
 	spec.isolate_net = cfg->isolate_net;
+	spec.readonly_paths = cfg->readonly_paths;
+	spec.writable_paths = cfg->writable_paths;
 	spec.cancel = cfg->stop;
 	buf_addf(&so, "%s/stdout", side->capture_dir);
 	buf_addf(&se, "%s/stderr", side->capture_dir);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <dirent.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -84,7 +85,8 @@ static int is_secret(const char *name, size_t n)
 	return 0;
 }
 
-int proc_net_isolation_probe(struct buf *why)
+int proc_isolation_probe(int net, const char *const *readonly_paths,
+                         const char *const *writable_paths, struct buf *why)
 {
 	struct proc_spec spec;
 	struct proc_result res;
@@ -92,13 +94,20 @@ int proc_net_isolation_probe(struct buf *why)
 
 	proc_spec_init(&spec);
 	spec.argv = argv;
-	spec.isolate_net = 1;
+	spec.isolate_net = net;
+	spec.readonly_paths = readonly_paths;
+	spec.writable_paths = writable_paths;
 	spec.timeout_s = 10;
 	if (proc_run(&spec, &res, why) < 0)
 		return -1;
 	if (!proc_result_ok(&res))
-		return err_set(why, "a child in a network namespace did not run");
+		return err_set(why, "a child in the namespaces did not run");
 	return 0;
+}
+
+int proc_net_isolation_probe(struct buf *why)
+{
+	return proc_isolation_probe(1, NULL, NULL, why);
 }
 
 int proc_env_is_secret(const char *name)
@@ -175,6 +184,7 @@ enum child_stage {
 	STAGE_CWD,
 	STAGE_EXEC,
 	STAGE_NET,
+	STAGE_FS,
 };
 
 struct child_report {
@@ -275,25 +285,36 @@ static int child_write_map(const char *file, unsigned long id)
 }
 
 /*
- * A new network namespace holding only loopback, brought up, so a candidate
- * can talk to itself but to nothing else. Without root, a user namespace
- * that maps our own uid and gid makes this possible.
+ * Namespaces for a candidate, created before the parent starts the clock:
+ *  - network (isolate_net): only loopback, brought up, so a candidate can
+ *    talk to itself but to nothing else;
+ *  - mounts (readonly_paths): each listed directory becomes a read-only bind
+ *    mount, except the writable_paths inside it, which stay writable;
+ *    so a candidate cannot write into the user's tree even through "../..".
+ * As root the namespaces are made directly; otherwise inside a user
+ * namespace that maps our own uid and gid. Returns 0, or the failing stage.
  */
-static int child_isolate_net(void)
+static int child_isolate(const struct proc_spec *spec)
 {
-	struct ifreq ifr;
-	int fd, r;
+	int flags = 0;
+	size_t i;
 
+	if (spec->isolate_net)
+		flags |= CLONE_NEWNET;
+	if (spec->readonly_paths && spec->readonly_paths[0])
+		flags |= CLONE_NEWNS;
+	if (!flags)
+		return 0;
 	if (geteuid() == 0) {
-		if (unshare(CLONE_NEWNET) < 0)
-			return -1;
+		if (unshare(flags) < 0)
+			return STAGE_NET;
 	} else {
 		uid_t uid = getuid();
 		gid_t gid = getgid();
 		int sfd;
 
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
-			return -1;
+		if (unshare(CLONE_NEWUSER | flags) < 0)
+			return STAGE_NET;
 		sfd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
 		if (sfd >= 0) {
 			ssize_t w = write(sfd, "deny\n", 5);
@@ -302,20 +323,44 @@ static int child_isolate_net(void)
 		}
 		if (child_write_map("/proc/self/uid_map", uid) < 0 ||
 		    child_write_map("/proc/self/gid_map", gid) < 0)
-			return -1;
+			return STAGE_NET;
 	}
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, "lo", 3);
-	r = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (r == 0) {
-		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-		r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	if (spec->isolate_net) {
+		struct ifreq ifr;
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+
+		if (fd < 0)
+			return STAGE_NET;
+		memset(&ifr, 0, sizeof(ifr));
+		memcpy(ifr.ifr_name, "lo", 3);
+		r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+		if (r == 0) {
+			ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+			r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+		}
+		close(fd);
+		if (r < 0)
+			return STAGE_NET;
 	}
-	close(fd);
-	return r;
+	if (!(flags & CLONE_NEWNS))
+		return 0;
+	/* Nothing done here may reach the parent's mounts. */
+	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return STAGE_FS;
+	/* The writable ones first, as mounts of their own: the recursive bind
+	 * below copies them, and the read-only remount touches only its top. */
+	for (i = 0; spec->writable_paths && spec->writable_paths[i]; i++) {
+		const char *p = spec->writable_paths[i];
+		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return STAGE_FS;
+	}
+	for (i = 0; spec->readonly_paths[i]; i++) {
+		const char *p = spec->readonly_paths[i];
+		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		    mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+			return STAGE_FS;
+	}
+	return 0;
 }
 
 /*
@@ -341,8 +386,11 @@ static void __attribute__((noreturn)) child_main(const struct child_ctx *c)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Before the parent starts the clock: the namespace costs no measured time. */
-	if (spec->isolate_net && child_isolate_net() < 0)
-		child_fail(c, STAGE_NET);
+	{
+		int stage = child_isolate(spec);
+		if (stage)
+			child_fail(c, stage);
+	}
 
 	/* Wait until the parent's before_exec hook has run; EOF means abort. */
 	do
@@ -525,6 +573,10 @@ static void report_error(const struct proc_spec *spec, const struct child_report
 		break;
 	case STAGE_NET:
 		err_set(err, "cannot isolate '%s' from the network (network namespace): %s",
+		        spec->argv[0], msg);
+		break;
+	case STAGE_FS:
+		err_set(err, "cannot make the source tree read-only for '%s' (mount namespace): %s",
 		        spec->argv[0], msg);
 		break;
 	default:

@@ -146,6 +146,7 @@ cJSON *report_target_json(const struct loop_state *st)
 	{
 		cJSON *iso = json_add_object(o, "isolation");
 		json_add_string(iso, "network", loop_isolation(st));
+		json_add_string(iso, "source_tree", loop_isolation_tree(st));
 		json_add_string(iso, "environment",
 		                "secrets removed (*_KEY, *_TOKEN, *SECRET*, "
 		                "*PASSWORD*, *CREDENTIAL*)");

@@ -81,6 +81,8 @@ struct machine_info;
 const struct objective *loop_objective(const struct loop_state *st);
 /* How candidates are isolated: "network namespace with loopback only", or "none: why". */
 const char *loop_isolation(const struct loop_state *st);
+/* Whether candidates can write the user's tree: "read-only ..." or "writable: why". */
+const char *loop_isolation_tree(const struct loop_state *st);
 const struct machine_info *loop_machine(const struct loop_state *st);
 /* Files candidate id changes relative to the original (relative paths). */
 int loop_changed_files(const struct loop_state *st, int id, struct strlist *out);

@@ -41,7 +41,9 @@ struct measure_config {
 	unsigned resamples;
 	uint64_t seed;
 	int cpu;
-	int isolate_net; /* children in a network namespace (proc.h) */
+	int isolate_net;                   /* children in a network namespace (proc.h) */
+	const char *const *readonly_paths; /* and these read-only (proc.h) */
+	const char *const *writable_paths;
 	double timeout_s;
 	struct proc_limits limits;
 	const struct capture *ref;        /* the original's timed run; NULL = no output check */

@@ -99,7 +99,12 @@ struct proc_spec {
 	struct proc_limits limits;  /* all 0 = no limits (use proc_limits_default) */
 	int cpu;                    /* pin to this CPU; -1 = no pinning */
 	int isolate_net;            /* run in a new network namespace with only loopback
-	                               (up); see proc_net_isolation_probe */
+	                               (up); see proc_isolation_probe */
+	/* NULL-terminated absolute directories made read-only for the child (a
+	 * private mount namespace), then writable_paths bound writable again on
+	 * top: the user's tree, and the tool's own state directory inside it. */
+	const char *const *readonly_paths;
+	const char *const *writable_paths;
 	const struct proc_hooks *hooks;
 	/* If set, the run is stopped (like a timeout, but cancelled is set
 	 * instead of timed_out) as soon as *cancel becomes nonzero. A signal
@@ -148,6 +153,9 @@ int proc_run_sh(const struct proc_spec *spec, const char *cmd, struct proc_resul
  * child to try, so call it once and remember the answer.
  */
 int proc_net_isolation_probe(struct buf *why);
+/* The same for any combination of network and read-only mounts. */
+int proc_isolation_probe(int net, const char *const *readonly_paths,
+                         const char *const *writable_paths, struct buf *why);
 
 /*
  * 1 if an environment variable of this name must not reach a candidate.

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# A candidate cannot write the user's tree: it walks up from its workspace
+# ("../../..") to the tree and tries to overwrite a file there. The tree is
+# read-only for candidates (a mount namespace), except the tool's own state
+# directory, and report.json says so.
+. "$(dirname "$0")/lib.sh"
+
+tree=$(copy_fixture rewrite)
+rm -rf "$tree/fast" "$tree/tamper"
+before=$(tree_hash "$tree")
+run_optimize run "$tree" --no-flags --no-profile --candidate "$FIXTURES/rewrite-escape" --min-runs 3 --max-runs 3
+assert_rc 0 "run with an escaping candidate"
+[ "$(tree_hash "$tree")" = "$before" ] || { cat "$tree/notes.txt"; fail "the candidate wrote into the user's tree"; }
+ok "the user's tree is unchanged"
+r=$(latest_run "$tree")/report.json
+json_get "$r" 'd["targets"][0]["isolation"]["source_tree"]' | grep -q '^read-only' || fail "report.json must say the tree is read-only for candidates"
+ok "report.json records the read-only tree"
+# the attempt really happened and was refused (the candidate's stderr of a verify run)
+grep -rh "blocked:" "$(latest_run "$tree")/sum/c0001" >/dev/null 2>&1 || fail "the candidate's escape attempt was not seen being blocked"
+ok "the attempt was made and blocked"
+finish
