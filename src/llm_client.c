@@ -950,3 +950,27 @@ int llm_complete(struct llm_client *c, const struct llm_request *req, struct llm
 	llm_complete_n(c, req, 1, result);
 	return result->status == LLM_OK ? 0 : -1;
 }
+
+/*
+ * The message of an error body, whichever provider wrote it: OpenAI and
+ * Anthropic ({"error": {"message": ...}}), servers that put a string in
+ * "error", "message" or "detail" (vLLM, FastAPI). Empty when none is found.
+ */
+void llm_error_message(const char *body, size_t len, struct buf *out)
+{
+	cJSON *root = cJSON_ParseWithLength(body, len);
+	const cJSON *e, *m;
+
+	buf_reset(out);
+	if (!root)
+		return;
+	e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	m = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "message") : e;
+	if (!cJSON_IsString(m))
+		m = cJSON_GetObjectItemCaseSensitive(root, "message");
+	if (!cJSON_IsString(m))
+		m = cJSON_GetObjectItemCaseSensitive(root, "detail"); /* vLLM, FastAPI servers */
+	if (cJSON_IsString(m))
+		buf_addstr(out, m->valuestring);
+	cJSON_Delete(root);
+}

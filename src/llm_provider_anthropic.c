@@ -138,21 +138,6 @@ done:
 	cJSON_Delete(root);
 }
 
-static void anthropic_parse_error(const char *body, size_t len, struct buf *out)
-{
-	cJSON *root = cJSON_ParseWithLength(body, len);
-	const cJSON *e, *m;
-
-	buf_reset(out);
-	if (!root)
-		return;
-	e = cJSON_GetObjectItemCaseSensitive(root, "error");
-	m = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "message") : e;
-	if (cJSON_IsString(m))
-		buf_addstr(out, m->valuestring);
-	cJSON_Delete(root);
-}
-
 const struct llm_provider llm_provider_anthropic = {
     .name = "anthropic",
     .default_base_url = "https://api.anthropic.com/v1",
@@ -161,5 +146,5 @@ const struct llm_provider llm_provider_anthropic = {
     .build_body = anthropic_build_body,
     .add_headers = anthropic_add_headers,
     .parse_response = anthropic_parse_response,
-    .parse_error = anthropic_parse_error,
+    .parse_error = llm_error_message,
 };

@@ -135,25 +135,6 @@ done:
 	cJSON_Delete(root);
 }
 
-static void openai_parse_error(const char *body, size_t len, struct buf *out)
-{
-	cJSON *root = cJSON_ParseWithLength(body, len);
-	const cJSON *e, *m;
-
-	buf_reset(out);
-	if (!root)
-		return;
-	e = cJSON_GetObjectItemCaseSensitive(root, "error");
-	m = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "message") : e;
-	if (!cJSON_IsString(m))
-		m = cJSON_GetObjectItemCaseSensitive(root, "message");
-	if (!cJSON_IsString(m))
-		m = cJSON_GetObjectItemCaseSensitive(root, "detail"); /* vLLM, FastAPI servers */
-	if (cJSON_IsString(m))
-		buf_addstr(out, m->valuestring);
-	cJSON_Delete(root);
-}
-
 const struct llm_provider llm_provider_openai = {
     .name = "openai",
     .default_base_url = "https://api.openai.com/v1",
@@ -162,7 +143,7 @@ const struct llm_provider llm_provider_openai = {
     .build_body = openai_build_body,
     .add_headers = openai_add_headers,
     .parse_response = openai_parse_response,
-    .parse_error = openai_parse_error,
+    .parse_error = llm_error_message,
 };
 
 const struct llm_provider llm_provider_openai_compatible = {
@@ -173,5 +154,5 @@ const struct llm_provider llm_provider_openai_compatible = {
     .build_body = openai_build_body,
     .add_headers = openai_add_headers,
     .parse_response = openai_parse_response,
-    .parse_error = openai_parse_error,
+    .parse_error = llm_error_message,
 };

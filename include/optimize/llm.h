@@ -274,6 +274,9 @@ struct llm_provider {
 	void (*parse_error)(const char *body, size_t len, struct buf *out);
 };
 
+/* The shared parse_error of both providers: the error message of a body. */
+void llm_error_message(const char *body, size_t len, struct buf *out);
+
 extern const struct llm_provider llm_provider_openai;
 extern const struct llm_provider llm_provider_openai_compatible;
 extern const struct llm_provider llm_provider_anthropic;
