@@ -68,7 +68,7 @@
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
 
-#include "optimize/buf.h"
+#include "base/buf.h"
 
 #define SERVER_BODY_MAX ((size_t)64 << 20)
 

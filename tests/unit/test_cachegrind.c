@@ -17,10 +17,10 @@
 
 #include <cmocka.h>
 
-#include "optimize/buf.h"
-#include "optimize/counters.h"
-#include "optimize/proc.h"
-#include "optimize/profile.h"
+#include "base/buf.h"
+#include "prof/counters.h"
+#include "base/proc.h"
+#include "prof/profile.h"
 
 #define CACHE_DIR TEST_FIXTURES_DIR "/cache"
 

@@ -21,12 +21,12 @@
 
 #include <cjson/cJSON.h>
 
-#include "optimize/buf.h"
-#include "optimize/cltrace.h"
-#include "optimize/manifest.h"
-#include "optimize/opencl_info.h"
-#include "optimize/proc.h"
-#include "optimize/profile.h"
+#include "base/buf.h"
+#include "prof/cltrace.h"
+#include "engine/manifest.h"
+#include "prof/opencl_info.h"
+#include "base/proc.h"
+#include "prof/profile.h"
 
 #ifndef TEST_FIXTURES_DIR
 #define TEST_FIXTURES_DIR "tests/fixtures"

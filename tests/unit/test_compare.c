@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "optimize/buf.h"
-#include "optimize/compare.h"
+#include "base/buf.h"
+#include "engine/compare.h"
 
 static const struct compare_opts exact = {0, 0};
 

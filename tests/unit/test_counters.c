@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "optimize/counters.h"
+#include "prof/counters.h"
 
 /* The grandchild does the work: sh -> sh -> about 0.2 s of arithmetic. */
 #define GRANDCHILD_BUSY "sh -c 'i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done'; true"

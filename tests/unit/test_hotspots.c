@@ -15,11 +15,11 @@
 
 #include <cmocka.h>
 
-#include "optimize/buf.h"
-#include "optimize/counters.h"
-#include "optimize/hotspots.h"
-#include "optimize/proc.h"
-#include "optimize/profile.h"
+#include "base/buf.h"
+#include "prof/counters.h"
+#include "prof/hotspots.h"
+#include "base/proc.h"
+#include "prof/profile.h"
 
 #define HOT_SRC TEST_FIXTURES_DIR "/hot/hot.c"
 

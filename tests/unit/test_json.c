@@ -17,8 +17,8 @@
 #include <cmocka.h>
 #include <cjson/cJSON.h>
 
-#include "optimize/buf.h"
-#include "optimize/json.h"
+#include "base/buf.h"
+#include "base/json.h"
 
 /* json_check must refuse text at this offset with a message starting so. */
 static void expect_bad(const char *text, size_t want_off, const char *want_what)

@@ -30,8 +30,8 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
-#include "optimize/buf.h"
-#include "optimize/llm.h"
+#include "base/buf.h"
+#include "llm/llm.h"
 
 #ifndef TEST_BUILD_DIR
 #define TEST_BUILD_DIR "."

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "optimize/llm_edits.h"
+#include "llm/llm_edits.h"
 
 static const char *const ORIG_SUM = "#include <stdio.h>\n"
                                     "\n"

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "optimize/llm_prompt.h"
+#include "llm/llm_prompt.h"
 
 #define PROMPTS_DIR OPTIMIZE_SOURCE_DIR "/prompts"
 

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "optimize/buf.h"
-#include "optimize/manifest.h"
+#include "base/buf.h"
+#include "engine/manifest.h"
 
 #define ORIGIN "t/optimize.json"
 #define MDATA  TEST_DATA_DIR "/manifest"

@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "optimize/buf.h"
-#include "optimize/opencl_info.h"
+#include "base/buf.h"
+#include "prof/opencl_info.h"
 
 static char emptydir[] = "/tmp/test_opencl_none.XXXXXX";
 

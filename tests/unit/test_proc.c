@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "optimize/buf.h"
-#include "optimize/proc.h"
+#include "base/buf.h"
+#include "base/proc.h"
 
 static char tmpdir[64];
 

@@ -18,7 +18,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "optimize/proc.h"
+#include "base/proc.h"
 
 static pid_t run_escaper(double timeout)
 {

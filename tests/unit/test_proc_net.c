@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "optimize/proc.h"
+#include "base/proc.h"
 
 /*
  * What the child can see of the network, without sending anything anywhere:

@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "optimize/profile.h"
+#include "prof/profile.h"
 
 static void test_set_replace_find(void **state)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "optimize/sha256.h"
+#include "base/sha256.h"
 
 static void check(const char *msg, const char *want)
 {

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "optimize/stats.h"
+#include "engine/stats.h"
 
 #define EPS 1e-12
 

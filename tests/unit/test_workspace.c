@@ -19,9 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "optimize/manifest.h"
-#include "optimize/fileio.h"
-#include "optimize/workspace.h"
+#include "engine/manifest.h"
+#include "base/fileio.h"
+#include "engine/workspace.h"
 
 static char root[256];
 

@@ -1,0 +1,79 @@
+#include "base/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fd_write_all(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+
+	while (n) {
+		ssize_t w = write(fd, s, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void fsync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	struct buf dir = BUF_INIT;
+	int fd;
+
+	if (!slash)
+		buf_addstr(&dir, ".");
+	else if (slash == path)
+		buf_addstr(&dir, "/");
+	else
+		buf_add(&dir, path, (size_t)(slash - path));
+	fd = open(buf_str(&dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	buf_release(&dir);
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct buf *err)
+{
+	struct buf tmp = BUF_INIT;
+	int fd, saved;
+
+	buf_addf(&tmp, "%s.tmp.XXXXXX", path);
+	fd = mkostemp(tmp.data, O_CLOEXEC);
+	if (fd < 0) {
+		err_set(err, "cannot create a temporary file next to '%s': %s", path,
+		        strerror(errno));
+		buf_release(&tmp);
+		return -1;
+	}
+	if (fchmod(fd, mode & 07777) < 0 || fd_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		saved = errno;
+		close(fd);
+		unlink(tmp.data);
+		err_set(err, "cannot write '%s': %s", path, strerror(saved));
+		buf_release(&tmp);
+		return -1;
+	}
+	if (close(fd) < 0 || rename(tmp.data, path) < 0) {
+		saved = errno;
+		unlink(tmp.data);
+		err_set(err, "cannot replace '%s': %s", path, strerror(saved));
+		buf_release(&tmp);
+		return -1;
+	}
+	fsync_parent(path);
+	buf_release(&tmp);
+	return 0;
+}

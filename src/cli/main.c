@@ -1,0 +1,81 @@
+/*
+ * main.c: the command table. Everything else lives in src/cmd_<name>.c.
+ */
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static const struct {
+	const char *name;
+	cmd_fn fn;
+	const char *help;
+} commands[] = {
+    {"run", cmd_run, "build, verify and measure candidates; keep the fastest verified one"},
+    {"profile", cmd_profile, "counters and hotspots of a target's run command"},
+    {"doctor", cmd_doctor, "what this machine can measure, and why not"},
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: optimize <command> [options]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f,
+	        "\n'optimize <command> --help' describes a command; docs/ has the details.\n"
+	        "Exit status: 0 ok, 1 internal error, 2 usage or manifest error, 3 the original\n"
+	        "does not build, verify or run, 4 LLM unusable, 130 interrupted.\n");
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	optimize_interrupted = 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_ctx ctx = {0, 0, argv[0]};
+	struct sigaction sa;
+	size_t i;
+	int code;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("optimize %s\n", OPTIMIZE_VERSION);
+		return EXIT_OK;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	ctx.stderr_tty = isatty(STDERR_FILENO);
+	/* Orphaned descendants of candidates (setsid escapes the group kill)
+	 * become our children, so the runner can kill them after each run. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		code = commands[i].fn(argc - 1, argv + 1, &ctx);
+		curl_global_cleanup();
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			perror("optimize: writing the output");
+			return EXIT_FAILURE_INTERNAL;
+		}
+		return code;
+	}
+	fprintf(stderr, "optimize: '%s' is not a command (see 'optimize --help')\n", argv[1]);
+	return EXIT_USAGE;
+}

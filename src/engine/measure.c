@@ -1,0 +1,241 @@
+#include "engine/measure.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/workspace.h"
+
+void measure_outcome_init(struct measure_outcome *o)
+{
+	memset(o, 0, sizeof(*o));
+	buf_init(&o->why, 0);
+	o->verdict = VERDICT_UNDECIDED;
+	o->ci.estimate = o->ci.lo = o->ci.hi = NAN;
+	o->base_median = o->cand_median = o->base_cv = NAN;
+}
+
+void measure_outcome_release(struct measure_outcome *o)
+{
+	free(o->base);
+	free(o->cand);
+	buf_release(&o->why);
+	memset(o, 0, sizeof(*o));
+}
+
+/* One timed run of one side: the objective's value, and the outputs checked. */
+static int one_run(const struct measure_config *cfg, const struct objective *obj,
+                   const struct measure_side *side, int check, double *value, struct buf *why,
+                   struct buf *err)
+{
+	struct proc_spec spec;
+	struct capture cap;
+	struct buf so = BUF_INIT, se = BUF_INIT, msg = BUF_INIT;
+	int r;
+
+	memset(&cap, 0, sizeof(cap));
+	if (ws_mkdirs(side->capture_dir, 0755, err) < 0)
+		return -1;
+	proc_spec_init(&spec);
+	spec.cwd = side->cwd;
+	spec.env_add = side->env_add;
+	spec.timeout_s = cfg->timeout_s;
+	spec.limits = cfg->limits;
+	spec.cpu = cfg->cpu;
+	spec.isolate_net = cfg->isolate_net;
+	spec.readonly_paths = cfg->readonly_paths;
+	spec.writable_paths = cfg->writable_paths;
+	spec.cancel = cfg->stop;
+	buf_addf(&so, "%s/stdout", side->capture_dir);
+	buf_addf(&se, "%s/stderr", side->capture_dir);
+	spec.stdout_path = so.data;
+	spec.stderr_path = se.data;
+	r = objective_run(obj, &spec, cfg->cmd, side->trace_path, &cap.res, value, NULL, err);
+	buf_release(&so);
+	buf_release(&se);
+	if (r < 0)
+		return -1;
+	cap.started = 1;
+	cap.dir = (char *)side->capture_dir;
+	if (cap.res.cancelled)
+		return 2;
+	if (!proc_result_ok(&cap.res)) {
+		struct buf d = BUF_INIT;
+		proc_result_describe(&cap.res, cfg->timeout_s, &d);
+		buf_setf(why, "the timed run failed: %s", d.data);
+		buf_release(&d);
+		return 1;
+	}
+	if (!check || !cfg->ref)
+		return 0;
+	if (verify_collect_files(cfg->items, cfg->nitems, side->cwd, side->capture_dir, err) < 0)
+		return -1;
+	r = verify_compare(cfg->ref, &cap, cfg->items, cfg->nitems, cfg->rtol, cfg->atol, &msg,
+	                   err);
+	if (r == 1)
+		buf_setf(why, "the timed run's %s", msg.data);
+	buf_release(&msg);
+	return r;
+}
+
+/* one_run's result: -1 error, 1 the side failed, 2 cancelled (interrupt). */
+static int outcome_of(int r, int side, struct measure_outcome *o)
+{
+	if (r < 0)
+		return -1;
+	if (r == 2)
+		o->interrupted = 1;
+	else
+		o->failed = side;
+	return 0;
+}
+
+static int push(double **v, size_t n, double x)
+{
+	double *p = realloc(*v, (n + 1) * sizeof(**v));
+	if (!p)
+		return -1;
+	p[n] = x;
+	*v = p;
+	return 0;
+}
+
+static double *ratios_of(const struct measure_outcome *o)
+{
+	double *r = malloc((o->n ? o->n : 1) * sizeof(*r));
+	size_t i;
+
+	for (i = 0; r && i < o->n; i++)
+		r[i] = o->base[i] > 0 ? o->cand[i] / o->base[i] : NAN;
+	return r;
+}
+
+/*
+ * Look at the pairs so far. Interim looks use stats_should_stop, whose early
+ * accepts need a stricter interval, so checking after every pair does not
+ * inflate false wins; the final look is the plain rule.
+ */
+static int look(const struct measure_config *cfg, struct measure_outcome *o, int max_runs,
+                int min_runs)
+{
+	double *ratios = ratios_of(o);
+	int stop;
+
+	o->base_median = stats_median(o->base, o->n);
+	o->cand_median = stats_median(o->cand, o->n);
+	o->base_cv = o->n > 1 ? stats_cv(o->base, o->n) : 0;
+	if (!ratios)
+		return 1;
+	stop = stats_should_stop(ratios, o->n, min_runs, max_runs, cfg->min_gain, cfg->seed, &o->ci,
+	                         &o->verdict);
+	if (stop < 0) {
+		o->verdict = VERDICT_NOT_FASTER;
+		stop = 1;
+	}
+	free(ratios);
+	return stop;
+}
+
+/* The decision when pairs stopped early (interrupt): the plain rule on what there is. */
+static void final_look(const struct measure_config *cfg, struct measure_outcome *o)
+{
+	double *ratios = ratios_of(o);
+
+	o->base_median = stats_median(o->base, o->n);
+	o->cand_median = stats_median(o->cand, o->n);
+	o->base_cv = o->n > 1 ? stats_cv(o->base, o->n) : 0;
+	if (!ratios)
+		return;
+	if (stats_bootstrap_median(ratios, o->n, cfg->resamples, cfg->level, cfg->seed, &o->ci) < 0)
+		o->verdict = VERDICT_NOT_FASTER;
+	else
+		o->verdict = stats_decide(&o->ci, cfg->min_gain, 1);
+	free(ratios);
+}
+
+int measure_pair(const struct measure_config *cfg, const struct objective *obj,
+                 const struct measure_side *base, const struct measure_side *cand,
+                 struct measure_outcome *o, struct buf *err)
+{
+	int i, r, max = obj->deterministic ? 1 : cfg->max_runs;
+	int min = obj->deterministic ? 1 : cfg->min_runs;
+	double x;
+
+	o->deterministic = obj->deterministic;
+	for (i = 0; !obj->deterministic && i < cfg->warmup; i++) {
+		r = one_run(cfg, obj, base, 0, &x, &o->why, err);
+		if (r != 0)
+			return outcome_of(r, 1, o);
+		r = one_run(cfg, obj, cand, 1, &x, &o->why, err);
+		if (r != 0)
+			return outcome_of(r, 2, o);
+	}
+	for (i = 0; i < max; i++) {
+		double vb = NAN, vc = NAN;
+		int cand_first = i % 2;
+
+		if (cfg->stop && *cfg->stop) {
+			o->interrupted = 1;
+			break;
+		}
+		if (cand_first) {
+			r = one_run(cfg, obj, cand, 1, &vc, &o->why, err);
+			if (r != 0)
+				return outcome_of(r, 2, o);
+		}
+		r = one_run(cfg, obj, base, 0, &vb, &o->why, err);
+		if (r != 0)
+			return outcome_of(r, 1, o);
+		if (!cand_first) {
+			r = one_run(cfg, obj, cand, 1, &vc, &o->why, err);
+			if (r != 0)
+				return outcome_of(r, 2, o);
+		}
+		if (push(&o->base, o->n, vb) < 0 || push(&o->cand, o->n, vc) < 0)
+			return err_set(err, "out of memory");
+		o->n++;
+		if ((int)o->n >= min) {
+			int stop = look(cfg, o, max, min);
+			if (cfg->progress)
+				cfg->progress(cfg->ctx, o->n, &o->ci);
+			if (stop)
+				break;
+		}
+	}
+	/* An interrupted comparison stays undecided: too few pairs prove nothing. */
+	if (o->n && o->verdict == VERDICT_UNDECIDED && !o->interrupted)
+		final_look(cfg, o);
+	return 0;
+}
+
+int measure_single(const struct measure_config *cfg, const struct objective *obj,
+                   const struct measure_side *side, int n, struct measure_outcome *o,
+                   struct buf *err)
+{
+	int i, r;
+	double x;
+
+	o->deterministic = obj->deterministic;
+	if (obj->deterministic)
+		n = 1;
+	for (i = 0; !obj->deterministic && i < cfg->warmup; i++) {
+		r = one_run(cfg, obj, side, 0, &x, &o->why, err);
+		if (r != 0)
+			return outcome_of(r, 1, o);
+	}
+	for (i = 0; i < n; i++) {
+		if (cfg->stop && *cfg->stop) {
+			o->interrupted = 1;
+			break;
+		}
+		r = one_run(cfg, obj, side, 0, &x, &o->why, err);
+		if (r != 0)
+			return outcome_of(r, 1, o);
+		if (push(&o->base, o->n, x) < 0)
+			return err_set(err, "out of memory");
+		o->n++;
+	}
+	o->base_median = stats_median(o->base, o->n);
+	o->base_cv = o->n > 1 ? stats_cv(o->base, o->n) : 0;
+	return 0;
+}

@@ -1,0 +1,85 @@
+/*
+ * measure.h: the measurement engine. Decides whether one side is faster
+ * than another, honestly.
+ *
+ * Both sides run the same command in their own workspace. After `warmup`
+ * runs of each, runs are interleaved in pairs (A B, then B A, alternating
+ * so neither side always runs second), so drift and noise hit both. The
+ * statistic is the median of the per-pair ratios cand/base with a seeded
+ * bootstrap confidence interval; between min_runs and max_runs pairs are
+ * taken, stopping as soon as the decision rule (stats_decide) is clear.
+ * With a deterministic objective one run of each side decides.
+ *
+ * Every timed run of the candidate is also checked against the original's
+ * outputs (ref), so a candidate cannot be fast by doing less on the timing
+ * input than on the verify inputs.
+ *
+ * This engine knows nothing of candidates or proposers: `optimize gate` and
+ * `optimize bench` use it on any two builds.
+ */
+#ifndef OPTIMIZE_MEASURE_H
+#define OPTIMIZE_MEASURE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "engine/objective.h"
+#include "engine/stats.h"
+#include "engine/verify.h"
+
+struct measure_side {
+	const char *cwd;
+	const char *const *env_add;
+	const char *trace_path;  /* kernel objectives: interposer output; NULL otherwise */
+	const char *capture_dir; /* where each timed run's outputs are saved */
+};
+
+struct measure_config {
+	const char *cmd;
+	int min_runs, max_runs, warmup;
+	double min_gain, level;
+	unsigned resamples;
+	uint64_t seed;
+	int cpu;
+	int isolate_net;                   /* children in a network namespace (proc.h) */
+	const char *const *readonly_paths; /* and these read-only (proc.h) */
+	const char *const *writable_paths;
+	double timeout_s;
+	struct proc_limits limits;
+	const struct capture *ref;        /* the original's timed run; NULL = no output check */
+	const struct compare_item *items; /* compared on every run */
+	size_t nitems;
+	double rtol, atol;
+	/* called after every pair (n pairs so far); may be NULL */
+	void (*progress)(void *ctx, size_t n, const struct stats_interval *ci);
+	void *ctx;
+	volatile sig_atomic_t *stop; /* set (e.g. by SIGINT): the running child is stopped too */
+};
+
+struct measure_outcome {
+	double *base, *cand; /* objective values, one per run; n of each */
+	size_t n;
+	struct stats_interval ci; /* of the ratios cand/base */
+	enum stats_verdict verdict;
+	int deterministic;
+	int failed;     /* 1: the base failed a run, 2: the candidate did */
+	struct buf why; /* what failed: crash, timeout, output mismatch */
+	double base_median, cand_median, base_cv;
+	int interrupted;
+};
+
+void measure_outcome_init(struct measure_outcome *o);
+void measure_outcome_release(struct measure_outcome *o);
+
+/* Returns 0 when a decision (or a run failure, see o->failed) was reached,
+ * -1 on an internal error (err). */
+int measure_pair(const struct measure_config *cfg, const struct objective *obj,
+                 const struct measure_side *base, const struct measure_side *cand,
+                 struct measure_outcome *o, struct buf *err);
+
+/* n runs of one side (no comparison): for reporting a baseline alone. */
+int measure_single(const struct measure_config *cfg, const struct objective *obj,
+                   const struct measure_side *side, int n, struct measure_outcome *o,
+                   struct buf *err);
+
+#endif

@@ -1,0 +1,186 @@
+/*
+ * The content-addressed LLM response cache: one JSON file per request key,
+ * <dir>/<2 hex>/<62 hex>.json. What goes in is listed in llm.h; the API key,
+ * the URL and the headers never do, because the entry is built only from the
+ * response fields named there.
+ */
+#include "llm/llm.h"
+#include "base/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+int llm_cache_mode_parse(const char *s, enum llm_cache_mode *out)
+{
+	if (!s)
+		return -1;
+	if (!strcmp(s, "rw"))
+		*out = LLM_CACHE_RW;
+	else if (!strcmp(s, "ro"))
+		*out = LLM_CACHE_RO;
+	else if (!strcmp(s, "off"))
+		*out = LLM_CACHE_OFF;
+	else
+		return -1;
+	return 0;
+}
+
+const char *llm_cache_mode_name(enum llm_cache_mode m)
+{
+	switch (m) {
+	case LLM_CACHE_RW:
+		return "rw";
+	case LLM_CACHE_RO:
+		return "ro";
+	case LLM_CACHE_OFF:
+		return "off";
+	}
+	return "?";
+}
+
+static int cache_key_ok(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < SHA256_HEX_LEN; i++)
+		if (!key[i] || !strchr("0123456789abcdef", key[i]))
+			return 0;
+	return key[SHA256_HEX_LEN] == '\0';
+}
+
+void llm_cache_path(const char *dir, const char *key, struct buf *out)
+{
+	buf_setf(out, "%s/%.2s/%s.json", dir, key, key + 2);
+}
+
+/* mkdir -p of path (which must not end in a file name). */
+static int cache_mkdirs(const char *path, struct buf *err)
+{
+	struct buf p = BUF_INIT;
+	size_t i;
+	int r = 0;
+
+	buf_init(&p, 0);
+	buf_addstr(&p, path);
+	for (i = 1; i <= p.len; i++) {
+		if (p.data[i] != '/' && p.data[i] != '\0')
+			continue;
+		p.data[i] = '\0';
+		if (mkdir(p.data, 0755) < 0 && errno != EEXIST) {
+			r = err_set(err, "cannot create cache directory '%s': %s", p.data,
+			            strerror(errno));
+			break;
+		}
+		if (i < p.len)
+			p.data[i] = '/';
+	}
+	buf_release(&p);
+	return r;
+}
+
+int llm_cache_lookup(const char *dir, const char *key, struct llm_result *res, struct buf *err)
+{
+	struct buf path = BUF_INIT, data = BUF_INIT;
+	const cJSON *v, *text, *status;
+	cJSON *root = NULL;
+	int r = -1;
+
+	if (!cache_key_ok(key))
+		return err_set(err, "invalid cache key '%s'", key);
+	buf_init(&path, 0);
+	buf_init(&data, 0);
+	llm_cache_path(dir, key, &path);
+	if (access(path.data, F_OK) < 0 && errno == ENOENT) {
+		r = 0;
+		goto done;
+	}
+	if (buf_read_file(&data, path.data) < 0) {
+		err_set(err, "cannot read cache entry '%s': %s", path.data, strerror(errno));
+		goto done;
+	}
+	root = cJSON_ParseWithLength(data.data, data.len);
+	v = root ? cJSON_GetObjectItemCaseSensitive(root, "key") : NULL;
+	text = root ? cJSON_GetObjectItemCaseSensitive(root, "text") : NULL;
+	status = root ? cJSON_GetObjectItemCaseSensitive(root, "status") : NULL;
+	if (!cJSON_IsString(v) || strcmp(v->valuestring, key) || !cJSON_IsString(text) ||
+	    !cJSON_IsString(status) ||
+	    (strcmp(status->valuestring, "ok") && strcmp(status->valuestring, "truncated"))) {
+		err_set(err, "corrupt cache entry '%s': remove it to record the response again",
+		        path.data);
+		goto done;
+	}
+	res->status = strcmp(status->valuestring, "ok") ? LLM_TRUNCATED : LLM_OK;
+	buf_reset(&res->text);
+	buf_addstr(&res->text, text->valuestring);
+	buf_reset(&res->finish_reason);
+	v = cJSON_GetObjectItemCaseSensitive(root, "finish_reason");
+	if (cJSON_IsString(v))
+		buf_addstr(&res->finish_reason, v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(root, "prompt_tokens");
+	res->prompt_tokens = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
+	v = cJSON_GetObjectItemCaseSensitive(root, "completion_tokens");
+	res->completion_tokens = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
+	res->cached = 1;
+	r = 1;
+done:
+	cJSON_Delete(root);
+	buf_release(&path);
+	buf_release(&data);
+	return r;
+}
+
+int llm_cache_store(const char *dir, const char *key, const struct llm_cache_entry *e,
+                    struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	cJSON *root;
+	char *s = NULL;
+	char *slash;
+	int r = -1;
+
+	if (!cache_key_ok(key))
+		return err_set(err, "invalid cache key '%s'", key);
+	if (e->status != LLM_OK && e->status != LLM_TRUNCATED)
+		return err_set(err, "only ok and truncated responses are cached");
+	root = cJSON_CreateObject();
+	if (!root)
+		return err_set(err, "out of memory");
+	cJSON_AddNumberToObject(root, "version", 1);
+	cJSON_AddStringToObject(root, "key", key);
+	cJSON_AddStringToObject(root, "provider", e->provider ? e->provider : "");
+	cJSON_AddStringToObject(root, "model", e->model ? e->model : "");
+	cJSON_AddNumberToObject(root, "index", e->index);
+	cJSON_AddStringToObject(root, "status", e->status == LLM_OK ? "ok" : "truncated");
+	cJSON_AddStringToObject(root, "finish_reason", e->finish_reason ? e->finish_reason : "");
+	cJSON_AddStringToObject(root, "text", e->text ? e->text : "");
+	cJSON_AddNumberToObject(root, "prompt_tokens", (double)e->prompt_tokens);
+	cJSON_AddNumberToObject(root, "completion_tokens", (double)e->completion_tokens);
+	cJSON_AddNumberToObject(root, "created", (double)time(NULL));
+	s = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!s)
+		return err_set(err, "out of memory");
+
+	buf_init(&path, 0);
+	llm_cache_path(dir, key, &path);
+	slash = strrchr(path.data, '/');
+	*slash = '\0';
+	if (cache_mkdirs(path.data, err) < 0)
+		goto done;
+	*slash = '/';
+	if (file_write_atomic(path.data, s, strlen(s), 0644, err) < 0)
+		goto done;
+	r = 0;
+done:
+	free(s);
+	buf_release(&path);
+	return r;
+}

@@ -1,0 +1,1059 @@
+#include "prof/hotspots.h"
+
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <limits.h>
+#include <linux/perf_event.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/*
+ * The kernel refuses mmap() of an inherited event opened for "any CPU"
+ * (cpu == -1), so, like `perf record`, one event is opened per CPU the
+ * child may run on, each with its own ring buffer. Records of different
+ * buffers are put back in time order (sample_id_all + TIME) before they are
+ * applied, so an MMAP seen on one CPU is known before a sample taken on
+ * another.
+ */
+
+#define DEFAULT_CPU_CLOCK_PERIOD 1000000ULL /* ns: 1 kHz of CPU time */
+#define DEFAULT_CYCLES_PERIOD    2000003ULL
+#define DEFAULT_RING_PAGES       32u
+
+/* Pseudo-modules for addresses that do not belong to a mapped file. */
+#define MOD_KERNEL  0
+#define MOD_UNKNOWN 1
+
+struct ring {
+	int fd;
+	void *base;
+	size_t map_len;
+	size_t data_size;
+	size_t data_offset;
+};
+
+struct module {
+	char *path; /* absolute file, or "[kernel]", "[vdso]", "//anon" */
+};
+
+struct mapping {
+	pid_t pid;
+	uint64_t start, end, pgoff;
+	int mod;
+};
+
+/* One pending record copied out of a ring buffer, ordered by time. */
+struct rec {
+	uint64_t time;
+	uint64_t seq;
+	uint32_t size;
+	unsigned char *data;
+};
+
+/* Samples counted per (module, file offset). */
+struct addr_count {
+	int mod;
+	uint64_t off;
+	uint64_t n;
+};
+
+struct hotspots_session {
+	struct hotspots_options opt;
+	struct ring *rings;
+	size_t nrings;
+	struct module *mods;
+	size_t nmods, amods;
+	struct mapping *maps;
+	size_t nmaps, amaps;
+	struct addr_count *counts; /* open addressing; mod < 0 = empty */
+	size_t ncounts, acounts;
+	struct rec *recs;
+	size_t nrecs, arecs;
+	uint64_t seq;
+	uint64_t total;
+	uint64_t lost;
+	int failed_alloc;
+};
+
+static long sys_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
+                                unsigned long flags)
+{
+	return syscall(SYS_perf_event_open, attr, pid, cpu, group, flags);
+}
+
+void hotspots_options_init(struct hotspots_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->event = HOTSPOTS_CPU_CLOCK;
+}
+
+static void fill_attr(struct perf_event_attr *attr, const struct hotspots_options *opt,
+                      int exclude_kernel)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->size = sizeof(*attr);
+	if (opt->event == HOTSPOTS_CYCLES) {
+		attr->type = PERF_TYPE_HARDWARE;
+		attr->config = PERF_COUNT_HW_CPU_CYCLES;
+		attr->sample_period = opt->period ? opt->period : DEFAULT_CYCLES_PERIOD;
+	} else {
+		attr->type = PERF_TYPE_SOFTWARE;
+		attr->config = PERF_COUNT_SW_CPU_CLOCK;
+		attr->sample_period = opt->period ? opt->period : DEFAULT_CPU_CLOCK_PERIOD;
+	}
+	attr->sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
+	attr->disabled = 1;
+	attr->enable_on_exec = 1;
+	attr->inherit = 1;
+	attr->mmap = 1;
+	attr->comm = 1;
+	attr->task = 1;
+	attr->sample_id_all = 1;
+	attr->exclude_hv = 1;
+	attr->exclude_kernel = exclude_kernel ? 1 : 0;
+	attr->wakeup_events = 0;
+}
+
+static const char *open_errno_hint(int e)
+{
+	switch (e) {
+	case EACCES:
+	case EPERM:
+		return "not permitted (lower /proc/sys/kernel/perf_event_paranoid, e.g. "
+		       "sysctl kernel.perf_event_paranoid=1, or grant CAP_PERFMON)";
+	case ENOENT:
+	case EOPNOTSUPP:
+		return "the event is not supported on this machine (no PMU?)";
+	case ENOSYS:
+		return "the kernel has no perf_event support";
+	default:
+		return strerror(e);
+	}
+}
+
+int hotspots_probe(const struct hotspots_options *opt, struct buf *why)
+{
+	struct hotspots_options def;
+	struct perf_event_attr attr;
+	long fd;
+
+	if (!opt) {
+		hotspots_options_init(&def);
+		opt = &def;
+	}
+	fill_attr(&attr, opt, 0);
+	attr.enable_on_exec = 0;
+	fd = sys_perf_event_open(&attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
+		fill_attr(&attr, opt, 1);
+		attr.enable_on_exec = 0;
+		fd = sys_perf_event_open(&attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	}
+	if (fd < 0)
+		return err_set(why, "perf_event_open(%s): %s",
+		               opt->event == HOTSPOTS_CYCLES ? "cycles" : "cpu-clock",
+		               open_errno_hint(errno));
+	close((int)fd);
+	return 0;
+}
+
+struct hotspots_session *hotspots_session_new(const struct hotspots_options *opt)
+{
+	struct hotspots_session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	if (opt)
+		s->opt = *opt;
+	else
+		hotspots_options_init(&s->opt);
+	s->mods = calloc(2, sizeof(*s->mods));
+	if (!s->mods) {
+		free(s);
+		return NULL;
+	}
+	s->amods = 2;
+	s->nmods = 2;
+	s->mods[MOD_KERNEL].path = strdup("[kernel]");
+	s->mods[MOD_UNKNOWN].path = strdup("[unknown]");
+	if (!s->mods[MOD_KERNEL].path || !s->mods[MOD_UNKNOWN].path) {
+		hotspots_session_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void close_rings(struct hotspots_session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nrings; i++) {
+		if (s->rings[i].base)
+			munmap(s->rings[i].base, s->rings[i].map_len);
+		if (s->rings[i].fd >= 0)
+			close(s->rings[i].fd);
+	}
+	free(s->rings);
+	s->rings = NULL;
+	s->nrings = 0;
+}
+
+void hotspots_session_free(struct hotspots_session *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	close_rings(s);
+	for (i = 0; i < s->nmods; i++)
+		free(s->mods[i].path);
+	free(s->mods);
+	free(s->maps);
+	free(s->counts);
+	for (i = 0; i < s->nrecs; i++)
+		free(s->recs[i].data);
+	free(s->recs);
+	free(s);
+}
+
+static int open_ring(struct hotspots_session *s, struct perf_event_attr *attr, pid_t pid, int cpu,
+                     struct ring *r, int *err_no)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned pages = s->opt.ring_pages ? s->opt.ring_pages : DEFAULT_RING_PAGES;
+	struct perf_event_mmap_page *meta;
+	long fd;
+
+	fd = sys_perf_event_open(attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0) {
+		*err_no = errno;
+		return -1;
+	}
+	/* A smaller buffer when the locked-memory allowance is short. */
+	for (;;) {
+		size_t len = (size_t)(pages + 1) * (size_t)page;
+		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
+
+		if (p != MAP_FAILED) {
+			r->fd = (int)fd;
+			r->base = p;
+			r->map_len = len;
+			meta = p;
+			r->data_offset = meta->data_offset ? meta->data_offset : (size_t)page;
+			r->data_size = meta->data_size ? meta->data_size : (size_t)pages * page;
+			return 0;
+		}
+		if (errno != EPERM && errno != ENOMEM)
+			break;
+		if (pages <= 4)
+			break;
+		pages /= 2;
+	}
+	*err_no = errno;
+	close((int)fd);
+	return -1;
+}
+
+int hotspots_session_attach(struct hotspots_session *s, pid_t pid, struct buf *err)
+{
+	struct perf_event_attr attr;
+	cpu_set_t set;
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	int cpu, exclude_kernel = 0, err_no = 0, use_mask;
+
+	if (ncpu < 1)
+		ncpu = 1;
+	if (ncpu > CPU_SETSIZE)
+		ncpu = CPU_SETSIZE;
+	use_mask = sched_getaffinity(pid, sizeof(set), &set) == 0;
+	s->rings = calloc((size_t)ncpu, sizeof(*s->rings));
+	if (!s->rings)
+		return err_set(err, "out of memory");
+	fill_attr(&attr, &s->opt, exclude_kernel);
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		struct ring *r = &s->rings[s->nrings];
+
+		if (use_mask && !CPU_ISSET(cpu, &set))
+			continue;
+		r->fd = -1;
+		if (open_ring(s, &attr, pid, cpu, r, &err_no) == 0) {
+			s->nrings++;
+			continue;
+		}
+		if ((err_no == EACCES || err_no == EPERM) && !exclude_kernel && s->nrings == 0) {
+			/* perf_event_paranoid >= 2: user space only. */
+			exclude_kernel = 1;
+			fill_attr(&attr, &s->opt, exclude_kernel);
+			cpu--;
+			continue;
+		}
+		if (err_no == ENODEV || err_no == ENXIO)
+			continue; /* offline CPU */
+		close_rings(s);
+		return err_set(err, "cannot sample %s on cpu %d: %s",
+		               s->opt.event == HOTSPOTS_CYCLES ? "cycles" : "cpu-clock", cpu,
+		               open_errno_hint(err_no));
+	}
+	if (!s->nrings)
+		return err_set(err, "cannot sample: no usable cpu");
+	return 0;
+}
+
+static int find_module(struct hotspots_session *s, const char *path)
+{
+	size_t i;
+	struct module *nm;
+
+	for (i = 0; i < s->nmods; i++)
+		if (!strcmp(s->mods[i].path, path))
+			return (int)i;
+	if (s->nmods == s->amods) {
+		size_t na = s->amods * 2;
+
+		nm = realloc(s->mods, na * sizeof(*nm));
+		if (!nm)
+			return MOD_UNKNOWN;
+		s->mods = nm;
+		s->amods = na;
+	}
+	s->mods[s->nmods].path = strdup(path);
+	if (!s->mods[s->nmods].path)
+		return MOD_UNKNOWN;
+	return (int)s->nmods++;
+}
+
+static void add_mapping(struct hotspots_session *s, pid_t pid, uint64_t start, uint64_t len,
+                        uint64_t pgoff, int mod)
+{
+	if (s->nmaps == s->amaps) {
+		size_t na = s->amaps ? s->amaps * 2 : 64;
+		struct mapping *nm = realloc(s->maps, na * sizeof(*nm));
+
+		if (!nm) {
+			s->failed_alloc = 1;
+			return;
+		}
+		s->maps = nm;
+		s->amaps = na;
+	}
+	s->maps[s->nmaps].pid = pid;
+	s->maps[s->nmaps].start = start;
+	s->maps[s->nmaps].end = start + len;
+	s->maps[s->nmaps].pgoff = pgoff;
+	s->maps[s->nmaps].mod = mod;
+	s->nmaps++;
+}
+
+static void drop_mappings(struct hotspots_session *s, pid_t pid)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < s->nmaps; i++)
+		if (s->maps[i].pid != pid)
+			s->maps[j++] = s->maps[i];
+	s->nmaps = j;
+}
+
+static void copy_mappings(struct hotspots_session *s, pid_t from, pid_t to)
+{
+	size_t i, n = s->nmaps;
+
+	for (i = 0; i < n; i++)
+		if (s->maps[i].pid == from)
+			add_mapping(s, to, s->maps[i].start, s->maps[i].end - s->maps[i].start,
+			            s->maps[i].pgoff, s->maps[i].mod);
+}
+
+static void count_addr(struct hotspots_session *s, int mod, uint64_t off)
+{
+	size_t i, mask;
+	uint64_t h;
+
+	if (s->ncounts * 2 >= s->acounts) {
+		size_t na = s->acounts ? s->acounts * 2 : 1024;
+		struct addr_count *nc = malloc(na * sizeof(*nc));
+
+		if (!nc) {
+			s->failed_alloc = 1;
+			return;
+		}
+		for (i = 0; i < na; i++)
+			nc[i].mod = -1;
+		for (i = 0; i < s->acounts; i++) {
+			struct addr_count *c = &s->counts[i];
+			size_t k;
+
+			if (c->mod < 0)
+				continue;
+			h = (c->off ^ ((uint64_t)c->mod << 48)) * 0x9e3779b97f4a7c15ULL;
+			for (k = (size_t)(h >> 20) & (na - 1); nc[k].mod >= 0;
+			     k = (k + 1) & (na - 1))
+				;
+			nc[k] = *c;
+		}
+		free(s->counts);
+		s->counts = nc;
+		s->acounts = na;
+	}
+	mask = s->acounts - 1;
+	h = (off ^ ((uint64_t)mod << 48)) * 0x9e3779b97f4a7c15ULL;
+	for (i = (size_t)(h >> 20) & mask;; i = (i + 1) & mask) {
+		struct addr_count *c = &s->counts[i];
+
+		if (c->mod < 0) {
+			c->mod = mod;
+			c->off = off;
+			c->n = 1;
+			s->ncounts++;
+			return;
+		}
+		if (c->mod == mod && c->off == off) {
+			c->n++;
+			return;
+		}
+	}
+}
+
+static void apply_sample(struct hotspots_session *s, const unsigned char *d, uint16_t misc)
+{
+	uint64_t ip;
+	uint32_t pid;
+	size_t i;
+
+	memcpy(&ip, d, 8);
+	memcpy(&pid, d + 8, 4);
+	s->total++;
+	if ((misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL) {
+		count_addr(s, MOD_KERNEL, 0);
+		return;
+	}
+	for (i = s->nmaps; i-- > 0;) {
+		const struct mapping *m = &s->maps[i];
+
+		if (m->pid == (pid_t)pid && ip >= m->start && ip < m->end) {
+			count_addr(s, m->mod, ip - m->start + m->pgoff);
+			return;
+		}
+	}
+	count_addr(s, MOD_UNKNOWN, 0);
+}
+
+/* Apply one record (header included) in time order. */
+static void apply_record(struct hotspots_session *s, const unsigned char *p, size_t size)
+{
+	struct perf_event_header h;
+	const unsigned char *d = p + sizeof(h);
+	uint32_t pid, ppid, tid;
+	uint64_t addr, len, pgoff, lost;
+
+	memcpy(&h, p, sizeof(h));
+	switch (h.type) {
+	case PERF_RECORD_SAMPLE:
+		if (size >= sizeof(h) + 16)
+			apply_sample(s, d, h.misc);
+		break;
+	case PERF_RECORD_MMAP: {
+		char path[PATH_MAX];
+		size_t maxname;
+
+		if (size < sizeof(h) + 32 + 16)
+			break;
+		memcpy(&pid, d, 4);
+		memcpy(&addr, d + 8, 8);
+		memcpy(&len, d + 16, 8);
+		memcpy(&pgoff, d + 24, 8);
+		/* filename is NUL-padded; the sample_id trailer (16 bytes) follows */
+		maxname = size - sizeof(h) - 32 - 16;
+		if (maxname >= sizeof(path))
+			maxname = sizeof(path) - 1;
+		memcpy(path, d + 32, maxname);
+		path[maxname] = '\0';
+		add_mapping(s, (pid_t)pid, addr, len, pgoff, find_module(s, path));
+		break;
+	}
+	case PERF_RECORD_COMM:
+		if (size < sizeof(h) + 8)
+			break;
+		memcpy(&pid, d, 4);
+		memcpy(&tid, d + 4, 4);
+		if ((h.misc & PERF_RECORD_MISC_COMM_EXEC) && pid == tid)
+			drop_mappings(s, (pid_t)pid); /* a new image replaces the old */
+		break;
+	case PERF_RECORD_FORK:
+		if (size < sizeof(h) + 16)
+			break;
+		memcpy(&pid, d, 4);
+		memcpy(&ppid, d + 4, 4);
+		memcpy(&tid, d + 8, 4);
+		if (pid == tid && pid != ppid)
+			copy_mappings(s, (pid_t)ppid, (pid_t)pid);
+		break;
+	case PERF_RECORD_EXIT:
+		if (size < sizeof(h) + 16)
+			break;
+		memcpy(&pid, d, 4);
+		memcpy(&tid, d + 8, 4);
+		if (pid == tid)
+			drop_mappings(s, (pid_t)pid);
+		break;
+	case PERF_RECORD_LOST:
+		if (size < sizeof(h) + 16)
+			break;
+		memcpy(&lost, d + 8, 8);
+		s->lost += lost;
+		break;
+	default:
+		break;
+	}
+}
+
+static uint64_t record_time(const unsigned char *p, size_t size)
+{
+	struct perf_event_header h;
+	uint64_t t = 0;
+
+	memcpy(&h, p, sizeof(h));
+	if (h.type == PERF_RECORD_SAMPLE) {
+		if (size >= sizeof(h) + 24)
+			memcpy(&t, p + sizeof(h) + 16, 8);
+	} else if (size >= sizeof(h) + 8) {
+		/* sample_id trailer: { pid, tid; time } ends the record */
+		memcpy(&t, p + size - 8, 8);
+	}
+	return t;
+}
+
+static void queue_record(struct hotspots_session *s, const unsigned char *p, size_t size)
+{
+	struct rec *r;
+
+	if (s->nrecs == s->arecs) {
+		size_t na = s->arecs ? s->arecs * 2 : 256;
+		struct rec *nr = realloc(s->recs, na * sizeof(*nr));
+
+		if (!nr) {
+			s->failed_alloc = 1;
+			return;
+		}
+		s->recs = nr;
+		s->arecs = na;
+	}
+	r = &s->recs[s->nrecs];
+	r->data = malloc(size);
+	if (!r->data) {
+		s->failed_alloc = 1;
+		return;
+	}
+	memcpy(r->data, p, size);
+	r->size = (uint32_t)size;
+	r->time = record_time(p, size);
+	r->seq = s->seq++;
+	s->nrecs++;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct rec *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+static void read_ring(struct hotspots_session *s, struct ring *r)
+{
+	struct perf_event_mmap_page *meta = r->base;
+	unsigned char *data = (unsigned char *)r->base + r->data_offset;
+	unsigned char tmp[65536];
+	uint64_t head, tail;
+
+	head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+	tail = meta->data_tail;
+	while (tail < head) {
+		struct perf_event_header h;
+		size_t at = (size_t)(tail % r->data_size);
+		size_t first;
+
+		if (r->data_size - at >= sizeof(h)) {
+			memcpy(&h, data + at, sizeof(h));
+		} else {
+			first = r->data_size - at;
+			memcpy(&h, data + at, first);
+			memcpy((unsigned char *)&h + first, data, sizeof(h) - first);
+		}
+		if (h.size < sizeof(h) || tail + h.size > head)
+			break;
+		if (at + h.size <= r->data_size) {
+			queue_record(s, data + at, h.size);
+		} else {
+			first = r->data_size - at;
+			memcpy(tmp, data + at, first);
+			memcpy(tmp + first, data, h.size - first);
+			queue_record(s, tmp, h.size);
+		}
+		tail += h.size;
+	}
+	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
+}
+
+void hotspots_session_drain(struct hotspots_session *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->nrings; i++)
+		read_ring(s, &s->rings[i]);
+	if (!s->nrecs)
+		return;
+	qsort(s->recs, s->nrecs, sizeof(*s->recs), rec_cmp);
+	for (i = 0; i < s->nrecs; i++) {
+		apply_record(s, s->recs[i].data, s->recs[i].size);
+		free(s->recs[i].data);
+	}
+	s->nrecs = 0;
+}
+
+/* ---- symbolization ---- */
+
+struct fn_acc {
+	int mod;
+	char *name;
+	uint64_t n;
+};
+
+struct line_acc {
+	char *file; /* as in DWARF (absolute after libdw joins comp_dir) */
+	int line;
+	char *function;
+	uint64_t n;
+};
+
+struct sym_state {
+	struct fn_acc *fns;
+	size_t nfns, afns;
+	struct line_acc *lines;
+	size_t nlines, alines;
+	int oom;
+};
+
+static void add_fn(struct sym_state *st, int mod, const char *name, uint64_t n)
+{
+	size_t i;
+
+	for (i = 0; i < st->nfns; i++) {
+		if (st->fns[i].mod == mod && !strcmp(st->fns[i].name, name)) {
+			st->fns[i].n += n;
+			return;
+		}
+	}
+	if (st->nfns == st->afns) {
+		size_t na = st->afns ? st->afns * 2 : 64;
+		struct fn_acc *nf = realloc(st->fns, na * sizeof(*nf));
+
+		if (!nf) {
+			st->oom = 1;
+			return;
+		}
+		st->fns = nf;
+		st->afns = na;
+	}
+	st->fns[st->nfns].name = strdup(name);
+	if (!st->fns[st->nfns].name) {
+		st->oom = 1;
+		return;
+	}
+	st->fns[st->nfns].mod = mod;
+	st->fns[st->nfns].n = n;
+	st->nfns++;
+}
+
+static void add_line(struct sym_state *st, const char *file, int line, const char *fn, uint64_t n)
+{
+	size_t i;
+
+	for (i = 0; i < st->nlines; i++) {
+		if (st->lines[i].line == line && !strcmp(st->lines[i].file, file)) {
+			st->lines[i].n += n;
+			return;
+		}
+	}
+	if (st->nlines == st->alines) {
+		size_t na = st->alines ? st->alines * 2 : 64;
+		struct line_acc *nl = realloc(st->lines, na * sizeof(*nl));
+
+		if (!nl) {
+			st->oom = 1;
+			return;
+		}
+		st->lines = nl;
+		st->alines = na;
+	}
+	st->lines[st->nlines].file = strdup(file);
+	st->lines[st->nlines].function = strdup(fn);
+	if (!st->lines[st->nlines].file || !st->lines[st->nlines].function) {
+		free(st->lines[st->nlines].file);
+		free(st->lines[st->nlines].function);
+		st->oom = 1;
+		return;
+	}
+	st->lines[st->nlines].line = line;
+	st->lines[st->nlines].n = n;
+	st->nlines++;
+}
+
+/* File offset -> link-time virtual address through the PT_LOAD headers. */
+static int offset_to_vaddr(Elf *elf, uint64_t off, uint64_t *vaddr)
+{
+	size_t i, n;
+
+	if (elf_getphdrnum(elf, &n) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (off >= ph.p_offset && off < ph.p_offset + ph.p_filesz) {
+			*vaddr = off - ph.p_offset + ph.p_vaddr;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const char *path_base(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+char *hotspots_clean_name(const char *sym)
+{
+	static const char *const tags[] = {".constprop.", ".isra.",  ".part.", ".cold",
+	                                   ".lto_priv.",  ".clone.", NULL};
+	size_t cut = strlen(sym), i;
+
+	for (i = 0; tags[i]; i++) {
+		const char *p = strstr(sym, tags[i]);
+
+		if (p && p != sym && (size_t)(p - sym) < cut)
+			cut = (size_t)(p - sym);
+	}
+	return strndup(sym, cut);
+}
+
+/* Every module is reported with its file (dwfl_report_elf), so this is
+ * never asked; it exists because libdwfl wants a callback. */
+static int no_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+                       char **file_name, Elf **elfp)
+{
+	(void)mod;
+	(void)userdata;
+	(void)modname;
+	(void)base;
+	(void)file_name;
+	*elfp = NULL;
+	return -1;
+}
+
+static void symbolize_module(struct hotspots_session *s, int mod, struct sym_state *st)
+{
+	static char *debuginfo_path;
+	/* Local files only: dwfl_standard_find_debuginfo would ask a debuginfod
+	 * server over the network where DEBUGINFOD_URLS is set. */
+	static const Dwfl_Callbacks cb = {
+	    .find_elf = no_find_elf,
+	    .find_debuginfo = dwfl_build_id_find_debuginfo,
+	    .section_address = dwfl_offline_section_address,
+	    .debuginfo_path = &debuginfo_path,
+	};
+	const char *path = s->mods[mod].path;
+	Dwfl *dwfl = NULL;
+	Dwfl_Module *dm = NULL;
+	Elf *elf = NULL;
+	GElf_Addr bias = 0;
+	size_t i;
+
+	if (path[0] == '/') {
+		dwfl = dwfl_begin(&cb);
+		if (dwfl) {
+			dwfl_report_begin(dwfl);
+			dm = dwfl_report_elf(dwfl, path_base(path), path, -1, 0, false);
+			dwfl_report_end(dwfl, NULL, NULL);
+			if (dm)
+				elf = dwfl_module_getelf(dm, &bias);
+		}
+	}
+	for (i = 0; i < s->acounts; i++) {
+		const struct addr_count *c = &s->counts[i];
+		const char *name = NULL;
+		char *clean = NULL;
+		uint64_t vaddr;
+
+		if (c->mod != mod)
+			continue;
+		if (elf && offset_to_vaddr(elf, c->off, &vaddr) == 0) {
+			GElf_Addr a = vaddr + bias;
+			Dwfl_Line *ln;
+
+			name = dwfl_module_addrname(dm, a);
+			if (name && (clean = hotspots_clean_name(name)))
+				name = clean;
+			ln = dwfl_module_getsrc(dm, a);
+			if (ln) {
+				int lineno = 0;
+				const char *file =
+				    dwfl_lineinfo(ln, NULL, &lineno, NULL, NULL, NULL);
+
+				if (file && lineno > 0)
+					add_line(st, file, lineno, name ? name : "[unknown]", c->n);
+			}
+		}
+		if (!name)
+			name = mod == MOD_KERNEL ? "[kernel]" : "[unknown]";
+		add_fn(st, mod, name, c->n);
+		free(clean);
+	}
+	if (dwfl)
+		dwfl_end(dwfl);
+}
+
+static int fn_cmp(const void *a, const void *b)
+{
+	const struct fn_acc *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+	const struct line_acc *x = a, *y = b;
+	int c;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	c = strcmp(x->file, y->file);
+	return c ? c : x->line - y->line;
+}
+
+char *hotspots_display_path(const char *path, const char *cwd)
+{
+	char rcwd[PATH_MAX], rpath[PATH_MAX];
+	size_t n;
+
+	if (!path)
+		return NULL;
+	if (!realpath(cwd ? cwd : ".", rcwd) || !realpath(path, rpath))
+		return strdup(path);
+	n = strlen(rcwd);
+	if (!strncmp(rpath, rcwd, n) && rpath[n] == '/')
+		return strdup(rpath + n + 1);
+	return strdup(path);
+}
+
+char *hotspots_read_line(const char *path, int line)
+{
+	FILE *f;
+	char *l = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int at = 0;
+	char *start, *ret = NULL;
+
+	if (!path || line < 1)
+		return NULL;
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	while ((len = getline(&l, &cap, f)) >= 0) {
+		if (++at < line)
+			continue;
+		while (len > 0 && (l[len - 1] == '\n' || l[len - 1] == '\r' || l[len - 1] == ' ' ||
+		                   l[len - 1] == '\t'))
+			l[--len] = '\0';
+		for (start = l; *start == ' ' || *start == '\t'; start++)
+			;
+		ret = strdup(start);
+		break;
+	}
+	free(l);
+	fclose(f);
+	return ret;
+}
+
+/* Source paths may be relative to the directory the compiler ran in (the
+ * child's cwd, for the builds this tool makes). */
+static char *resolve_source(const char *file, const char *cwd)
+{
+	struct buf b = BUF_INIT;
+
+	if (file[0] == '/' || !cwd)
+		return strdup(file);
+	buf_init(&b, 0);
+	buf_addf(&b, "%s/%s", cwd, file);
+	if (access(b.data, R_OK) != 0) {
+		/* relative to some other build directory (a library's) */
+		buf_release(&b);
+		return strdup(file);
+	}
+	return buf_detach(&b);
+}
+
+void hotspots_profile_clear(struct profile *p)
+{
+	profile_clear_hotspots(p);
+}
+
+int hotspots_session_finish(struct hotspots_session *s, const char *cwd, struct profile *out,
+                            struct buf *err)
+{
+	struct sym_state st;
+	size_t i, nf, nl;
+	int rc = 0;
+
+	memset(&st, 0, sizeof(st));
+	hotspots_session_drain(s);
+	close_rings(s);
+	if (s->failed_alloc)
+		return err_set(err, "out of memory while sampling");
+
+	(void)elf_version(EV_CURRENT);
+	for (i = 0; i < s->nmods; i++)
+		symbolize_module(s, (int)i, &st);
+	if (st.oom) {
+		rc = err_set(err, "out of memory while symbolizing samples");
+		goto out;
+	}
+	if (st.nfns > 1)
+		qsort(st.fns, st.nfns, sizeof(*st.fns), fn_cmp);
+	if (st.nlines > 1)
+		qsort(st.lines, st.nlines, sizeof(*st.lines), line_cmp);
+
+	hotspots_profile_clear(out);
+	nf = st.nfns < HOTSPOTS_MAX_FUNCTIONS ? st.nfns : HOTSPOTS_MAX_FUNCTIONS;
+	nl = st.nlines < HOTSPOTS_MAX_LINES ? st.nlines : HOTSPOTS_MAX_LINES;
+	for (i = 0; i < nf; i++) {
+		struct hot_function *f;
+
+		f = profile_add_function(out, st.fns[i].name,
+		                         path_base(s->mods[st.fns[i].mod].path), st.fns[i].n);
+		if (!f) {
+			rc = err_set(err, "out of memory");
+			goto out;
+		}
+		f->pct = s->total ? 100.0 * (double)st.fns[i].n / (double)s->total : 0.0;
+	}
+	for (i = 0; i < nl; i++) {
+		char *full = resolve_source(st.lines[i].file, cwd);
+		const char *src = full ? full : st.lines[i].file;
+		char *shown = hotspots_display_path(src, cwd);
+		char *text = hotspots_read_line(src, st.lines[i].line);
+		struct hot_line *l;
+
+		l = profile_add_line(out, shown ? shown : src, st.lines[i].line,
+		                     st.lines[i].function, text, st.lines[i].n);
+		free(full);
+		free(shown);
+		free(text);
+		if (!l) {
+			rc = err_set(err, "out of memory");
+			goto out;
+		}
+		l->pct = s->total ? 100.0 * (double)st.lines[i].n / (double)s->total : 0.0;
+	}
+	out->total_samples = s->total;
+	{
+		struct buf src = BUF_INIT;
+
+		buf_init(&src, 0);
+		buf_addf(&src, "perf %s sampling",
+		         s->opt.event == HOTSPOTS_CYCLES ? "cycles" : "cpu-clock");
+		if (s->lost)
+			buf_addf(&src, " (%llu records lost)", (unsigned long long)s->lost);
+		profile_set_hotspot_source(out, buf_str(&src));
+		buf_release(&src);
+	}
+	if (!s->total)
+		profile_set_hotspot_error(out, "no samples: the run used less CPU time than one "
+		                               "sampling period");
+out:
+	for (i = 0; i < st.nfns; i++)
+		free(st.fns[i].name);
+	free(st.fns);
+	for (i = 0; i < st.nlines; i++) {
+		free(st.lines[i].file);
+		free(st.lines[i].function);
+	}
+	free(st.lines);
+	return rc;
+}
+
+/* ---- one sampled run through the process runner ---- */
+
+struct run_ctx {
+	struct hotspots_session *s;
+};
+
+static int hook_before_exec(pid_t pid, void *ctx, struct buf *err)
+{
+	struct run_ctx *rc = ctx;
+
+	return hotspots_session_attach(rc->s, pid, err);
+}
+
+static void hook_tick(pid_t pid, void *ctx)
+{
+	struct run_ctx *rc = ctx;
+
+	(void)pid;
+	hotspots_session_drain(rc->s);
+}
+
+static void hook_after_exit(pid_t pid, const struct proc_result *res, void *ctx)
+{
+	struct run_ctx *rc = ctx;
+
+	(void)pid;
+	(void)res;
+	hotspots_session_drain(rc->s);
+}
+
+int hotspots_run(const struct counter_request *req, const struct hotspots_options *opt,
+                 struct proc_result *res, struct profile *out, struct buf *err)
+{
+	struct proc_hooks hooks;
+	struct proc_spec spec;
+	struct run_ctx ctx;
+	int rc;
+
+	if (req->spec)
+		spec = *req->spec;
+	else
+		proc_spec_init(&spec);
+	ctx.s = hotspots_session_new(opt);
+	if (!ctx.s)
+		return err_set(err, "out of memory");
+	memset(&hooks, 0, sizeof(hooks));
+	hooks.before_exec = hook_before_exec;
+	hooks.tick = hook_tick;
+	hooks.after_exit = hook_after_exit;
+	hooks.ctx = &ctx;
+	hooks.tick_ms = 50;
+	spec.hooks = &hooks;
+	rc = proc_run_sh(&spec, req->cmd, res, err);
+	if (rc == 0)
+		rc = hotspots_session_finish(ctx.s, spec.cwd, out, err);
+	hotspots_session_free(ctx.s);
+	return rc;
+}

@@ -1,0 +1,22 @@
+/*
+ * proposer.h: the proposers that ship with optimize. Each returns a
+ * struct proposer (candidate.h) the caller releases with ->release.
+ *
+ *   flags  the offline compiler-flag and PGO search (the default without an
+ *          LLM): greedy, keeps adding what measured faster; for OpenCL kernel
+ *          targets it tries kernel build options and work-group sizes
+ *   dir    hand-written rewrites: each directory holds new versions of
+ *          editable files, at the same relative paths (--candidate DIR)
+ *   seq    several proposers one after another
+ */
+#ifndef OPTIMIZE_PROPOSER_H
+#define OPTIMIZE_PROPOSER_H
+
+#include "engine/candidate.h"
+#include "engine/manifest.h"
+
+struct proposer *proposer_flags_new(void);
+struct proposer *proposer_dir_new(const struct strlist *dirs);
+struct proposer *proposer_seq_new(struct proposer **list, size_t n); /* takes ownership */
+
+#endif
