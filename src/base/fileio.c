@@ -1,4 +1,5 @@
 #include "base/fileio.h"
+#include "base/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,5 +76,30 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 	}
 	fsync_parent(path);
 	buf_release(&tmp);
+	return 0;
+}
+
+int file_mkdirs(const char *path, mode_t mode, struct buf *err)
+{
+	char *p = xstrdup(path);
+	char *s;
+
+	for (s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST) {
+			err_set(err, "cannot create directory '%s': %s", p, strerror(errno));
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST) {
+		err_set(err, "cannot create directory '%s': %s", p, strerror(errno));
+		free(p);
+		return -1;
+	}
+	free(p);
 	return 0;
 }

@@ -22,4 +22,7 @@ int fd_write_all(int fd, const void *p, size_t n);
 /* Atomically replace path with data; mode is applied exactly (no umask). */
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct buf *err);
 
+/* mkdir -p: every missing directory of path, with mode; 0 or -1 (err). */
+int file_mkdirs(const char *path, mode_t mode, struct buf *err);
+
 #endif

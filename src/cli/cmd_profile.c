@@ -36,6 +36,7 @@
 #include "cli/options.h"
 #include "base/proc.h"
 #include "prof/profile.h"
+#include "engine/pipeline.h"
 #include "engine/workspace.h"
 
 #define PROFILE_TOP_FUNCTIONS   10
@@ -146,55 +147,6 @@ static const char *tail_of(const struct buf *s, size_t max)
 	while (*p && *p != '\n')
 		p++;
 	return *p ? p + 1 : s->data + s->len - max;
-}
-
-static int build_target(const struct target *t, const char *ws, const char *cc, struct buf *msg)
-{
-	struct buf env_cc = BUF_INIT, env_cflags = BUF_INIT, env_ldflags = BUF_INIT;
-	struct buf out = BUF_INIT, err = BUF_INIT, what = BUF_INIT;
-	struct proc_spec spec;
-	struct proc_result res;
-	const char *env[4];
-	int rc = 0;
-
-	buf_init(&env_cc, 0);
-	buf_init(&env_cflags, 0);
-	buf_init(&env_ldflags, 0);
-	buf_init(&out, PROFILE_STDERR_KEEP);
-	buf_init(&err, 0);
-	buf_init(&what, 0);
-	buf_addf(&env_cc, "CC=%s", cc);
-	buf_addf(&env_cflags, "CFLAGS=%s -g", t->cflags ? t->cflags : "-O2");
-	buf_addf(&env_ldflags, "LDFLAGS=%s", t->ldflags ? t->ldflags : "");
-	env[0] = env_cc.data;
-	env[1] = env_cflags.data;
-	env[2] = env_ldflags.data;
-	env[3] = NULL;
-	proc_spec_init(&spec);
-	spec.cwd = ws;
-	spec.env_add = env;
-	spec.stdout_buf = &out; /* the compiler's messages, both streams in one */
-	spec.stderr_buf = &out;
-	spec.output_cap = PROFILE_STDERR_KEEP;
-	spec.timeout_s =
-	    t->timeout_s > PROFILE_BUILD_TIMEOUT_S ? t->timeout_s : PROFILE_BUILD_TIMEOUT_S;
-	spec.limits = t->limits;
-	spec.cancel = &optimize_interrupted;
-	if (proc_run_sh(&spec, t->build, &res, &err) < 0) {
-		rc = err_set(msg, "cannot run the build command: %s", err.data);
-	} else if (!proc_result_ok(&res)) {
-		proc_result_describe(&res, spec.timeout_s, &what);
-		buf_rtrim(&out);
-		rc = err_set(msg, "the build failed (%s): %s\n%s", what.data, t->build,
-		             tail_of(&out, 8192));
-	}
-	buf_release(&env_cc);
-	buf_release(&env_cflags);
-	buf_release(&env_ldflags);
-	buf_release(&out);
-	buf_release(&err);
-	buf_release(&what);
-	return rc;
 }
 
 /* "the run command failed (exit 1): CMD\nSTDERR" */
@@ -406,19 +358,17 @@ static int parse_args(int argc, char **argv, struct profile_opts *o, struct buf 
 }
 
 /*
- * After a run under the interposer: read its trace into p. Returns 0 when
+ * After a run under the interposer (its trace is in p). Returns 0 when
  * the profile may go on, EXIT_BASELINE with the build log printed when a
  * kernel did not build (the run failed, or launched nothing).
  */
-static int read_cl_trace(const struct profile_opts *o, const struct target *t, const char *trace,
-                         const struct proc_result *res, struct profile *p)
+static int check_cl_build(const struct profile_opts *o, const struct target *t,
+                          const struct proc_result *res, const struct profile *p)
 {
-	struct buf err = BUF_INIT;
 	int code = EXIT_OK;
 
-	buf_init(&err, 0);
-	if (cltrace_read(trace, p, &err) < 0 && proc_result_ok(res))
-		warn(o, "no OpenCL timings: %s", err.data);
+	if (proc_result_ok(res) && !p->nkernels && !p->device && !p->cl_build_log)
+		warn(o, "no OpenCL timings: the run recorded no kernel launch");
 	if (p->cl_build_log && (!proc_result_ok(res) || !p->nkernels)) {
 		fprintf(stderr, "optimize profile: '%s': an OpenCL kernel does not build:\n%s",
 		        t->name, p->cl_build_log);
@@ -429,227 +379,216 @@ static int read_cl_trace(const struct profile_opts *o, const struct target *t, c
 		warn(o, "an OpenCL build failed, but the program went on (the log is in the "
 		        "profile)");
 	}
+	return code;
+}
+
+/* Everything cmd_profile holds, released in one place. */
+struct profile_run {
+	struct profile_opts o;
+	struct manifest m;
+	struct strlist events;
+	const struct counter_backend *be;
+	const struct target *t;
+	int kernel_target;
+	char *state_dir;
+	struct pipeline *p;
+	struct candidate *c;
+	struct profile prof;
+	struct buf out, err; /* the program's output, kept for messages */
+};
+
+/* Options, manifest, backend and events: 0, or an exit status (printed). */
+static int profile_setup(struct profile_run *pr, int argc, char **argv)
+{
+	struct profile_opts *o = &pr->o;
+	struct buf err = BUF_INIT;
+	int r = parse_args(argc, argv, o, &err), code = EXIT_OK;
+
+	if (r > 0) {
+		profile_usage(stdout);
+		code = -1;
+	} else if (r < 0) {
+		fprintf(stderr, "optimize profile: %s\n(see 'optimize profile --help')\n",
+		        err.data);
+		code = EXIT_USAGE;
+	} else if (!(pr->be = counters_backend(o->counters))) {
+		fprintf(stderr,
+		        "optimize profile: unknown counter backend '%s' (perf, papi, cachegrind or "
+		        "rusage)\n",
+		        o->counters);
+		code = EXIT_USAGE;
+	} else if ((o->events && split_events(o->events, &pr->events, &err) < 0) ||
+	           manifest_load(o->tree, &pr->m, &err) < 0 ||
+	           !(pr->t = pick_target(&pr->m, o->target, &err))) {
+		fprintf(stderr, "optimize profile: %s\n", err.data);
+		code = EXIT_USAGE;
+	}
+	/* A PAPI event name that does not exist is a usage error, with close matches. */
+	for (size_t k = 0; code == EXIT_OK && !strcmp(pr->be->name, "papi") && k < pr->events.n;
+	     k++) {
+		int ecode;
+		buf_reset(&err);
+		if (counters_papi_event_code(pr->events.v[k], &ecode, &err) < 0) {
+			fprintf(stderr, "optimize profile: %s\n", err.data);
+			code = EXIT_USAGE;
+		}
+	}
+	if (code == EXIT_OK && !o->target && pr->m.ntargets > 1)
+		warn(o, "profiling '%s', the first of %zu targets (--target NAME picks another)",
+		     pr->t->name, pr->m.ntargets);
+	buf_reset(&err);
+	if (code == EXIT_OK && pr->be->probe(&err) < 0) {
+		/* perf and PAPI still run: each event they cannot count is shown as not
+		 * supported with the reason, next to the rusage figures. */
+		if (strcmp(pr->be->name, "perf") && strcmp(pr->be->name, "papi")) {
+			fprintf(stderr,
+			        "optimize profile: the %s backend cannot be used here: %s\n",
+			        pr->be->name, err.data);
+			code = EXIT_USAGE;
+		} else {
+			warn(o, "the %s backend cannot count here: %s", pr->be->name, err.data);
+		}
+	}
+	buf_release(&err);
+	return code;
+}
+
+static void profile_note(void *ctx, enum note_level level, const char *msg)
+{
+	const struct profile_opts *o = ctx;
+	if (level == NOTE_WARNING && o->verbosity >= 0)
+		fprintf(stderr, "optimize profile: %s\n", msg);
+}
+
+/* A pipeline in a temporary state directory; the original built in it. */
+static int profile_build(struct profile_run *pr, const struct engine_events *ev)
+{
+	const struct target *t = pr->t;
+	struct pipeline_options po;
+	struct buf err = BUF_INIT, dir = BUF_INIT;
+	const char *tmp = getenv("TMPDIR");
+	enum engine_status st;
+	int code = EXIT_OK;
+
+	buf_addf(&dir, "%s/optimize-profile-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir.data)) {
+		fprintf(stderr, "optimize profile: cannot create a workspace under '%s': %s\n",
+		        tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		buf_release(&dir);
+		return EXIT_FAILURE_INTERNAL;
+	}
+	pr->state_dir = buf_detach(&dir);
+	pipeline_options_default(&po);
+	po.target = t;
+	po.state_dir = pr->state_dir;
+	po.run_id = "profile";
+	po.cc = pr->o.cc;
+	/* Only the build and the run are used: no objective needs to be measurable. */
+	po.objective = pr->kernel_target ? t->objective : "time";
+	po.cancel = &optimize_interrupted;
+	po.ev = ev;
+	st = pipeline_open(&po, &pr->p, &err);
+	if (st != ENGINE_OK) {
+		fprintf(stderr, "optimize profile: %s\n", err.data);
+		buf_release(&err);
+		return st == ENGINE_BASELINE ? EXIT_BASELINE : EXIT_FAILURE_INTERNAL;
+	}
+	pr->c = pipeline_original(pr->p);
+	candidate_resolve(pr->c, &pr->c, pipeline_pristine(pr->p));
+	progress(&pr->o, "building '%s'", t->name);
+	st = pipeline_prepare(pr->p, pr->c, &err);
+	if (st != ENGINE_OK || pr->c->status != CAND_PENDING) {
+		fprintf(stderr, "optimize profile: '%s': %s%s\n", t->name,
+		        pr->c->status == CAND_BUILD_FAILED ? "the build failed: " : "",
+		        pr->c->reason ? pr->c->reason : err.data);
+		code = st == ENGINE_INTERRUPTED ? EXIT_INTERRUPTED
+		       : st == ENGINE_ERROR     ? EXIT_FAILURE_INTERNAL
+		                                : EXIT_BASELINE;
+	}
+	buf_release(&err);
+	return code;
+}
+
+/* The counted run (and the sampling run) through the pipeline. */
+static int profile_measure(struct profile_run *pr)
+{
+	const struct target *t = pr->t;
+	struct profile_request rq = {0};
+	struct proc_result res;
+	struct buf err = BUF_INIT;
+	int code = EXIT_OK;
+
+	rq.backend = pr->be;
+	rq.events = pr->events.n ? (const char *const *)pr->events.v : NULL;
+	rq.nevents = pr->events.n;
+	rq.hotspots = pr->o.hotspots;
+	rq.out_buf = &pr->out;
+	rq.err_buf = &pr->err;
+	progress(&pr->o, "running under %s%s%s", pr->be->name,
+	         strcmp(pr->be->name, "cachegrind") ? "" : " (simulated: about 50 times slower)",
+	         pr->kernel_target ? " and the OpenCL interposer" : "");
+	if (rq.hotspots && strcmp(pr->be->name, "cachegrind"))
+		progress(&pr->o, "then sampling (perf cpu-clock)");
+	if (pipeline_profile(pr->p, pr->c, &rq, &pr->prof, &res, &err) < 0) {
+		fprintf(stderr, "optimize profile: '%s': cannot measure the run: %s\n", t->name,
+		        err.data);
+		code = optimize_interrupted ? EXIT_INTERRUPTED : EXIT_BASELINE;
+	} else if (pr->kernel_target && (code = check_cl_build(&pr->o, t, &res, &pr->prof))) {
+		;
+	} else if (!proc_result_ok(&res)) {
+		describe_run_failure(t, &res, &pr->err, &err);
+		fprintf(stderr, "optimize profile: '%s': %s\n", t->name, err.data);
+		code = res.cancelled ? EXIT_INTERRUPTED : EXIT_BASELINE;
+	} else if (pr->o.hotspots && pr->prof.hotspot_error) {
+		warn(&pr->o, "no hotspots: %s", pr->prof.hotspot_error);
+	}
 	buf_release(&err);
 	return code;
 }
 
 int cmd_profile(int argc, char **argv, struct cli_ctx *ctx)
 {
-	struct profile_opts o = {NULL, "perf", NULL, NULL, NULL, NULL, 1, 0, 0, 0};
-	struct manifest m = {0};
-	struct strlist events = {NULL, 0}, cl_env = {NULL, 0};
-	struct buf err = BUF_INIT, root = BUF_INIT, ws = BUF_INIT, trace = BUF_INIT;
-	struct buf result = BUF_INIT, prog_out = BUF_INIT, prog_err = BUF_INIT;
-	const struct counter_backend *be;
-	const struct target *t;
-	struct counter_request req;
-	struct proc_spec spec;
-	struct proc_result res;
-	struct profile p;
-	const char *tmp;
-	int code = EXIT_OK, kernel_target, r;
+	struct profile_run pr;
+	struct engine_events ev = {profile_note, NULL, NULL, NULL};
+	struct buf result = BUF_INIT, err = BUF_INIT;
+	int code;
 
-	profile_init(&p);
-	buf_init(&err, 0);
-	buf_init(&root, 0);
-	buf_init(&ws, 0);
-	buf_init(&trace, 0);
-	buf_init(&result, 0);
-	buf_init(&prog_out, PROFILE_STDOUT_KEEP);
-	buf_init(&prog_err, PROFILE_STDERR_KEEP);
-	o.verbosity = ctx ? ctx->verbosity : 0;
-
-	r = parse_args(argc, argv, &o, &err);
-	if (r > 0) {
-		profile_usage(stdout);
+	memset(&pr, 0, sizeof(pr));
+	pr.o.counters = "perf";
+	pr.o.hotspots = 1;
+	pr.o.verbosity = ctx ? ctx->verbosity : 0;
+	profile_init(&pr.prof);
+	buf_init(&pr.out, PROFILE_STDOUT_KEEP);
+	buf_init(&pr.err, PROFILE_STDERR_KEEP);
+	ev.ctx = &pr.o;
+	code = profile_setup(&pr, argc, argv);
+	if (code)
 		goto out;
-	}
-	if (r < 0) {
-		fprintf(stderr, "optimize profile: %s\n(see 'optimize profile --help')\n",
-		        err.data);
-		code = EXIT_USAGE;
+	pr.o.show_progress = pr.o.verbosity > 0 || (pr.o.verbosity == 0 && ctx && ctx->stderr_tty);
+	pr.kernel_target = is_kernel_target(pr.t);
+	if ((code = profile_build(&pr, &ev)) || (code = profile_measure(&pr)))
 		goto out;
-	}
-	o.show_progress = o.verbosity > 0 || (o.verbosity == 0 && ctx && ctx->stderr_tty);
-	be = counters_backend(o.counters);
-	if (!be) {
-		fprintf(stderr,
-		        "optimize profile: unknown counter backend '%s' "
-		        "(perf, papi, cachegrind or rusage)\n",
-		        o.counters);
-		code = EXIT_USAGE;
-		goto out;
-	}
-	if (o.events && split_events(o.events, &events, &err) < 0) {
-		fprintf(stderr, "optimize profile: %s\n", err.data);
-		code = EXIT_USAGE;
-		goto out;
-	}
-	if (manifest_load(o.tree, &m, &err) < 0) {
-		fprintf(stderr, "optimize profile: %s\n", err.data);
-		code = EXIT_USAGE;
-		goto out;
-	}
-	t = pick_target(&m, o.target, &err);
-	if (!t) {
-		fprintf(stderr, "optimize profile: %s\n", err.data);
-		code = EXIT_USAGE;
-		goto out;
-	}
-	if (!o.target && m.ntargets > 1)
-		warn(&o, "profiling '%s', the first of %zu targets (--target NAME picks another)",
-		     t->name, m.ntargets);
-	/* A PAPI event name that does not exist is a usage error, with close matches. */
-	if (!strcmp(be->name, "papi")) {
-		size_t k;
-		for (k = 0; k < events.n; k++) {
-			int ecode;
-			buf_reset(&err);
-			if (counters_papi_event_code(events.v[k], &ecode, &err) < 0) {
-				fprintf(stderr, "optimize profile: %s\n", err.data);
-				code = EXIT_USAGE;
-				goto out;
-			}
-		}
-	}
-	buf_reset(&err);
-	if (be->probe(&err) < 0) {
-		/* perf and PAPI still run: each event they cannot count is shown as not
-		 * supported with the reason, next to the rusage figures. */
-		if (strcmp(be->name, "perf") && strcmp(be->name, "papi")) {
-			fprintf(stderr,
-			        "optimize profile: the %s backend cannot be used here: %s\n",
-			        be->name, err.data);
-			code = EXIT_USAGE;
-			goto out;
-		}
-		warn(&o, "the %s backend cannot count here: %s", be->name, err.data);
-	}
-	kernel_target = is_kernel_target(t);
-	if (kernel_target && !opencl_available(&err)) {
-		fprintf(stderr,
-		        "optimize profile: target '%s' is an OpenCL kernel target, but %s\n",
-		        t->name, err.len ? err.data : "no OpenCL platform is available");
-		code = EXIT_BASELINE;
-		goto out;
-	}
-
-	/* <root>/tree is the workspace; <root>/cltrace.jsonl the trace. */
-	tmp = getenv("TMPDIR");
-	buf_addf(&root, "%s/optimize-profile-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(root.data)) {
-		fprintf(stderr, "optimize profile: cannot create a workspace under '%s': %s\n",
-		        tmp && *tmp ? tmp : "/tmp", strerror(errno));
-		buf_reset(&root);
-		code = EXIT_FAILURE_INTERNAL;
-		goto out;
-	}
-	buf_addf(&ws, "%s/tree", root.data);
-	buf_addf(&trace, "%s/cltrace.jsonl", root.data);
-	if (ws_copy_tree(t->tree, ws.data, &err) < 0) {
-		fprintf(stderr, "optimize profile: cannot copy '%s': %s\n", t->tree, err.data);
-		code = EXIT_FAILURE_INTERNAL;
-		goto out;
-	}
-	if (kernel_target && cltrace_env(trace.data, t->cl_build_options, &cl_env, &err) < 0) {
-		fprintf(stderr, "optimize profile: target '%s' needs the OpenCL interposer: %s\n",
-		        t->name, err.data);
-		code = EXIT_BASELINE;
-		goto out;
-	}
-
-	progress(&o, "building '%s'", t->name);
-	if (build_target(t, ws.data, o.cc ? o.cc : (t->cc ? t->cc : "cc"), &err) < 0) {
-		fprintf(stderr, "optimize profile: '%s': %s\n", t->name, err.data);
-		code = optimize_interrupted ? EXIT_INTERRUPTED : EXIT_BASELINE;
-		goto out;
-	}
-
-	proc_spec_init(&spec);
-	spec.cwd = ws.data;
-	spec.env_add = kernel_target ? (const char *const *)cl_env.v : NULL;
-	spec.stdout_buf = &prog_out;
-	spec.stderr_buf = &prog_err;
-	spec.timeout_s = t->timeout_s;
-	spec.limits = t->limits;
-	spec.cancel = &optimize_interrupted;
-	memset(&req, 0, sizeof(req));
-	req.spec = &spec;
-	req.cmd = t->run;
-	req.events = events.n ? (const char *const *)events.v : NULL;
-	req.nevents = events.n;
-	req.hotspots = o.hotspots && !strcmp(be->name, "cachegrind");
-
-	progress(&o, "running under %s%s%s", be->name,
-	         strcmp(be->name, "cachegrind") ? "" : " (simulated: about 50 times slower)",
-	         kernel_target ? " and the OpenCL interposer" : "");
-	if (be->run(&req, &res, &p, &err) < 0) {
-		fprintf(stderr, "optimize profile: '%s': cannot measure the run: %s\n", t->name,
-		        err.data);
-		code = optimize_interrupted ? EXIT_INTERRUPTED : EXIT_BASELINE;
-		goto out;
-	}
-	if (kernel_target) {
-		code = read_cl_trace(&o, t, trace.data, &res, &p);
-		if (code)
-			goto out;
-		unlink(trace.data); /* the sampling run below would add to it */
-	}
-	if (!proc_result_ok(&res)) {
-		describe_run_failure(t, &res, &prog_err, &err);
-		fprintf(stderr, "optimize profile: '%s': %s\n", t->name, err.data);
-		code = res.cancelled ? EXIT_INTERRUPTED : EXIT_BASELINE;
-		goto out;
-	}
-	profile_set_command(&p, t->run);
-
-	if (o.hotspots && strcmp(be->name, "cachegrind")) {
-		if (hotspots_probe(NULL, &err) < 0) {
-			warn(&o, "no hotspots: %s", err.data);
-			profile_set_hotspot_error(&p, err.data);
-		} else {
-			progress(&o, "sampling (perf cpu-clock)");
-			buf_reset(&prog_out);
-			buf_reset(&prog_err);
-			if (hotspots_run(&req, NULL, &res, &p, &err) < 0) {
-				warn(&o, "no hotspots: %s", err.data);
-				profile_set_hotspot_error(&p, err.data);
-			} else if (!proc_result_ok(&res)) {
-				describe_run_failure(t, &res, &prog_err, &err);
-				fprintf(stderr, "optimize profile: '%s': sampling run: %s\n",
-				        t->name, err.data);
-				code = res.cancelled ? EXIT_INTERRUPTED : EXIT_BASELINE;
-				goto out;
-			}
-		}
-	}
-	profile_derive(&p);
-
-	if (render(&o, t, be, kernel_target, &p, &result) < 0) {
+	if (render(&pr.o, pr.t, pr.be, pr.kernel_target, &pr.prof, &result) < 0) {
 		fprintf(stderr, "optimize profile: cannot render the profile (out of memory)\n");
 		code = EXIT_FAILURE_INTERNAL;
-		goto out;
-	}
-	if (write_result(o.output, &result, &err) < 0) {
+	} else if (write_result(pr.o.output, &result, &err) < 0) {
 		fprintf(stderr, "optimize profile: %s\n", err.data);
 		code = EXIT_FAILURE_INTERNAL;
-		goto out;
+	} else if (pr.o.output) {
+		progress(&pr.o, "wrote '%s'", pr.o.output);
 	}
-	if (o.output)
-		progress(&o, "wrote '%s'", o.output);
 out:
-	if (root.len)
-		ws_remove_tree(root.data, NULL);
-	profile_release(&p);
-	manifest_release(&m);
-	strlist_release(&events);
-	strlist_release(&cl_env);
-	buf_release(&err);
-	buf_release(&root);
-	buf_release(&ws);
-	buf_release(&trace);
+	candidate_free(pr.c);
+	pipeline_close(pr.p);
+	if (pr.state_dir)
+		ws_remove_tree(pr.state_dir, NULL);
+	free(pr.state_dir);
+	profile_release(&pr.prof);
+	manifest_release(&pr.m);
+	strlist_release(&pr.events);
+	buf_release(&pr.out);
+	buf_release(&pr.err);
 	buf_release(&result);
-	buf_release(&prog_out);
-	buf_release(&prog_err);
-	return code;
+	buf_release(&err);
+	return code < 0 ? EXIT_OK : code;
 }

@@ -1,7 +1,11 @@
 /*
- * cmd_run.c: `optimize run TREE` — the loop over every target of a tree.
+ * cmd_run.c: `optimize run TREE`: a pipeline and a loop for every target of
+ * a tree, the report, and --apply. The only layer that prints and picks the
+ * exit status (docs/exit-codes.md).
  */
+#include <cjson/cJSON.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,14 +13,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/fileio.h"
+#include "base/json.h"
+#include "base/util.h"
+#include "base/xalloc.h"
 #include "cli/cli.h"
 #include "cli/cmd_run_llm.h"
+#include "cli/options.h"
+#include "cli/progress.h"
 #include "engine/loop.h"
 #include "engine/manifest.h"
-#include "cli/options.h"
-#include "propose/proposer.h"
-#include "report/report.h"
 #include "engine/workspace.h"
+#include "propose/propose.h"
+#include "report/report.h"
 
 enum {
 	OPT_APPLY = 256,
@@ -75,23 +84,27 @@ static const struct opt_spec run_options[] = {
     {NULL, 0, 0, NULL, NULL},
 };
 
-static void run_usage(FILE *f)
-{
-	struct buf b = BUF_INIT;
-	struct opt_spec *all = llm_run_option_specs_merge(run_options);
-	opt_help(all ? all : run_options, &b);
-	free(all);
-	fprintf(f,
-	        "usage: optimize run [options] [TREE]\n\n"
-	        "Build TREE's targets (TREE/optimize.json), try candidates, and keep the fastest\n"
-	        "one that is verified correct and measured faster with confidence. The tree is\n"
-	        "only read unless --apply is given. Results: TREE/.optimize/runs/<run-id>/.\n\n"
-	        "%s\nExit status: 0 done (with or without an improvement), 1 internal error,\n"
-	        "2 usage or manifest error, 3 the original does not build, verify or run,\n"
-	        "4 the LLM cannot be used, 130 interrupted (docs/exit-codes.md).\n",
-	        b.data);
-	buf_release(&b);
-}
+struct run_opts {
+	struct pipeline_options po; /* target, state_dir, run_id filled per target */
+	struct loop_options lo;
+	struct strlist candidates;
+	struct llm_run_options llm;
+	const char *tree, *only, *state_dir;
+	int apply, no_backup, no_flags, keep_work;
+};
+
+/* One target of the run: what the engine and the report need. */
+struct run_target {
+	struct pipeline *p;
+	struct loop *l;
+	struct proposer *prop;
+	cJSON *extra;
+	struct report_target rt;
+	struct cli_progress *pr;
+	struct engine_events ev; /* the pipeline and the loop keep a pointer to it */
+	char *error;             /* why the target could not be set up */
+	int printed;             /* candidates up to this id were printed */
+};
 
 static char *make_run_id(void)
 {
@@ -106,23 +119,34 @@ static char *make_run_id(void)
 	return buf_detach(&b);
 }
 
-/* TREE/.optimize when writable; otherwise a temporary directory (read-only trees). */
-static char *choose_state_dir(const char *tree, const char *given, const char *run_id,
-                              struct buf *err)
+/*
+ * TREE/.optimize when writable; otherwise a fresh private temporary
+ * directory (mkdtemp: unpredictable, 0700), said on stderr.
+ */
+static char *choose_state_dir(const char *tree, const char *given, struct buf *err)
 {
 	struct buf d = BUF_INIT;
+	const char *tmp = getenv("TMPDIR");
 
 	if (given) {
-		if (ws_mkdirs(given, 0755, err) < 0)
+		if (file_mkdirs(given, 0755, err) < 0)
 			return NULL;
-		return strdup(given);
+		return xstrdup(given);
 	}
 	buf_addf(&d, "%s/.optimize", tree);
-	if (ws_mkdirs(d.data, 0755, NULL) == 0 && access(d.data, W_OK) == 0)
+	if (file_mkdirs(d.data, 0755, NULL) == 0 && access(d.data, W_OK) == 0) {
+		/* The tool's state never belongs in the user's commits. */
+		struct buf gi = BUF_INIT;
+		buf_addf(&gi, "%s/.gitignore", d.data);
+		if (access(gi.data, F_OK) != 0)
+			file_write_atomic(gi.data, "*\n", 2, 0644, NULL);
+		buf_release(&gi);
 		return buf_detach(&d);
+	}
 	buf_reset(&d);
-	buf_addf(&d, "%s/optimize-%s", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", run_id);
-	if (ws_mkdirs(d.data, 0700, err) < 0) {
+	buf_addf(&d, "%s/optimize-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(d.data)) {
+		err_set(err, "cannot create a state directory '%s': %s", d.data, strerror(errno));
 		buf_release(&d);
 		return NULL;
 	}
@@ -133,354 +157,523 @@ static char *choose_state_dir(const char *tree, const char *given, const char *r
 static char *join_argv(int argc, char **argv)
 {
 	struct buf b = BUF_INIT;
-	int i;
 	buf_addstr(&b, "optimize");
-	for (i = 0; i < argc; i++)
+	for (int i = 0; i < argc; i++)
 		buf_addf(&b, " %s", argv[i]);
 	return buf_detach(&b);
 }
 
-static double now_unix(void)
+static void refresh_extra(struct run_target *rt)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (!rt->prop || !rt->prop->report)
+		return;
+	if (!rt->extra)
+		rt->extra = cJSON_CreateObject();
+	rt->prop->report(rt->prop, rt->extra);
+	rt->rt.extra = rt->extra;
 }
 
-static double now_mono(void)
+/* After every candidate: its line on stderr, and the target's report.json rewritten. */
+static void on_candidate_done(void *ctx, const struct run_view *v, const struct candidate *c)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	struct run_target *rt = ctx;
+	struct buf err = BUF_INIT;
+
+	if (c->id > rt->printed) {
+		cli_progress_outcome(rt->pr, c);
+		rt->printed = c->id;
+	}
+	rt->rt.v = v;
+	refresh_extra(rt);
+	if (report_write_target(&rt->rt, &err) < 0)
+		fprintf(stderr, "optimize run: cannot write the target's report: %s\n", err.data);
+	buf_release(&err);
 }
 
-static int apply_target(struct loop_state *st, int no_backup, struct buf *err)
+static void on_note(void *ctx, enum note_level level, const char *msg)
 {
+	struct run_target *rt = ctx;
+	cli_progress_note(rt->pr, level, msg);
+}
+
+static void on_pair(void *ctx, const struct candidate *c, size_t n, const struct stats_interval *ci)
+{
+	struct run_target *rt = ctx;
+	cli_progress_pair(rt->pr, c, n, ci);
+}
+
+static int exit_of(enum engine_status st)
+{
+	switch (st) {
+	case ENGINE_OK:
+		return EXIT_OK;
+	case ENGINE_SETUP:
+		return EXIT_USAGE;
+	case ENGINE_BASELINE:
+		return EXIT_BASELINE;
+	case ENGINE_PROPOSER:
+		return EXIT_LLM;
+	case ENGINE_INTERRUPTED:
+		return EXIT_INTERRUPTED;
+	case ENGINE_ERROR:
+		break;
+	}
+	return EXIT_FAILURE_INTERNAL;
+}
+
+/* The worse of two exit statuses: an interrupt wins, then the higher code. */
+static int worse(int a, int b)
+{
+	if (a == EXIT_INTERRUPTED || b == EXIT_INTERRUPTED)
+		return EXIT_INTERRUPTED;
+	return a > b ? a : b;
+}
+
+static int apply_target(struct run_target *rt, int no_backup, struct buf *err)
+{
+	const struct run_view *v = loop_view(rt->l);
+	const struct candidate *best = view_best(v);
 	struct strlist files = {0}, written = {0};
-	struct buf why = BUF_INIT, best = BUF_INIT;
-	size_t i;
+	struct buf why = BUF_INIT, dir = BUF_INIT;
 	int r;
 
-	if (st->best == 0) {
+	if (v->best == 0) {
 		fprintf(stderr, "[%s] --apply: nothing to apply, the original is kept\n",
-		        st->target->name);
+		        v->target->name);
 		return 0;
 	}
-	loop_changed_files(st, st->best, &files);
+	candidate_changed_files(best, &files);
 	if (!files.n) {
-		const struct candidate *c = loop_best(st);
-		struct cand_config cfg;
-		loop_config(st, c->id, &cfg);
 		fprintf(stderr,
 		        "[%s] --apply: the winner changes only build settings, no file: use "
 		        "cflags \"%s\"%s%s in your build\n",
-		        st->target->name, cfg.cflags ? cfg.cflags : "", cfg.pgo ? " with PGO" : "",
-		        cfg.cl_build_options && *cfg.cl_build_options ? " and OpenCL options" : "");
+		        v->target->name, best->cfg.cflags ? best->cfg.cflags : "",
+		        best->cfg.pgo ? " with PGO" : "",
+		        best->cfg.cl_build_options && *best->cfg.cl_build_options
+		            ? " and OpenCL options"
+		            : "");
 		strlist_release(&files);
 		return 0;
 	}
 	fprintf(stderr, "[%s] --apply: rebuilding and verifying the winner again\n",
-	        st->target->name);
-	r = loop_reverify(st, &why, err);
+	        v->target->name);
+	r = loop_reverify_best(rt->l, &why, err);
 	if (r == 1) {
 		err_set(err,
 		        "[%s] --apply: the winner did not verify again, nothing was written: %s",
-		        st->target->name, why.data);
+		        v->target->name, why.data);
 		r = -1;
 	}
+	if (r == 0 && optimize_interrupted)
+		r = err_set(err, "[%s] --apply: interrupted, nothing was written", v->target->name);
 	if (r == 0) {
-		buf_addf(&best, "%s/best", st->run_dir);
-		r = ws_apply(st->target->tree, best.data, &files, no_backup, &written, err);
-		for (i = 0; i < written.n; i++)
-			fprintf(stderr, "[%s] wrote %s%s\n", st->target->name, written.v[i],
+		buf_addf(&dir, "%s/best", v->run_dir);
+		r = ws_apply(v->target->tree, dir.data, &files, no_backup, &written, err);
+		for (size_t i = 0; i < written.n; i++)
+			fprintf(stderr, "[%s] wrote %s%s\n", v->target->name, written.v[i],
 			        no_backup ? "" : " (previous version kept as .orig)");
 	}
 	strlist_release(&files);
 	strlist_release(&written);
 	buf_release(&why);
-	buf_release(&best);
+	buf_release(&dir);
 	return r;
+}
+
+static void run_usage(FILE *f)
+{
+	struct buf b = BUF_INIT;
+	struct opt_spec *all = llm_run_option_specs_merge(run_options);
+	opt_help(all, &b);
+	free(all);
+	fprintf(f,
+	        "usage: optimize run [options] [TREE]\n\n"
+	        "Build TREE's targets (TREE/optimize.json), try candidates, and keep the fastest\n"
+	        "one that is verified correct and measured faster with confidence. The tree is\n"
+	        "only read unless --apply is given. Results: TREE/.optimize/runs/<run-id>/.\n\n"
+	        "%s\nExit status: 0 done (with or without an improvement), 1 internal error,\n"
+	        "2 usage or manifest error, 3 the original does not build, verify or run,\n"
+	        "4 the LLM cannot be used, 130 interrupted (docs/exit-codes.md).\n",
+	        b.data);
+	buf_release(&b);
+}
+
+static int cpu_allowed(long cpu, struct buf *err)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && !CPU_ISSET((int)cpu, &set))
+		return err_set(err,
+		               "--cpu %ld: this process may not run on CPU %ld (allowed: %d "
+		               "CPUs; see taskset -p $$)",
+		               cpu, cpu, CPU_COUNT(&set));
+	return 0;
+}
+
+/* One option; 0 done, 1 --help shown, -1 usage error (err). */
+static int parse_one(int c, const char *arg, struct run_opts *o, struct buf *err)
+{
+	struct measure_settings *m = &o->po.m;
+	struct stat sb;
+	long l;
+	double d;
+	int bad = 0;
+
+	switch (c) {
+	case OPT_APPLY:
+		o->apply = 1;
+		break;
+	case OPT_NO_BACKUP:
+		o->no_backup = 1;
+		break;
+	case OPT_TARGET:
+		o->only = arg;
+		break;
+	case OPT_OBJECTIVE:
+		o->po.objective = arg;
+		break;
+	case OPT_COUNTERS:
+		o->po.counters = arg;
+		break;
+	case OPT_MIN_RUNS:
+		bad = opt_int("min-runs", arg, 1, 10000, &l, err);
+		m->min_runs = (int)l;
+		break;
+	case OPT_MAX_RUNS:
+		bad = opt_int("max-runs", arg, 1, 10000, &l, err);
+		m->max_runs = (int)l;
+		break;
+	case OPT_WARMUP:
+		bad = opt_int("warmup", arg, 0, 1000, &l, err);
+		m->warmup = (int)l;
+		break;
+	case OPT_MIN_GAIN:
+		bad = opt_double("min-gain", arg, 0, 99, &d, err);
+		m->min_gain = d / 100;
+		break;
+	case OPT_SEED:
+		bad = opt_int("seed", arg, 0, 0x7fffffffL, &l, err);
+		m->seed = (uint64_t)l;
+		break;
+	case OPT_CPU:
+		bad = opt_int("cpu", arg, 0, CPU_SETSIZE - 1, &l, err);
+		if (!bad)
+			bad = cpu_allowed(l, err);
+		m->cpu = (int)l;
+		break;
+	case OPT_CC:
+		o->po.cc = arg;
+		break;
+	case OPT_CANDIDATE:
+		if (stat(arg, &sb) < 0 || !S_ISDIR(sb.st_mode))
+			bad = err_set(err, "--candidate '%s': %s", arg,
+			              errno == ENOENT ? "no such directory" : "not a directory");
+		strlist_push(&o->candidates, arg);
+		break;
+	case OPT_NO_FLAGS:
+		o->no_flags = 1;
+		break;
+	case OPT_STATE_DIR:
+		o->state_dir = arg;
+		break;
+	case OPT_KEEP_WORK:
+		o->keep_work = 1;
+		break;
+	case OPT_NO_PROFILE:
+		o->po.profile = 0;
+		break;
+	case OPT_ALLOW_NETWORK:
+		o->po.allow_network = 1;
+		break;
+	case OPT_BUDGET_TIME:
+		bad = opt_double("budget-time", arg, 0, 1e9, &o->lo.budget_time_s, err);
+		break;
+	case 'q':
+		o->lo.verbosity = -1;
+		break;
+	case 'v':
+		o->lo.verbosity++;
+		break;
+	case 'h':
+		return 1;
+	case ':':
+		return err_set(err, "option needs a value");
+	default: {
+		int h = llm_run_option_parse(c, arg, &o->llm, err);
+		if (h == 0)
+			err_set(err, "unknown option");
+		bad = h <= 0 ? -1 : 0;
+		break;
+	}
+	}
+	return bad ? -1 : 0;
+}
+
+/* 0 parsed, 1 --help was shown, -1 usage error (printed). */
+static int parse_args(int argc, char **argv, struct run_opts *o)
+{
+	struct opt_spec *specs = llm_run_option_specs_merge(run_options);
+	struct option *longopts = NULL;
+	struct buf shortopts = BUF_INIT, err = BUF_INIT;
+	int c, r = 0;
+
+	opt_build(specs, &longopts, &shortopts);
+	optind = 1;
+	opterr = 0;
+	while (r == 0 && (c = getopt_long(argc, argv, shortopts.data, longopts, NULL)) != -1) {
+		r = parse_one(c, optarg, o, &err);
+		if (r < 0 && (c == '?' || c == ':' || !strcmp(err.data, "unknown option")))
+			err_set(&err,
+			        c == ':' ? "option '%s' needs a value" : "unknown option '%s'",
+			        argv[optind - 1]);
+	}
+	if (r == 0 && o->po.m.max_runs < o->po.m.min_runs)
+		r = err_set(&err, "--max-runs (%d) is smaller than --min-runs (%d)",
+		            o->po.m.max_runs, o->po.m.min_runs);
+	if (r == 0 && optind < argc)
+		o->tree = argv[optind++];
+	if (r == 0 && optind < argc)
+		r = err_set(&err, "unexpected argument '%s' (one TREE only)", argv[optind]);
+	if (r == 1)
+		run_usage(stdout);
+	else if (r < 0)
+		fprintf(stderr, "optimize run: %s\n(see 'optimize run --help')\n", err.data);
+	free(specs);
+	free(longopts);
+	buf_release(&shortopts);
+	buf_release(&err);
+	return r;
+}
+
+/* The proposers for one target: hand-written, then the LLM, then the flag search. */
+static int make_proposer(struct run_opts *o, const struct target *t, int *llm_notice, int *any_llm,
+                         struct proposer **out, struct buf *err)
+{
+	struct proposer *list[3], *llm_prop;
+	size_t np = 0;
+	int configured = 0;
+
+	*out = NULL;
+	llm_prop = llm_maybe_proposer(&o->llm, t, &configured, err);
+	if (!llm_prop && configured)
+		return -1;
+	if (!llm_prop && !o->no_flags && !(*llm_notice)++ && o->lo.verbosity >= 0)
+		fprintf(stderr, "%s\n", llm_not_configured_message());
+	*any_llm |= llm_prop != NULL;
+	/* LLM prompts carry the current best's hotspots. */
+	o->po.hotspots_accepted = llm_prop != NULL;
+	if (o->candidates.n)
+		list[np++] = proposer_dir_new(&o->candidates);
+	/* Rewrites first; the flag search then tunes the best rewrite's build. */
+	if (llm_prop)
+		list[np++] = llm_prop;
+	if (!o->no_flags)
+		list[np++] = proposer_flags_new();
+	if (np)
+		*out = proposer_seq_new(list, np);
+	return 0;
+}
+
+/* One target: open its pipeline, run its loop. Returns its exit status. */
+static int run_one(struct run_opts *o, const struct target *t, const char *run_id,
+                   struct run_target *rt, struct cli_progress *pr)
+{
+	struct pipeline_options po = o->po;
+	struct buf err = BUF_INIT;
+	enum engine_status st;
+	int code;
+
+	rt->pr = pr;
+	rt->ev.note = on_note;
+	rt->ev.pair = on_pair;
+	rt->ev.candidate_done = on_candidate_done;
+	rt->ev.ctx = rt;
+	rt->rt.t = t;
+	rt->rt.objective = o->po.objective;
+	po.target = t;
+	po.run_id = run_id;
+	po.cancel = &optimize_interrupted;
+	po.ev = &rt->ev;
+	st = pipeline_open(&po, &rt->p, &err);
+	if (st != ENGINE_OK) {
+		fprintf(stderr, "optimize run: %s\n", err.data);
+		rt->error = buf_detach(&err);
+		rt->rt.error = rt->error;
+		code = exit_of(st);
+		buf_release(&err);
+		return code;
+	}
+	rt->l = loop_new(rt->p, &o->lo, &rt->ev);
+	rt->rt.v = loop_view(rt->l);
+	st = loop_run(rt->l, rt->prop, &err);
+	code = exit_of(st);
+	if (st != ENGINE_OK && err.len)
+		fprintf(stderr, "optimize run: %s\n", err.data);
+	refresh_extra(rt);
+	report_write_target(&rt->rt, NULL);
+	if (rt->rt.v->ncands && rt->rt.v->cands[0]->status == CAND_ACCEPTED) {
+		buf_reset(&err);
+		if (report_write_best(rt->rt.v, &err) < 0)
+			fprintf(stderr, "optimize run: cannot write the winner: %s\n", err.data);
+	}
+	buf_release(&err);
+	return code;
+}
+
+static void run_target_release(struct run_target *rt)
+{
+	if (rt->prop)
+		rt->prop->release(rt->prop);
+	loop_free(rt->l);
+	pipeline_close(rt->p);
+	cJSON_Delete(rt->extra);
+	free(rt->error);
+}
+
+static char *proposer_name(const struct run_opts *o, int any_llm)
+{
+	struct buf pn = BUF_INIT;
+
+	if (o->candidates.n)
+		buf_addstr(&pn, "dir");
+	if (any_llm)
+		buf_addf(&pn, "%sllm", pn.len ? "+" : "");
+	if (!o->no_flags)
+		buf_addf(&pn, "%sflags", pn.len ? "+" : "");
+	if (!pn.len)
+		buf_addstr(&pn, "none");
+	return buf_detach(&pn);
+}
+
+/* report.json and summary.md of the whole run, --apply, the table, cleanup. */
+static int finish(struct run_opts *o, struct run_target *rts, size_t n, const char *run_id,
+                  const char *state_dir, const char *command, int any_llm, double started[2],
+                  int code)
+{
+	struct report_target *rtv = xcalloc(n + 1, sizeof(*rtv));
+	struct buf rd = BUF_INIT, err = BUF_INIT, table = BUF_INIT;
+	struct run_meta meta;
+	char *pname = proposer_name(o, any_llm);
+
+	for (size_t i = 0; i < n; i++)
+		rtv[i] = rts[i].rt;
+	buf_addf(&rd, "%s/runs/%s", state_dir, run_id);
+	file_mkdirs(rd.data, 0755, NULL);
+	memset(&meta, 0, sizeof(meta));
+	meta.run_id = run_id;
+	meta.command = command;
+	meta.run_dir = rd.data;
+	meta.proposer = pname;
+	meta.m = &o->po.m;
+	meta.started_unix = started[0];
+	meta.wall_s = clock_mono_s() - started[1];
+	meta.exit_code = code;
+	if (n && report_write_run(rtv, n, &meta, &err) < 0) {
+		fprintf(stderr, "optimize run: cannot write the report: %s\n", err.data);
+		code = worse(code, EXIT_FAILURE_INTERNAL);
+	}
+	if (o->apply && code == EXIT_OK) {
+		for (size_t i = 0; i < n; i++) {
+			buf_reset(&err);
+			if (rts[i].l && apply_target(&rts[i], o->no_backup, &err) < 0) {
+				fprintf(stderr, "optimize run: %s\n", err.data);
+				code = worse(code, optimize_interrupted ? EXIT_INTERRUPTED
+				                                        : EXIT_FAILURE_INTERNAL);
+			}
+		}
+	} else if (o->apply) {
+		fprintf(stderr, "optimize run: --apply skipped: the run did not complete\n");
+	}
+	report_table(rtv, n, &table);
+	fputs(table.data, stdout);
+	if (o->lo.verbosity >= 0)
+		fprintf(stderr, "report: %s/report.json\nsummary: %s/summary.md\n", rd.data,
+		        rd.data);
+	if (!o->keep_work) {
+		struct buf wd = BUF_INIT;
+		buf_addf(&wd, "%s/work/%s", state_dir, run_id);
+		ws_remove_tree(wd.data, NULL);
+		buf_release(&wd);
+	}
+	free(rtv);
+	free(pname);
+	buf_release(&rd);
+	buf_release(&err);
+	buf_release(&table);
+	return code;
 }
 
 int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 {
-	struct loop_options opt;
-	struct option *longopts = NULL;
-	struct buf shortopts = BUF_INIT, err = BUF_INIT, table = BUF_INIT;
-	struct strlist candidates = {0};
+	struct run_opts o;
 	struct manifest m = {0};
-	struct loop_state **states = NULL;
-	size_t nstates = 0, i;
-	const char *tree = ".", *only = NULL, *state_dir_opt = NULL;
-	char *run_id = NULL, *state_dir = NULL, *command = NULL;
-	int apply = 0, no_backup = 0, no_flags = 0, keep_work = 0, c, code = EXIT_OK;
-	double started_unix = now_unix(), started = now_mono();
-	struct run_meta meta;
-	struct llm_run_options llm;
-	struct opt_spec *specs = NULL;
-	int llm_notice = 0, any_llm = 0;
-	long l;
-	double d;
+	struct run_target *rts = NULL;
+	struct cli_progress pr = {0};
+	struct buf err = BUF_INIT;
+	char *run_id = NULL, *state_dir = NULL, *command = join_argv(argc, argv);
+	double started[2] = {clock_unix_s(), clock_mono_s()};
+	size_t n = 0;
+	int code = EXIT_OK, llm_notice = 0, any_llm = 0, r;
 
-	loop_options_default(&opt);
-	opt.verbosity = ctx->verbosity;
-	opt.progress_tty = ctx->stderr_tty;
-	command = join_argv(argc, argv);
-	llm_run_options_init(&llm);
-	specs = llm_run_option_specs_merge(run_options);
-	opt_build(specs ? specs : run_options, &longopts, &shortopts);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, shortopts.data, longopts, NULL)) != -1) {
-		int bad = 0;
-		switch (c) {
-		case OPT_APPLY:
-			apply = 1;
-			break;
-		case OPT_NO_BACKUP:
-			no_backup = 1;
-			break;
-		case OPT_TARGET:
-			only = optarg;
-			break;
-		case OPT_OBJECTIVE:
-			opt.objective = optarg;
-			break;
-		case OPT_COUNTERS:
-			opt.counters = optarg;
-			break;
-		case OPT_MIN_RUNS:
-			bad = opt_int("min-runs", optarg, 1, 10000, &l, &err);
-			opt.min_runs = (int)l;
-			break;
-		case OPT_MAX_RUNS:
-			bad = opt_int("max-runs", optarg, 1, 10000, &l, &err);
-			opt.max_runs = (int)l;
-			break;
-		case OPT_WARMUP:
-			bad = opt_int("warmup", optarg, 0, 1000, &l, &err);
-			opt.warmup = (int)l;
-			break;
-		case OPT_MIN_GAIN:
-			bad = opt_double("min-gain", optarg, 0, 99, &d, &err);
-			opt.min_gain = d / 100;
-			break;
-		case OPT_SEED:
-			bad = opt_int("seed", optarg, 0, 0x7fffffffL, &l, &err);
-			opt.seed = (uint64_t)l;
-			break;
-		case OPT_CPU:
-			bad = opt_int("cpu", optarg, 0, 4095, &l, &err);
-			opt.cpu = (int)l;
-			break;
-		case OPT_CC:
-			opt.cc = optarg;
-			break;
-		case OPT_CANDIDATE:
-			strlist_push(&candidates, optarg);
-			break;
-		case OPT_NO_FLAGS:
-			no_flags = 1;
-			break;
-		case OPT_STATE_DIR:
-			state_dir_opt = optarg;
-			break;
-		case OPT_KEEP_WORK:
-			keep_work = 1;
-			break;
-		case OPT_NO_PROFILE:
-			opt.profile = 0;
-			break;
-		case OPT_ALLOW_NETWORK:
-			opt.allow_network = 1;
-			break;
-		case OPT_BUDGET_TIME:
-			bad = opt_double("budget-time", optarg, 0, 1e9, &opt.budget_time_s, &err);
-			break;
-		case 'q':
-			opt.verbosity = -1;
-			break;
-		case 'v':
-			opt.verbosity++;
-			break;
-		case 'h':
-			run_usage(stdout);
-			code = EXIT_OK;
-			goto out;
-		case ':':
-			err_set(&err, "option '%s' needs a value", argv[optind - 1]);
-			bad = -1;
-			break;
-		default: {
-			int h = llm_run_option_parse(c, optarg, &llm, &err);
-			if (h == 0)
-				err_set(&err, "unknown option '%s'", argv[optind - 1]);
-			bad = h <= 0 ? -1 : 0;
-			break;
-		}
-		}
-		if (bad) {
-			fprintf(stderr, "optimize run: %s\n(see 'optimize run --help')\n",
-			        err.data);
-			code = EXIT_USAGE;
-			goto out;
-		}
-	}
-	llm.verbosity = opt.verbosity;
-	if (opt.max_runs < opt.min_runs) {
-		fprintf(stderr, "optimize run: --max-runs (%d) is smaller than --min-runs (%d)\n",
-		        opt.max_runs, opt.min_runs);
-		code = EXIT_USAGE;
+	memset(&o, 0, sizeof(o));
+	pipeline_options_default(&o.po);
+	o.lo.verbosity = ctx->verbosity;
+	o.tree = ".";
+	llm_run_options_init(&o.llm);
+	r = parse_args(argc, argv, &o);
+	if (r != 0) {
+		code = r > 0 ? EXIT_OK : EXIT_USAGE;
 		goto out;
 	}
-	if (optind < argc)
-		tree = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "optimize run: unexpected argument '%s' (one TREE only)\n",
-		        argv[optind]);
-		code = EXIT_USAGE;
-		goto out;
-	}
-	if (manifest_load(tree, &m, &err) < 0) {
+	o.llm.verbosity = o.lo.verbosity;
+	pr.verbosity = o.lo.verbosity;
+	pr.tty = ctx->stderr_tty;
+	pr.max_runs = o.po.m.max_runs;
+	if (manifest_load(o.tree, &m, &err) < 0) {
 		fprintf(stderr, "optimize run: %s\n", err.data);
 		code = EXIT_USAGE;
 		goto out;
 	}
-	if (only) {
-		int found = 0;
-		for (i = 0; i < m.ntargets; i++)
-			found |= !strcmp(m.targets[i].name, only);
-		if (!found) {
-			fprintf(stderr, "optimize run: no target '%s' in %s\n", only, m.path);
-			code = EXIT_USAGE;
-			goto out;
-		}
+	if (o.only && !manifest_find_target(&m, o.only)) {
+		fprintf(stderr, "optimize run: no target '%s' in %s\n", o.only, m.path);
+		code = EXIT_USAGE;
+		goto out;
 	}
 	run_id = make_run_id();
-	state_dir = choose_state_dir(m.targets[0].tree, state_dir_opt, run_id, &err);
+	state_dir = choose_state_dir(m.targets[0].tree, o.state_dir, &err);
 	if (!state_dir) {
 		fprintf(stderr, "optimize run: %s\n", err.data);
 		code = EXIT_FAILURE_INTERNAL;
 		goto out;
 	}
-	opt.state_dir = state_dir;
-	states = calloc(m.ntargets, sizeof(*states));
-	for (i = 0; i < m.ntargets && !optimize_interrupted; i++) {
-		struct proposer *list[3];
-		struct proposer *prop = NULL, *llm_prop;
-		size_t np = 0;
-		int r, llm_configured = 0;
+	o.po.state_dir = state_dir;
+	rts = xcalloc(m.ntargets + 1, sizeof(*rts));
+	for (size_t i = 0; i < m.ntargets && !optimize_interrupted; i++) {
+		const struct target *t = &m.targets[i];
+		struct run_target *rt = &rts[n];
 
-		if (only && strcmp(m.targets[i].name, only))
+		if (o.only && strcmp(t->name, o.only))
 			continue;
 		buf_reset(&err);
-		llm_prop = llm_maybe_proposer(&llm, &m.targets[i], &llm_configured, &err);
-		if (!llm_prop && llm_configured) {
+		if (make_proposer(&o, t, &llm_notice, &any_llm, &rt->prop, &err) < 0) {
 			fprintf(stderr, "optimize run: %s\n", err.data);
 			code = EXIT_USAGE;
 			goto out;
 		}
-		if (!llm_prop && !no_flags && !llm_notice++ && opt.verbosity >= 0)
-			fprintf(stderr, "%s\n", llm_not_configured_message());
-		any_llm |= llm_prop != NULL;
-		/* LLM prompts carry the current best's hotspots. */
-		opt.hotspots_each_best = llm_prop != NULL;
-		if (candidates.n)
-			list[np++] = proposer_dir_new(&candidates);
-		/* Rewrites first; the flag search then tunes the best rewrite's build. */
-		if (llm_prop)
-			list[np++] = llm_prop;
-		if (!no_flags)
-			list[np++] = proposer_flags_new();
-		if (np)
-			prop = proposer_seq_new(list, np);
-		buf_reset(&err);
-		r = loop_run(&m.targets[i], &opt, prop, run_id, &states[nstates], &err);
-		nstates++;
-		if (prop)
-			prop->release(prop);
-		if (r != EXIT_OK) {
-			if (err.len)
-				fprintf(stderr, "optimize run: %s\n", err.data);
-			if (r > code && code != EXIT_INTERRUPTED)
-				code = r;
-			if (r == EXIT_INTERRUPTED)
-				code = r;
-		}
-		if (states[nstates - 1]->ncands &&
-		    states[nstates - 1]->cands[0]->status == CAND_ACCEPTED) {
-			buf_reset(&err);
-			if (report_write_best(states[nstates - 1], &err) < 0)
-				fprintf(stderr, "optimize run: cannot write the winner: %s\n",
-				        err.data);
-		}
+		n++;
+		code = worse(code, run_one(&o, t, run_id, rt, &pr));
 	}
-	{
-		struct buf rd = BUF_INIT;
-		buf_addf(&rd, "%s/runs/%s", state_dir, run_id);
-		meta.run_id = run_id;
-		meta.command = command;
-		meta.run_dir = rd.data;
-		meta.opt = &opt;
-		{
-			struct buf pn = BUF_INIT;
-			if (candidates.n)
-				buf_addstr(&pn, "dir");
-			if (any_llm)
-				buf_addf(&pn, "%sllm", pn.len ? "+" : "");
-			if (!no_flags)
-				buf_addf(&pn, "%sflags", pn.len ? "+" : "");
-			meta.proposer = pn.len ? buf_detach(&pn) : strdup("none");
-			buf_release(&pn);
-		}
-		meta.started_unix = started_unix;
-		meta.wall_s = now_mono() - started;
-		meta.exit_code = code;
-		buf_reset(&err);
-		if (nstates && report_write_run(states, nstates, &meta, &err) < 0) {
-			fprintf(stderr, "optimize run: cannot write the report: %s\n", err.data);
-			if (code == EXIT_OK)
-				code = EXIT_FAILURE_INTERNAL;
-		}
-		if (apply && code == EXIT_OK) {
-			for (i = 0; i < nstates; i++) {
-				buf_reset(&err);
-				if (apply_target(states[i], no_backup, &err) < 0) {
-					fprintf(stderr, "optimize run: %s\n", err.data);
-					code = EXIT_FAILURE_INTERNAL;
-				}
-			}
-		} else if (apply) {
-			fprintf(stderr,
-			        "optimize run: --apply skipped: the run did not complete\n");
-		}
-		report_table(states, nstates, &table);
-		fputs(table.data, stdout);
-		if (opt.verbosity >= 0)
-			fprintf(stderr, "report: %s/report.json\nsummary: %s/summary.md\n", rd.data,
-			        rd.data);
-		if (!keep_work) {
-			struct buf wd = BUF_INIT;
-			buf_addf(&wd, "%s/work/%s", state_dir, run_id);
-			ws_remove_tree(wd.data, NULL);
-			buf_release(&wd);
-		}
-		buf_release(&rd);
-		free((char *)meta.proposer);
-	}
+	code = finish(&o, rts, n, run_id, state_dir, command, any_llm, started, code);
 out:
-	free(specs);
-	llm_run_options_release(&llm);
-	for (i = 0; i < nstates; i++)
-		loop_state_free(states[i]);
-	free(states);
+	for (size_t i = 0; i < n; i++)
+		run_target_release(&rts[i]);
+	free(rts);
+	llm_run_options_release(&o.llm);
 	manifest_release(&m);
-	strlist_release(&candidates);
-	free(longopts);
+	strlist_release(&o.candidates);
 	free(run_id);
 	free(state_dir);
 	free(command);
-	buf_release(&shortopts);
 	buf_release(&err);
-	buf_release(&table);
 	return code;
 }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "base/json.h"
+#include "base/util.h"
 
 #define PATH_DEPTH   8                          /* targets[1].verify[0].compare[2] is 6 deep */
 #define MAX_LIMIT_MB (1024.0 * 1024.0 * 1024.0) /* 1 PiB: beyond it bytes could overflow */
@@ -176,65 +177,6 @@ static int missing(struct mparse *mp, const char *key, const char *expected)
 	return merr(mp, "missing required field '%s' (%s)", field_path(mp, key), expected);
 }
 
-static int tolower_ascii(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-/* Optimal string alignment distance (Damerau-Levenshtein without
- * reordering substrings twice), case-insensitive. Long words: "far". */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t d[33][33];
-
-	if (la > 32 || lb > 32)
-		return SIZE_MAX;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			int ca = tolower_ascii(a[i - 1]), cb = tolower_ascii(b[j - 1]);
-			size_t best = d[i - 1][j - 1] + (ca != cb);
-
-			if (d[i - 1][j] + 1 < best)
-				best = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < best)
-				best = d[i][j - 1] + 1;
-			if (i > 1 && j > 1 && ca == tolower_ascii(b[j - 2]) &&
-			    tolower_ascii(a[i - 2]) == cb && d[i - 2][j - 2] + 1 < best)
-				best = d[i - 2][j - 2] + 1;
-			d[i][j] = best;
-		}
-	}
-	return d[la][lb];
-}
-
-/* The known word closest to `word`, when close enough to be a likely typo. */
-static const char *suggest(const char *word, const char *const *known)
-{
-	size_t lw = strlen(word), limit = lw <= 3 ? 1 : lw <= 8 ? 2 : 3;
-	size_t bestd = SIZE_MAX;
-	const char *best = NULL;
-
-	for (size_t i = 0; known[i]; i++) {
-		size_t d = edit_distance(word, known[i]);
-		if (d < bestd) {
-			bestd = d;
-			best = known[i];
-		}
-	}
-	if (best && bestd <= limit && bestd < lw)
-		return best;
-	/* "timeout" for "timeout_s": a known word that starts with this one. */
-	for (size_t i = 0; known[i] && lw >= 4; i++)
-		if (!strncasecmp(known[i], word, lw))
-			return known[i];
-	return NULL;
-}
-
 static int in_list(const char *word, const char *const *list)
 {
 	for (size_t i = 0; list[i]; i++)
@@ -280,7 +222,7 @@ static int check_members(struct mparse *mp, const cJSON *obj, const char *const 
 		} else if (known == target_fields && in_list(c->string, multi_fields)) {
 			r = merr(mp, "field '%s' belongs at the top of the file, next to 'targets'",
 			         field_path(mp, NULL));
-		} else if ((hint = suggest(c->string, known))) {
+		} else if ((hint = suggest_word(c->string, known))) {
 			r = merr(mp, "unknown field '%s'; did you mean '%s'?", field_path(mp, NULL),
 			         hint);
 		} else if (known == llm_fields && looks_secret(c->string)) {
@@ -518,7 +460,7 @@ static int get_compare(struct mparse *mp, const cJSON *obj, const char *key,
 				         field_path(mp, NULL));
 			else if (!(r = check_relpath(mp, s + 5)))
 				r = dup_str(mp, s + 5, &c->path);
-		} else if ((hint = suggest(s, compare_words))) {
+		} else if ((hint = suggest_word(s, compare_words))) {
 			r = merr(mp, "field '%s': unknown output '%s'; did you mean '%s'?",
 			         field_path(mp, NULL), s, hint);
 		} else {
@@ -571,7 +513,7 @@ static const char *objective_problem(const char *o, const char **hint)
 		return NULL;
 	if (!strncmp(o, "kernel_time:", 12))
 		return valid_ident(o + 12) ? NULL : "needs a kernel name (kernel_time:NAME)";
-	*hint = suggest(o, objectives);
+	*hint = suggest_word(o, objectives);
 	return "is not an objective";
 }
 
@@ -737,7 +679,7 @@ static int parse_llm(struct mparse *mp, const cJSON *obj, struct llm_settings *l
 		goto out;
 	if (llm->provider && !in_list(llm->provider, llm_providers)) {
 		push_key(mp, "provider");
-		hint = suggest(llm->provider, llm_providers);
+		hint = suggest_word(llm->provider, llm_providers);
 		r = merr(mp,
 		         "field '%s': unknown provider '%s'%s%s%s (accepted: openai, anthropic, "
 		         "openai-compatible)",
@@ -1074,114 +1016,4 @@ const struct target *manifest_find_target(const struct manifest *m, const char *
 		if (m->targets[i].name && !strcmp(m->targets[i].name, name))
 			return &m->targets[i];
 	return NULL;
-}
-
-int strlist_push(struct strlist *l, const char *s)
-{
-	char **v;
-	char *copy = strdup(s);
-
-	if (!copy)
-		return -1;
-	v = realloc(l->v, (l->n + 2) * sizeof(*v));
-	if (!v) {
-		free(copy);
-		return -1;
-	}
-	v[l->n++] = copy;
-	v[l->n] = NULL; /* kept NULL-terminated for argv-style use */
-	l->v = v;
-	return 0;
-}
-
-void strlist_release(struct strlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-/* One path component against one pattern component (no '/' in either). */
-static int match_component(const char *pat, size_t plen, const char *name, size_t nlen)
-{
-	char p[NAME_MAX + 1], s[NAME_MAX + 1];
-
-	if (plen > NAME_MAX || nlen > NAME_MAX)
-		return 0;
-	memcpy(p, pat, plen);
-	p[plen] = '\0';
-	memcpy(s, name, nlen);
-	s[nlen] = '\0';
-	return fnmatch(p, s, FNM_PATHNAME) == 0;
-}
-
-/*
- * Component by component, so that a "**" component can stand for any number
- * of path components: zero or more when more of the pattern follows it (so
- * "a/" "**" "/b" matches "a/b"), one or more at the end of the pattern (what
- * is under a directory, not the directory itself).
- */
-static int glob_match(const char *pat, const char *path)
-{
-	const char *pend = strchrnul(pat, '/');
-	const char *qend;
-
-	if (pend - pat == 2 && pat[0] == '*' && pat[1] == '*') {
-		const char *rest = pend + 1;
-
-		if (!*pend)
-			return *path != '\0';
-		if (glob_match(rest, path))
-			return 1;
-		for (const char *q = strchr(path, '/'); q; q = strchr(q + 1, '/'))
-			if (glob_match(rest, q + 1))
-				return 1;
-		return 0;
-	}
-	qend = strchrnul(path, '/');
-	if (!match_component(pat, (size_t)(pend - pat), path, (size_t)(qend - path)))
-		return 0;
-	if (!*pend || !*qend)
-		return !*pend && !*qend;
-	return glob_match(pend + 1, qend + 1);
-}
-
-static const char *skip_dot_slash(const char *s)
-{
-	while (s[0] == '.' && s[1] == '/')
-		s += 2;
-	return s;
-}
-
-int strlist_match(const struct strlist *globs, const char *relpath)
-{
-	relpath = skip_dot_slash(relpath);
-	if (!*relpath)
-		return 0;
-	for (size_t i = 0; i < globs->n; i++) {
-		const char *g = skip_dot_slash(globs->v[i]);
-		size_t n = strlen(g);
-		int hit;
-
-		if (!n)
-			continue;
-		if (g[n - 1] == '/') {
-			/* "dir/": everything under dir, as "dir/" followed by "**". */
-			char *all = malloc(n + 3);
-
-			if (!all)
-				continue;
-			memcpy(all, g, n);
-			memcpy(all + n, "**", 3);
-			hit = glob_match(all, relpath);
-			free(all);
-		} else {
-			hit = glob_match(g, relpath);
-		}
-		if (hit)
-			return 1;
-	}
-	return 0;
 }

@@ -21,11 +21,7 @@
 
 #include "base/buf.h"
 #include "base/proc.h"
-
-struct strlist {
-	char **v; /* NULL-terminated once anything was pushed (argv-style) */
-	size_t n;
-};
+#include "base/strlist.h"
 
 enum compare_kind { COMPARE_STDOUT, COMPARE_STDERR, COMPARE_FILE };
 
@@ -114,10 +110,5 @@ const struct target *manifest_find_target(const struct manifest *m, const char *
  * checking an --objective given on the command line the same way.
  */
 int manifest_check_objective(const char *objective, struct buf *err);
-
-/* 1 if relpath matches one of the globs (fnmatch with FNM_PATHNAME; "dir/" and "**" supported). */
-int strlist_match(const struct strlist *globs, const char *relpath);
-void strlist_release(struct strlist *l);
-int strlist_push(struct strlist *l, const char *s);
 
 #endif

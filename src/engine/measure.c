@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/workspace.h"
+#include "base/fileio.h"
+#include "base/xalloc.h"
 
 void measure_outcome_init(struct measure_outcome *o)
 {
@@ -34,18 +35,11 @@ static int one_run(const struct measure_config *cfg, const struct objective *obj
 	int r;
 
 	memset(&cap, 0, sizeof(cap));
-	if (ws_mkdirs(side->capture_dir, 0755, err) < 0)
+	if (file_mkdirs(side->capture_dir, 0755, err) < 0)
 		return -1;
-	proc_spec_init(&spec);
-	spec.cwd = side->cwd;
-	spec.env_add = side->env_add;
-	spec.timeout_s = cfg->timeout_s;
-	spec.limits = cfg->limits;
+	spec = *side->spec;
 	spec.cpu = cfg->cpu;
-	spec.isolate_net = cfg->isolate_net;
-	spec.readonly_paths = cfg->readonly_paths;
-	spec.writable_paths = cfg->writable_paths;
-	spec.cancel = cfg->stop;
+	spec.stdout_buf = spec.stderr_buf = NULL;
 	buf_addf(&so, "%s/stdout", side->capture_dir);
 	buf_addf(&se, "%s/stderr", side->capture_dir);
 	spec.stdout_path = so.data;
@@ -61,14 +55,14 @@ static int one_run(const struct measure_config *cfg, const struct objective *obj
 		return 2;
 	if (!proc_result_ok(&cap.res)) {
 		struct buf d = BUF_INIT;
-		proc_result_describe(&cap.res, cfg->timeout_s, &d);
+		proc_result_describe(&cap.res, spec.timeout_s, &d);
 		buf_setf(why, "the timed run failed: %s", d.data);
 		buf_release(&d);
 		return 1;
 	}
 	if (!check || !cfg->ref)
 		return 0;
-	if (verify_collect_files(cfg->items, cfg->nitems, side->cwd, side->capture_dir, err) < 0)
+	if (verify_collect_files(cfg->items, cfg->nitems, spec.cwd, side->capture_dir, err) < 0)
 		return -1;
 	r = verify_compare(cfg->ref, &cap, cfg->items, cfg->nitems, cfg->rtol, cfg->atol, &msg,
 	                   err);
@@ -90,19 +84,15 @@ static int outcome_of(int r, int side, struct measure_outcome *o)
 	return 0;
 }
 
-static int push(double **v, size_t n, double x)
+static void push(double **v, size_t n, double x)
 {
-	double *p = realloc(*v, (n + 1) * sizeof(**v));
-	if (!p)
-		return -1;
-	p[n] = x;
-	*v = p;
-	return 0;
+	*v = xreallocarray(*v, n + 1, sizeof(**v));
+	(*v)[n] = x;
 }
 
 static double *ratios_of(const struct measure_outcome *o)
 {
-	double *r = malloc((o->n ? o->n : 1) * sizeof(*r));
+	double *r = xcalloc(o->n ? o->n : 1, sizeof(*r));
 	size_t i;
 
 	for (i = 0; r && i < o->n; i++)
@@ -191,8 +181,8 @@ int measure_pair(const struct measure_config *cfg, const struct objective *obj,
 			if (r != 0)
 				return outcome_of(r, 2, o);
 		}
-		if (push(&o->base, o->n, vb) < 0 || push(&o->cand, o->n, vc) < 0)
-			return err_set(err, "out of memory");
+		push(&o->base, o->n, vb);
+		push(&o->cand, o->n, vc);
 		o->n++;
 		if ((int)o->n >= min) {
 			int stop = look(cfg, o, max, min);
@@ -231,8 +221,7 @@ int measure_single(const struct measure_config *cfg, const struct objective *obj
 		r = one_run(cfg, obj, side, 0, &x, &o->why, err);
 		if (r != 0)
 			return outcome_of(r, 1, o);
-		if (push(&o->base, o->n, x) < 0)
-			return err_set(err, "out of memory");
+		push(&o->base, o->n, x);
 		o->n++;
 	}
 	o->base_median = stats_median(o->base, o->n);

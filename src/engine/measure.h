@@ -27,9 +27,11 @@
 #include "engine/stats.h"
 #include "engine/verify.h"
 
+/* One side of a comparison. The spec (made by the pipeline, the only maker
+ * of specs for target code) is copied for each run; stdout/stderr go to
+ * capture_dir and cpu is set from the config. */
 struct measure_side {
-	const char *cwd;
-	const char *const *env_add;
+	const struct proc_spec *spec;
 	const char *trace_path;  /* kernel objectives: interposer output; NULL otherwise */
 	const char *capture_dir; /* where each timed run's outputs are saved */
 };
@@ -40,12 +42,7 @@ struct measure_config {
 	double min_gain, level;
 	unsigned resamples;
 	uint64_t seed;
-	int cpu;
-	int isolate_net;                   /* children in a network namespace (proc.h) */
-	const char *const *readonly_paths; /* and these read-only (proc.h) */
-	const char *const *writable_paths;
-	double timeout_s;
-	struct proc_limits limits;
+	int cpu;                          /* pin every timed run to this CPU; -1 = no */
 	const struct capture *ref;        /* the original's timed run; NULL = no output check */
 	const struct compare_item *items; /* compared on every run */
 	size_t nitems;

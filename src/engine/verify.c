@@ -54,7 +54,7 @@ int verify_capture(const struct proc_spec *spec, const char *cmd, const struct c
 
 	memset(out, 0, sizeof(*out));
 	out->dir = strdup(dir);
-	if (ws_mkdirs(dir, 0755, err) < 0)
+	if (file_mkdirs(dir, 0755, err) < 0)
 		return -1;
 	buf_addf(&so, "%s/stdout", dir);
 	buf_addf(&se, "%s/stderr", dir);
@@ -114,8 +114,7 @@ int verify_compare(const struct capture *ref, const struct capture *got,
 	int r = 0;
 
 	buf_reset(msg);
-	if (!items || !nitems)
-		items = verify_default_items(&nitems);
+	/* No items (the manifest said "compare": []): the exit status alone. */
 	if (ref->res.exited != got->res.exited || ref->res.exit_code != got->res.exit_code ||
 	    ref->res.signaled != got->res.signaled || got->res.timed_out) {
 		struct buf d1 = BUF_INIT, d2 = BUF_INIT;

@@ -18,33 +18,6 @@ int ws_is_skipped_dir(const char *name)
 	return !strcmp(name, ".optimize") || !strcmp(name, ".git");
 }
 
-int ws_mkdirs(const char *path, mode_t mode, struct buf *err)
-{
-	char *p = strdup(path);
-	char *s;
-
-	if (!p)
-		return err_set(err, "out of memory");
-	for (s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST) {
-			err_set(err, "cannot create directory '%s': %s", p, strerror(errno));
-			free(p);
-			return -1;
-		}
-		*s = '/';
-	}
-	if (mkdir(p, mode) < 0 && errno != EEXIST) {
-		err_set(err, "cannot create directory '%s': %s", p, strerror(errno));
-		free(p);
-		return -1;
-	}
-	free(p);
-	return 0;
-}
-
 static int copy_file(const char *src, const char *dst, mode_t mode, struct buf *err)
 {
 	char chunk[65536];

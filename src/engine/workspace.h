@@ -29,9 +29,6 @@ int ws_copy_tree(const char *src, const char *dst, struct buf *err);
 /* Remove a directory tree (used for workspaces only). */
 int ws_remove_tree(const char *path, struct buf *err);
 
-/* mkdir -p */
-int ws_mkdirs(const char *path, mode_t mode, struct buf *err);
-
 /* Relative paths of the regular files under root (skipping .optimize, .git), sorted. */
 int ws_list_files(const char *root, struct strlist *out, struct buf *err);
 

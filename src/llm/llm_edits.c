@@ -2,6 +2,7 @@
  * llm_edits.c: parse a model's answer into whole new files. See
  * llm_edits.h for the accepted forms; every error is a message for the model.
  */
+#include "base/util.h"
 #include "llm/llm_edits.h"
 
 #include <ctype.h>
@@ -554,31 +555,6 @@ static size_t find_all(const struct lines *file, const struct line *search, size
 	return count;
 }
 
-static size_t levenshtein(const char *a, size_t na, const char *b, size_t nb)
-{
-	size_t prev[161], cur[161], i, j;
-
-	if (na > 160)
-		na = 160;
-	if (nb > 160)
-		nb = 160;
-	for (j = 0; j <= nb; j++)
-		prev[j] = j;
-	for (i = 1; i <= na; i++) {
-		cur[0] = i;
-		for (j = 1; j <= nb; j++) {
-			size_t d = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			if (prev[j] + 1 < d)
-				d = prev[j] + 1;
-			if (cur[j - 1] + 1 < d)
-				d = cur[j - 1] + 1;
-			cur[j] = d;
-		}
-		memcpy(prev, cur, (nb + 1) * sizeof(size_t));
-	}
-	return prev[nb];
-}
-
 static void show_line(struct buf *b, const struct line *l)
 {
 	const char *p = l->p;
@@ -621,7 +597,7 @@ static void explain_no_match(const struct lines *file, const struct line *search
 			trim(&fp, &fn);
 			if (!fn)
 				continue;
-			d = levenshtein(sp, sn, fp, fn);
+			d = text_distance(sp, sn, fp, fn, 160, 0);
 			if (d < best) {
 				best = d;
 				best_i = i;

@@ -18,7 +18,8 @@
 #include "base/json.h"
 #include "llm/llm_edits.h"
 #include "llm/llm_prompt.h"
-#include "engine/loop.h"
+#include "base/xalloc.h"
+#include "engine/proposer.h"
 #include "prof/machine.h"
 #include "engine/objective.h"
 #include "base/sha256.h"
@@ -28,212 +29,6 @@
 #define FEEDBACK_REASON_MAX 2000 /* bytes of one candidate's reason in a feedback prompt */
 #define HISTORY_REASON_MAX  160
 #define MAX_PARENTS         8
-
-/* ---- options ---- */
-
-void llm_run_options_init(struct llm_run_options *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->temperature = -1;
-	o->connect_timeout_s = -1;
-	o->request_timeout_s = -1;
-	o->deadline_s = -1;
-	o->backoff_base_s = -1;
-	o->max_retries = -1;
-	o->price_prompt_per_mtok = -1;
-	o->price_completion_per_mtok = -1;
-}
-
-void llm_run_options_release(struct llm_run_options *o)
-{
-	strlist_release(&o->owned);
-}
-
-static const char *keep(struct llm_run_options *o, const char *s)
-{
-	if (!s || strlist_push(&o->owned, s) < 0)
-		return NULL;
-	return o->owned.v[o->owned.n - 1];
-}
-
-static int known_provider(const char *p)
-{
-	return !strcmp(p, "openai") || !strcmp(p, "openai-compatible") || !strcmp(p, "anthropic");
-}
-
-int llm_run_options_parse_spec(struct llm_run_options *o, const char *spec, struct buf *err)
-{
-	const char *colon = strchr(spec, ':');
-	struct buf p = BUF_INIT;
-	int r = 0;
-
-	if (!colon) {
-		if (!known_provider(spec))
-			return err_set(err,
-			               "--llm '%s': expected PROVIDER:MODEL, e.g. "
-			               "openai:gpt-4o-mini, anthropic:claude-sonnet-4 or "
-			               "openai-compatible:qwen2.5-coder",
-			               spec);
-		o->provider = spec;
-		o->provider_source = "command line";
-		return 0;
-	}
-	buf_add(&p, spec, (size_t)(colon - spec));
-	if (!known_provider(p.data))
-		r = err_set(err,
-		            "--llm '%s': unknown provider '%s': use openai, openai-compatible or "
-		            "anthropic",
-		            spec, p.data);
-	else if (!colon[1])
-		r = err_set(err, "--llm '%s': no model after the ':'", spec);
-	if (r == 0) {
-		o->provider = keep(o, p.data);
-		o->model = colon + 1;
-		o->provider_source = "command line";
-	}
-	buf_release(&p);
-	return r;
-}
-
-static const char *default_model(const char *provider)
-{
-	if (!strcmp(provider, "openai"))
-		return "gpt-4o-mini";
-	if (!strcmp(provider, "anthropic"))
-		return "claude-sonnet-4-20250514";
-	return NULL;
-}
-
-static int config_path(struct buf *out)
-{
-	const char *env = getenv("OPTIMIZE_CONFIG"), *home = getenv("HOME");
-
-	if (env && *env)
-		return buf_addstr(out, env);
-	if (!home || !*home)
-		return -1;
-	return buf_addf(out, "%s/.config/optimize/config.json", home);
-}
-
-static void cfg_number(const cJSON *c, const char *key, double *field)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, key);
-	if (*field < 0 && cJSON_IsNumber(v))
-		*field = v->valuedouble;
-}
-
-int llm_run_options_resolve(struct llm_run_options *o, const struct target *t, struct buf *err)
-{
-	const struct llm_settings *m = t ? &t->llm : NULL;
-	struct buf path = BUF_INIT;
-	cJSON *cfg = NULL;
-	const char *cprov = NULL, *cmodel = NULL, *curl = NULL;
-	struct stat sb;
-
-	/* The config file (read first, applied after the manifest). */
-	if (config_path(&path) == 0 && stat(path.data, &sb) == 0) {
-		cfg = json_parse_file(path.data, 1 << 20, err);
-		if (!cfg) {
-			err_prefix(err, "config file: ");
-			buf_release(&path);
-			return -1;
-		}
-		if (!cJSON_IsObject(cfg)) {
-			err_set(err, "config file '%s' must hold a JSON object", path.data);
-			cJSON_Delete(cfg);
-			buf_release(&path);
-			return -1;
-		}
-		cprov = json_get_string(cfg, "provider", NULL);
-		cmodel = json_get_string(cfg, "model", NULL);
-		curl = json_get_string(cfg, "url", NULL);
-	}
-	/* provider and model: from the first place that names a provider */
-	if (!o->provider && m && m->provider) {
-		o->provider = keep(o, m->provider);
-		o->provider_source = "manifest";
-		if (!o->model && m->model)
-			o->model = keep(o, m->model);
-	}
-	if (!o->provider && cprov) {
-		/* its model is taken below, after a model the manifest names */
-		o->provider = keep(o, cprov);
-		o->provider_source = "config file";
-	}
-	if (!o->provider && getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY")) {
-		o->provider = "openai";
-		o->provider_source = "environment (OPENAI_API_KEY)";
-	} else if (!o->provider && getenv("ANTHROPIC_API_KEY") && *getenv("ANTHROPIC_API_KEY")) {
-		o->provider = "anthropic";
-		o->provider_source = "environment (ANTHROPIC_API_KEY)";
-	}
-	if (o->provider && !known_provider(o->provider)) {
-		err_set(err,
-		        "unknown LLM provider '%s' (from the %s): use openai, openai-compatible "
-		        "or anthropic",
-		        o->provider, o->provider_source ? o->provider_source : "settings");
-		goto fail;
-	}
-	/* a model given where the provider is the same (or unnamed) */
-	if (o->provider && !o->model && m && m->model &&
-	    (!m->provider || !strcmp(m->provider, o->provider)))
-		o->model = keep(o, m->model);
-	if (o->provider && !o->model && cmodel && (!cprov || !strcmp(cprov, o->provider)))
-		o->model = keep(o, cmodel);
-	if (o->provider && !o->model)
-		o->model = default_model(o->provider);
-	if (o->provider && !o->model) {
-		err_set(err, "no model for provider '%s': give one with --llm %s:MODEL",
-		        o->provider, o->provider);
-		goto fail;
-	}
-	if (!o->url && m && m->url)
-		o->url = keep(o, m->url);
-	if (!o->url && curl && (!cprov || !o->provider || !strcmp(cprov, o->provider)))
-		o->url = keep(o, curl);
-	if (!o->url && o->provider && strcmp(o->provider, "anthropic") &&
-	    getenv("OPENAI_BASE_URL") && *getenv("OPENAI_BASE_URL"))
-		o->url = getenv("OPENAI_BASE_URL");
-	if (o->temperature < 0 && m && m->temperature >= 0)
-		o->temperature = m->temperature;
-	if (!o->max_tokens && m && m->max_tokens > 0)
-		o->max_tokens = m->max_tokens;
-	if (cfg) {
-		double d = -1;
-		if (!o->api_key_env && json_get_string(cfg, "api_key_env", NULL))
-			o->api_key_env = keep(o, json_get_string(cfg, "api_key_env", NULL));
-		cfg_number(cfg, "temperature", &o->temperature);
-		if (!o->max_tokens) {
-			cfg_number(cfg, "max_tokens", &d);
-			if (d > 0)
-				o->max_tokens = (long)d;
-		}
-		cfg_number(cfg, "connect_timeout_s", &o->connect_timeout_s);
-		cfg_number(cfg, "request_timeout_s", &o->request_timeout_s);
-		cfg_number(cfg, "deadline_s", &o->deadline_s);
-		cfg_number(cfg, "backoff_base_s", &o->backoff_base_s);
-		d = -1;
-		cfg_number(cfg, "max_retries", &d);
-		if (o->max_retries < 0 && d >= 0)
-			o->max_retries = (int)d;
-		cfg_number(cfg, "price_prompt_per_mtok", &o->price_prompt_per_mtok);
-		cfg_number(cfg, "price_completion_per_mtok", &o->price_completion_per_mtok);
-		{
-			const cJSON *pr = cJSON_GetObjectItemCaseSensitive(cfg, "prices");
-			if (cJSON_IsObject(pr)) {
-				cfg_number(pr, "prompt", &o->price_prompt_per_mtok);
-				cfg_number(pr, "completion", &o->price_completion_per_mtok);
-			}
-		}
-	}
-	cJSON_Delete(cfg);
-	buf_release(&path);
-	return o->provider ? 1 : 0;
-fail:
-	cJSON_Delete(cfg);
-	buf_release(&path);
-	return -1;
-}
 
 /* ---- the proposer's state ---- */
 
@@ -267,12 +62,8 @@ struct llm_prop {
 	int prof_id;
 	char *prof_note;
 	int transcript_started;
+	const struct engine_events *ev; /* where say() goes: the run's events */
 };
-
-static char *dupstr(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
 
 static void outcomes_free(struct outcome *v, size_t n)
 {
@@ -289,15 +80,15 @@ static void say(const struct llm_prop *lp, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void say(const struct llm_prop *lp, const char *fmt, ...)
 {
+	struct buf b = BUF_INIT;
 	va_list ap;
 
-	if (lp->verbosity < 0)
-		return;
 	va_start(ap, fmt);
-	fputs("  llm: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	buf_addstr(&b, "  llm: ");
+	buf_vaddf(&b, fmt, ap);
 	va_end(ap);
+	engine_note(lp->ev, NOTE_PROGRESS, "%s", b.data);
+	buf_release(&b);
 }
 
 static void on_client_log(void *ctx, enum llm_log_level level, const char *msg)
@@ -344,13 +135,13 @@ static const char *key_env(const struct llm_prop *lp)
 	return !strcmp(lp->provider, "anthropic") ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY";
 }
 
-static int make_client(struct llm_prop *lp, const struct loop_state *st, struct buf *err)
+static int make_client(struct llm_prop *lp, const struct run_view *v, struct buf *err)
 {
 	struct llm_config cfg;
 	struct buf dir = BUF_INIT;
 
 	if (!lp->cache_dir) {
-		buf_addf(&dir, "%s/cache", st->opt->state_dir ? st->opt->state_dir : ".optimize");
+		buf_addf(&dir, "%s/cache", v->state_dir ? v->state_dir : ".optimize");
 		lp->cache_dir = buf_detach(&dir);
 	}
 	llm_config_fill(lp, &cfg);
@@ -365,32 +156,14 @@ static int make_client(struct llm_prop *lp, const struct loop_state *st, struct 
 
 /* ---- profile of the best ---- */
 
-static void add_env(struct strlist *env, const char *name, const char *value)
-{
-	struct buf b = BUF_INIT;
-	buf_addf(&b, "%s=%s", name, value ? value : "");
-	strlist_push(env, b.data);
-	buf_release(&b);
-}
-
 /*
- * Counters and hotspots of candidate id's timed run, in its workspace
- * (built with -g by the loop): the perf backend where it can count, else
- * rusage; sampling hotspots where allowed, else cachegrind's per-line
- * figures.
+ * Counters and hotspots of candidate id's timed run, through the pipeline
+ * (the same isolation as any run of candidate code): the loop collected
+ * one for most candidates already; this is for the others.
  */
-static void collect_profile(struct llm_prop *lp, const struct loop_state *st, int id)
+static void collect_profile(struct llm_prop *lp, const struct run_view *v, int id)
 {
-	const struct candidate *c = loop_candidate(st, id);
-	const struct target *t = st->target;
-	struct cand_config cc;
-	struct counter_request req;
-	struct proc_spec spec;
-	struct proc_result res;
-	struct strlist env = {0};
-	struct buf err = BUF_INIT, why = BUF_INIT, fl = BUF_INIT;
-	const struct counter_backend *b = &counters_rusage;
-	struct stat sb;
+	const struct candidate *c = view_candidate(v, id);
 
 	profile_release(&lp->prof);
 	profile_init(&lp->prof);
@@ -399,80 +172,12 @@ static void collect_profile(struct llm_prop *lp, const struct loop_state *st, in
 	lp->prof_id = id;
 	if (c && (c->profile.nmetrics || c->profile.nfunctions))
 		return; /* the loop collected one: shown from the candidate */
-	if (!c || !c->workdir || stat(c->workdir, &sb) < 0) {
-		lp->prof_note = strdup("(no profile: the workspace of the current best is gone)");
+	if (!c || !c->workdir) {
+		lp->prof_note = xstrdup("(no profile: the workspace of the current best is gone)");
 		return;
 	}
-	loop_config(st, id, &cc);
-	buf_addf(&fl, "%s -g", cc.cflags ? cc.cflags : "");
-	add_env(&env, "CC", cc.cc ? cc.cc : "cc");
-	add_env(&env, "CFLAGS", fl.data);
-	add_env(&env, "LDFLAGS", cc.ldflags ? cc.ldflags : "");
-	strlist_push(&env, "OPTIMIZE_PROFILE=1");
-	proc_spec_init(&spec);
-	spec.cwd = c->workdir;
-	spec.env_add = (const char *const *)env.v;
-	spec.timeout_s = t->timeout_s > 0 ? t->timeout_s : 60;
-	spec.limits = t->limits;
-	memset(&req, 0, sizeof(req));
-	req.spec = &spec;
-	req.cmd = t->run;
-	if (counters_perf.probe(&why) == 0)
-		b = &counters_perf;
-	if (b->run(&req, &res, &lp->prof, &err) < 0 && b != &counters_rusage) {
-		buf_reset(&err);
-		counters_rusage.run(&req, &res, &lp->prof, &err);
-	}
-	buf_reset(&why);
-	req.hotspots = 1;
-	if (hotspots_probe(NULL, &why) == 0) {
-		buf_reset(&err);
-		if (hotspots_run(&req, NULL, &res, &lp->prof, &err) < 0)
-			profile_set_hotspot_error(&lp->prof, err.data);
-	}
-	if (!lp->prof.nlines && counters_cachegrind.probe(&why) == 0) {
-		struct profile cg;
-		profile_init(&cg);
-		buf_reset(&err);
-		if (counters_cachegrind.run(&req, &res, &cg, &err) == 0 && cg.nlines) {
-			size_t i;
-			hotspots_profile_clear(&lp->prof);
-			profile_set_hotspot_source(&lp->prof, cg.hotspot_source);
-			lp->prof.total_samples = cg.total_samples;
-			for (i = 0; i < cg.nfunctions; i++) {
-				struct hot_function *f = profile_add_function(
-				    &lp->prof, cg.functions[i].name, cg.functions[i].module,
-				    cg.functions[i].samples);
-				if (f) {
-					f->pct = cg.functions[i].pct;
-					f->ir = cg.functions[i].ir;
-				}
-			}
-			for (i = 0; i < cg.nlines; i++) {
-				const struct hot_line *s = &cg.lines[i];
-				struct hot_line *l = profile_add_line(
-				    &lp->prof, s->file, s->line, s->function, s->text, s->samples);
-				if (l) {
-					l->pct = s->pct;
-					l->ir = s->ir;
-					l->d1mr = s->d1mr;
-					l->d1mw = s->d1mw;
-					l->dlmr = s->dlmr;
-					l->dlmw = s->dlmw;
-					l->bcm = s->bcm;
-				}
-			}
-		}
-		profile_release(&cg);
-	}
-	if (!lp->prof.nlines && !lp->prof.hotspot_error)
-		profile_set_hotspot_error(&lp->prof, why.len ? why.data : "no samples");
-	profile_derive(&lp->prof);
+	view_profile(v, id, &lp->prof);
 	profile_sort_hotspots(&lp->prof);
-	strlist_release(&env);
-	buf_release(&err);
-	buf_release(&why);
-	buf_release(&fl);
 }
 
 /* ---- outcomes, history, feedback ---- */
@@ -580,13 +285,13 @@ static const char *what_happened(enum cand_status s)
 	}
 }
 
-static void feedback_text(const struct llm_prop *lp, const struct loop_state *st,
-                          const struct outcome *v, size_t n, struct buf *out)
+static void feedback_text(const struct llm_prop *lp, const struct run_view *v,
+                          const struct outcome *outs, size_t n, struct buf *out)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		const struct outcome *o = &v[i];
+		const struct outcome *o = &outs[i];
 		if (i)
 			buf_addch(out, '\n');
 		buf_addf(out, "Candidate %s", o->label ? o->label : "?");
@@ -595,14 +300,14 @@ static void feedback_text(const struct llm_prop *lp, const struct loop_state *st
 		buf_addf(out, ": %s.\n", what_happened(o->status));
 		if (o->status == CAND_BUILD_FAILED) {
 			buf_addstr(out, "The first compiler errors:\n```\n");
-			add_reason(st->target, o->reason, FEEDBACK_REASON_MAX, out);
+			add_reason(v->target, o->reason, FEEDBACK_REASON_MAX, out);
 			buf_addstr(out, "\n```\n");
 		} else if (o->reason && *o->reason) {
 			buf_addstr(out, o->status == CAND_VERIFY_FAILED ? "The first difference: "
 			                : o->status == CAND_NOT_FASTER || o->status == CAND_ACCEPTED
 			                    ? "Measured: "
 			                    : "Why: ");
-			add_reason(st->target, o->reason, FEEDBACK_REASON_MAX, out);
+			add_reason(v->target, o->reason, FEEDBACK_REASON_MAX, out);
 			buf_addch(out, '\n');
 		}
 	}
@@ -636,8 +341,7 @@ static const char *reason_gist(enum cand_status status, const char *reason)
 	return ref ? ref : reason;
 }
 
-static void history_line(struct llm_prop *lp, const struct loop_state *st,
-                         const struct candidate *c)
+static void history_line(struct llm_prop *lp, const struct run_view *v, const struct candidate *c)
 {
 	struct buf b = BUF_INIT, r = BUF_INIT;
 
@@ -648,7 +352,7 @@ static void history_line(struct llm_prop *lp, const struct loop_state *st,
 		buf_addch(&b, ')');
 	}
 	buf_addf(&b, ": %s", cand_status_name(c->status));
-	llm_prompt_redact(st->target, c->reason, &r);
+	llm_prompt_redact(v->target, c->reason, &r);
 	if (r.len) {
 		buf_addstr(&b, ": ");
 		first_line(reason_gist(c->status, r.data), HISTORY_REASON_MAX, &b);
@@ -660,18 +364,18 @@ static void history_line(struct llm_prop *lp, const struct loop_state *st,
 
 /* ---- transcript ---- */
 
-static void transcript_add(struct llm_prop *lp, const struct loop_state *st, const char *text)
+static void transcript_add(struct llm_prop *lp, const struct run_view *v, const char *text)
 {
 	struct buf p = BUF_INIT;
 	FILE *f;
 
-	buf_addf(&p, "%s/transcript.md", st->run_dir);
+	buf_addf(&p, "%s/transcript.md", v->run_dir);
 	f = fopen(p.data, lp->transcript_started ? "a" : "w");
 	if (f) {
 		if (!lp->transcript_started)
 			fprintf(
 			    f, "# LLM transcript: target %s\n\nprovider %s, model %s, cache %s\n\n",
-			    st->target->name, lp->provider, lp->model,
+			    v->target->name, lp->provider, lp->model,
 			    llm_cache_mode_name(lp->opt.cache_mode));
 		lp->transcript_started = 1;
 		fputs(text, f);
@@ -697,18 +401,15 @@ static void endpoint_clean(const char *ep, struct buf *out)
 	buf_add(out, ep, strcspn(ep, "?#"));
 }
 
-static void update_extra(struct llm_prop *lp, struct loop_state *st)
+static void llm_report(struct proposer *self, cJSON *obj)
 {
+	struct llm_prop *lp = self->impl;
 	struct llm_usage u;
 	struct buf ep = BUF_INIT;
 	cJSON *l, *c;
 
-	if (!st->extra)
-		st->extra = cJSON_CreateObject();
-	if (!st->extra)
-		return;
-	cJSON_DeleteItemFromObjectCaseSensitive(st->extra, "llm");
-	l = json_add_object(st->extra, "llm");
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, "llm");
+	l = json_add_object(obj, "llm");
 	if (!l)
 		return;
 	json_add_string(l, "provider", lp->provider);
@@ -892,37 +593,37 @@ static void complete_cached(struct llm_prop *lp, const struct llm_prompt_input *
 /* ---- proposing ---- */
 
 struct read_ctx {
-	const struct loop_state *st;
+	const struct run_view *v;
 	int id;
 };
 
 static int read_parent(void *ctx, const char *path, struct buf *out)
 {
 	struct read_ctx *rc = ctx;
-	return loop_read_file(rc->st, rc->id, path, out, NULL);
+	return view_read_file(rc->v, rc->id, path, out, NULL);
 }
 
 /* Parents for this round: the best (greedy) or the K best measured (beam). */
-static size_t choose_parents(const struct llm_prop *lp, const struct loop_state *st, int *out)
+static size_t choose_parents(const struct llm_prop *lp, const struct run_view *v, int *out)
 {
 	size_t n = 0, i, j;
 	int k = lp->opt.beam > 0 ? lp->opt.beam : 2;
 
-	out[n++] = st->best;
+	out[n++] = v->best;
 	if (lp->opt.strategy != LLM_STRATEGY_BEAM)
 		return n;
 	if (k > MAX_PARENTS)
 		k = MAX_PARENTS;
 	while ((int)n < k) {
 		const struct candidate *pick = NULL;
-		for (i = 0; i < st->ncands; i++) {
-			const struct candidate *c = st->cands[i];
+		for (i = 0; i < v->ncands; i++) {
+			const struct candidate *c = v->cands[i];
 			int taken = 0;
 			if (c->status != CAND_ACCEPTED && c->status != CAND_NOT_FASTER)
 				continue;
 			for (j = 0; j < n; j++)
 				taken |= out[j] == c->id;
-			if (!taken && (!pick || c->value < pick->value))
+			if (!taken && (!pick || c->meas.value < pick->meas.value))
 				pick = c;
 		}
 		if (!pick)
@@ -940,25 +641,25 @@ static int fatal_result(const struct llm_result *r)
 }
 
 /* Files shown read-only: the original's files matching the context globs. */
-static void context_files(const struct loop_state *st, struct strlist *paths, struct buf *data,
+static void context_files(const struct run_view *v, struct strlist *paths, struct buf *data,
                           size_t **offs)
 {
 	struct strlist all = {0};
 	size_t i;
 
 	*offs = NULL;
-	if (!st->target->context.n || ws_list_files(loop_pristine(st), &all, NULL) < 0) {
+	if (!v->target->context.n || ws_list_files(view_pristine(v), &all, NULL) < 0) {
 		strlist_release(&all);
 		return;
 	}
 	for (i = 0; i < all.n; i++) {
 		struct buf c = BUF_INIT;
 		size_t *o;
-		if (!strlist_match(&st->target->context, all.v[i]) ||
-		    ws_is_editable(st->target, all.v[i]))
+		if (!strlist_match(&v->target->context, all.v[i]) ||
+		    ws_is_editable(v->target, all.v[i]))
 			continue;
 		buf_init(&c, CONTEXT_FILE_MAX);
-		if (loop_read_file(st, 0, all.v[i], &c, NULL) < 0 || memchr(c.data, '\0', c.len)) {
+		if (view_read_file(v, 0, all.v[i], &c, NULL) < 0 || memchr(c.data, '\0', c.len)) {
 			buf_release(&c);
 			continue;
 		}
@@ -977,18 +678,18 @@ static void context_files(const struct loop_state *st, struct strlist *paths, st
 	strlist_release(&all);
 }
 
-static void objective_text(const struct loop_state *st, struct buf *out)
+static void objective_text(const struct run_view *v, struct buf *out)
 {
-	const struct objective *o = loop_objective(st);
+	const struct objective *o = view_objective(v);
 	buf_addf(out, "%s, in %s, measured by %s", o->name, o->unit ? o->unit : "?",
 	         o->source ? o->source : "?");
 }
 
-static int propose_for_parent(struct llm_prop *lp, struct loop_state *st, int parent, int n,
+static int propose_for_parent(struct llm_prop *lp, const struct run_view *v, int parent, int n,
                               struct candidate **out, int *nout, struct buf *err)
 {
-	const struct candidate *pc = loop_candidate(st, parent);
-	const struct target *t = st->target;
+	const struct candidate *pc = view_candidate(v, parent);
+	const struct target *t = v->target;
 	struct strlist editable = {0}, ctx_paths = {0};
 	struct buf ctx_data = BUF_INIT, sys = BUF_INIT, user = BUF_INIT, fb = BUF_INIT;
 	struct buf tr = BUF_INIT, obj = BUF_INIT, comp = BUF_INIT, *contents = NULL;
@@ -1016,9 +717,9 @@ static int propose_for_parent(struct llm_prop *lp, struct loop_state *st, int pa
 			mine[nmine++] = lp->prev[i]; /* shallow: owned by prev */
 	kind = lp->round == 1 ? LLM_PROMPT_FIRST : choose_kind(mine, nmine);
 	if (kind != LLM_PROMPT_FIRST)
-		feedback_text(lp, st, mine, nmine, &fb);
+		feedback_text(lp, v, mine, nmine, &fb);
 
-	loop_editable_files(st, &editable, NULL);
+	view_editable_files(v, &editable);
 	ed = calloc(editable.n ? editable.n : 1, sizeof(*ed));
 	contents = calloc(editable.n ? editable.n : 1, sizeof(*contents));
 	if (!ed || !contents) {
@@ -1027,23 +728,23 @@ static int propose_for_parent(struct llm_prop *lp, struct loop_state *st, int pa
 	}
 	for (i = 0; i < editable.n; i++) {
 		buf_init(&contents[i], BUF_DEFAULT_MAX);
-		if (loop_read_file(st, parent, editable.v[i], &contents[i], err) < 0)
+		if (view_read_file(v, parent, editable.v[i], &contents[i], err) < 0)
 			goto out;
 		ed[i].path = editable.v[i];
 		ed[i].content = contents[i].data;
 		ed[i].len = contents[i].len;
 	}
-	context_files(st, &ctx_paths, &ctx_data, &offs);
+	context_files(v, &ctx_paths, &ctx_data, &offs);
 	cx = calloc(ctx_paths.n ? ctx_paths.n : 1, sizeof(*cx));
 	for (i = 0; cx && i < ctx_paths.n; i++) {
 		cx[i].path = ctx_paths.v[i];
 		cx[i].content = ctx_data.data + offs[i * 2];
 		cx[i].len = offs[i * 2 + 1];
 	}
-	if (parent == st->best && lp->prof_id != st->best)
-		collect_profile(lp, st, st->best);
-	loop_config(st, parent, &cc);
-	objective_text(st, &obj);
+	if (parent == v->best && lp->prof_id != v->best)
+		collect_profile(lp, v, v->best);
+	view_config(v, parent, &cc);
+	objective_text(v, &obj);
 	memset(&in, 0, sizeof(in));
 	in.target = t->name;
 	in.objective = obj.data;
@@ -1053,7 +754,7 @@ static int propose_for_parent(struct llm_prop *lp, struct loop_state *st, int pa
 	in.ncontext = cx ? ctx_paths.n : 0;
 	in.build = t->build;
 	{
-		const struct machine_info *mi = loop_machine(st);
+		const struct machine_info *mi = view_machine(v);
 		buf_addf(&comp, "%s", cc.cc ? cc.cc : "cc");
 		if (mi && mi->compiler)
 			buf_addf(&comp, " (%s)", mi->compiler);
@@ -1071,7 +772,7 @@ static int propose_for_parent(struct llm_prop *lp, struct loop_state *st, int pa
 		in.profile_note = "(this is the profile of the current best version, not of the "
 		                  "version shown)";
 	}
-	in.machine = st->machine;
+	in.machine = view_machine_text(v);
 	in.history = (const char *const *)lp->history.v;
 	in.nhistory = lp->history.n;
 	in.feedback = fb.data;
@@ -1137,28 +838,23 @@ static int propose_for_parent(struct llm_prop *lp, struct loop_state *st, int pa
 		                   (rr->completion_tokens > 0 ? rr->completion_tokens : 0);
 		ok_any = 1;
 		{
-			struct candidate *c = calloc(1, sizeof(*c));
+			struct candidate *c;
 			struct llm_edits ed2;
 			struct llm_edits_target et;
-			struct read_ctx rc = {st, parent};
+			struct read_ctx rc = {v, parent};
 			struct buf perr = BUF_INIT, lab = BUF_INIT, note = BUF_INIT;
 			char rhash[SHA256_HEX_LEN + 1];
 			size_t k;
 
-			if (!c) {
-				err_set(err, "out of memory");
-				goto out;
-			}
-			candidate_init(c);
-			c->origin = strdup("llm");
 			buf_addf(&lab, "llm r%dc%d", lp->round, *nout + 1);
-			c->label = buf_detach(&lab);
+			c = candidate_new("llm", lab.data);
+			buf_release(&lab);
 			c->parent = parent;
-			c->prompt_hash = strdup(phash);
+			c->llm.prompt_hash = xstrdup(phash);
 			sha256_hex(rr->text.data ? rr->text.data : "", rr->text.len, rhash);
-			c->response_hash = strdup(rhash);
-			c->prompt_tokens = rr->prompt_tokens;
-			c->completion_tokens = rr->completion_tokens;
+			c->llm.response_hash = xstrdup(rhash);
+			c->llm.prompt_tokens = rr->prompt_tokens;
+			c->llm.completion_tokens = rr->completion_tokens;
 			memset(&et, 0, sizeof(et));
 			et.editable = &editable;
 			et.readonly = &ctx_paths;
@@ -1166,8 +862,7 @@ static int propose_for_parent(struct llm_prop *lp, struct loop_state *st, int pa
 			et.read_ctx = &rc;
 			if (llm_edits_parse(buf_str(&rr->text), rr->text.len,
 			                    rr->status == LLM_TRUNCATED, &et, &ed2, &perr) < 0) {
-				c->status = CAND_EDIT_REJECTED;
-				c->reason = buf_detach(&perr);
+				candidate_set(c, CAND_EDIT_REJECTED, perr.data);
 				llm_edits_first_line(buf_str(&rr->text), rr->text.len, 200, &note);
 				if (note.len)
 					c->note = buf_detach(&note);
@@ -1184,7 +879,7 @@ static int propose_for_parent(struct llm_prop *lp, struct loop_state *st, int pa
 			out[(*nout)++] = c;
 		}
 	}
-	transcript_add(lp, st, tr.data);
+	transcript_add(lp, v, tr.data);
 	if (fatal >= 0) {
 		err_set(err, "LLM %s:%s: %s", lp->provider, lp->model, buf_str(&res[fatal].error));
 		goto out;
@@ -1224,15 +919,16 @@ static void set_stop(struct llm_prop *lp, const char *why)
 	lp->stop = strdup(why);
 }
 
-static int llm_propose(struct proposer *self, struct loop_state *st, struct candidate **out,
+static int llm_propose(struct proposer *self, const struct run_view *v, struct candidate **out,
                        size_t max, struct buf *err)
 {
 	struct llm_prop *lp = self->impl;
 	int parents[MAX_PARENTS], nout = 0, per;
 	size_t np, i;
 
-	lp->verbosity = st->opt->verbosity;
-	if (!lp->client && make_client(lp, st, err) < 0)
+	lp->verbosity = v->verbosity;
+	lp->ev = v->ev;
+	if (!lp->client && make_client(lp, v, err) < 0)
 		return -1;
 	/* Close the previous round. */
 	if (lp->round > 0) {
@@ -1245,18 +941,16 @@ static int llm_propose(struct proposer *self, struct loop_state *st, struct cand
 		lp->gain_this_round = 0;
 	}
 	if (lp->stop) {
-		update_extra(lp, st);
 		return 0;
 	}
 	if (lp->round >= lp->opt.rounds) {
 		set_stop(lp, "rounds done");
 	} else if (lp->opt.budget_tokens > 0 && lp->tokens_used >= lp->opt.budget_tokens) {
 		set_stop(lp, "token budget reached");
-		st->stopped = 1;
-		free(st->stop_reason);
-		st->stop_reason = strdup("token budget reached");
 		say(lp, "token budget reached (%ld of %ld tokens): keeping the best so far",
 		    lp->tokens_used, lp->opt.budget_tokens);
+		err_set(err, "token budget reached");
+		return PROPOSER_STOP;
 	} else if (lp->opt.patience > 0 && lp->rounds_without_gain >= lp->opt.patience) {
 		struct buf b = BUF_INIT;
 		buf_addf(&b, "no improvement in %d round%s (--patience)", lp->rounds_without_gain,
@@ -1266,11 +960,10 @@ static int llm_propose(struct proposer *self, struct loop_state *st, struct cand
 		buf_release(&b);
 	}
 	if (lp->stop) {
-		update_extra(lp, st);
 		return 0;
 	}
 	lp->round++;
-	np = choose_parents(lp, st, parents);
+	np = choose_parents(lp, v, parents);
 	per = lp->opt.candidates > 0 ? lp->opt.candidates : 2;
 	for (i = 0; i < np; i++) {
 		int n = per;
@@ -1278,40 +971,35 @@ static int llm_propose(struct proposer *self, struct loop_state *st, struct cand
 			n = (int)max - nout;
 		if (n <= 0)
 			break;
-		if (propose_for_parent(lp, st, parents[i], n, out, &nout, err) < 0) {
+		if (propose_for_parent(lp, v, parents[i], n, out, &nout, err) < 0) {
 			int j;
 			for (j = 0; j < nout; j++) {
 				candidate_release(out[j]);
 				free(out[j]);
 			}
 			set_stop(lp, buf_str(err));
-			update_extra(lp, st);
 			return -1;
 		}
 	}
-	update_extra(lp, st);
 	return nout;
 }
 
-static void llm_feedback(struct proposer *self, struct loop_state *st, const struct candidate *c)
+static void llm_feedback(struct proposer *self, const struct run_view *v, const struct candidate *c)
 {
 	struct llm_prop *lp = self->impl;
-	struct outcome *v = realloc(lp->cur, (lp->ncur + 1) * sizeof(*v));
+	struct outcome *o;
 
-	if (v) {
-		lp->cur = v;
-		v[lp->ncur].id = c->id;
-		v[lp->ncur].parent = c->parent;
-		v[lp->ncur].status = c->status;
-		v[lp->ncur].label = dupstr(c->label);
-		v[lp->ncur].note = dupstr(c->note);
-		v[lp->ncur].reason = dupstr(c->reason);
-		lp->ncur++;
-	}
+	lp->cur = xreallocarray(lp->cur, lp->ncur + 1, sizeof(*lp->cur));
+	o = &lp->cur[lp->ncur++];
+	o->id = c->id;
+	o->parent = c->parent;
+	o->status = c->status;
+	o->label = xstrdup(c->label);
+	o->note = xstrdup(c->note);
+	o->reason = xstrdup(c->reason);
 	if (c->status == CAND_ACCEPTED)
 		lp->gain_this_round = 1;
-	history_line(lp, st, c);
-	update_extra(lp, st);
+	history_line(lp, v, c);
 }
 
 static void llm_release(struct proposer *self)
@@ -1353,6 +1041,7 @@ struct proposer *proposer_llm_new(const struct llm_run_options *o, struct buf *e
 	p->name = "llm";
 	p->propose = llm_propose;
 	p->feedback = llm_feedback;
+	p->report = llm_report;
 	p->release = llm_release;
 	p->impl = lp;
 	lp->opt = *o;
@@ -1368,12 +1057,12 @@ struct proposer *proposer_llm_new(const struct llm_run_options *o, struct buf *e
 		lp->opt.beam = 2;
 	if (lp->opt.prompt_budget_tokens <= 0)
 		lp->opt.prompt_budget_tokens = 24000;
-	lp->provider = dupstr(o->provider);
-	lp->model = dupstr(o->model);
-	lp->url = dupstr(o->url);
-	lp->key_env = dupstr(o->api_key_env);
-	lp->cache_dir = dupstr(o->cache_dir);
-	lp->prompts_dir = dupstr(o->prompts_dir);
+	lp->provider = xstrdup(o->provider);
+	lp->model = xstrdup(o->model);
+	lp->url = xstrdup(o->url);
+	lp->key_env = xstrdup(o->api_key_env);
+	lp->cache_dir = xstrdup(o->cache_dir);
+	lp->prompts_dir = xstrdup(o->prompts_dir);
 	lp->prof_id = -1;
 	lp->verbosity = o->verbosity;
 	profile_init(&lp->prof);

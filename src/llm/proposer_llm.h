@@ -8,14 +8,15 @@
  *
  * Strategies: greedy refines the current best; beam K refines each of the
  * K best measured candidates. It stops after `rounds`, when `budget_tokens`
- * are spent (st->stopped, "token budget reached"), or after `patience`
+ * are spent (propose() returns PROPOSER_STOP: "token budget reached", and
+ * nothing else is proposed in this run), or after `patience`
  * rounds without an accepted candidate. An LLM failure that retrying cannot
  * fix (rejected key, unknown model, a cache miss in read-only mode, every
  * request of a round failing) ends the run through propose() returning -1
  * with the message; the loop keeps the best so far (exit 4).
  *
- * Writes <run_dir>/transcript.md (every prompt and response) and fills
- * st->extra with {"llm": {...}} (provider, model, endpoint, usage, cache).
+ * Writes <run_dir>/transcript.md (every prompt and response); its report()
+ * adds {"llm": {...}} (provider, model, endpoint, usage, cache).
  * The API key is read from the environment when the client is made and is
  * never printed, logged or written.
  */
@@ -24,62 +25,10 @@
 
 #include "base/buf.h"
 #include "engine/candidate.h"
-#include "llm/llm.h"
 #include "engine/manifest.h"
-
-enum llm_strategy { LLM_STRATEGY_GREEDY, LLM_STRATEGY_BEAM };
-
-/*
- * Run options. The command line fills what it was given (strings are
- * borrowed from argv); llm_run_options_resolve fills the rest from the
- * manifest's llm section, then the config file, then the environment.
- * Numbers: 0 (or < 0 for temperature and the HTTP settings) = not set.
- */
-struct llm_run_options {
-	const char *provider; /* "openai", "openai-compatible", "anthropic" */
-	const char *model;
-	const char *url;         /* base URL, e.g. http://127.0.0.1:8080/v1 */
-	const char *api_key_env; /* the variable holding the key; NULL = by provider */
-	int rounds;              /* default 3 */
-	int candidates;          /* per round (per parent with beam); default 2 */
-	long budget_tokens;      /* prompt + completion tokens over the run; 0 = none */
-	enum llm_cache_mode cache_mode;
-	int cache_mode_set;
-	const char *cache_dir;   /* NULL = <state_dir>/cache */
-	const char *prompts_dir; /* NULL = the default (llm_prompts_default_dir) */
-	enum llm_strategy strategy;
-	int beam;                  /* K for beam; default 2 */
-	int patience;              /* rounds without improvement before stopping; 0 = never */
-	double temperature;        /* < 0 = provider default */
-	long max_tokens;           /* completion limit; 0 = client default */
-	long prompt_budget_tokens; /* default 24000 */
-	/* HTTP behaviour (config file only; < 0 = client defaults) */
-	double connect_timeout_s, request_timeout_s, deadline_s, backoff_base_s;
-	int max_retries;
-	/* prices per million tokens from the config file; < 0 = unknown */
-	double price_prompt_per_mtok, price_completion_per_mtok;
-	/* where the settings came from, for messages: "command line", "manifest", ... */
-	const char *provider_source;
-	int verbosity; /* progress lines on stderr: -1 quiet */
-	/* strings resolve() had to copy (the config file's); freed by release */
-	struct strlist owned;
-};
-
-void llm_run_options_init(struct llm_run_options *o);
-void llm_run_options_release(struct llm_run_options *o);
-
-/*
- * Fill unset fields: the manifest's llm section of t (t may be NULL), then
- * the config file (OPTIMIZE_CONFIG, else ~/.config/optimize/config.json; a
- * missing file is fine, an invalid one an error), then the environment
- * (OPENAI_BASE_URL for the URL; OPENAI_API_KEY or ANTHROPIC_API_KEY choose
- * the provider when nothing else did). Returns 1 when an LLM is configured
- * (a provider was found), 0 when none is, -1 with err on an invalid setting.
- */
-int llm_run_options_resolve(struct llm_run_options *o, const struct target *t, struct buf *err);
-
-/* Parse "provider:model" (or a bare provider) into o (pointers into spec). */
-int llm_run_options_parse_spec(struct llm_run_options *o, const char *spec, struct buf *err);
+#include "engine/proposer.h"
+#include "llm/llm.h"
+#include "llm/llm_options.h"
 
 /* The proposer; o must be resolved. It copies what it keeps. NULL with err
  * on an unusable configuration (unknown provider, no model, bad URL, a bad

@@ -21,6 +21,7 @@
  * for the target, so there PAPI_attach fails ("Event does not exist") even
  * for software events such as perf::TASK-CLOCK; the reason says so.
  */
+#include "base/util.h"
 #include "prof/counters.h"
 
 #include <ctype.h>
@@ -143,41 +144,6 @@ void counters_papi_components_free(struct counters_papi_component *c, size_t n)
 
 /* ---- close matches for an unknown name ---- */
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t *row, d;
-
-	if (la > 256 || lb > 256)
-		return (size_t)-1;
-	row = malloc((lb + 1) * sizeof(*row));
-	if (!row)
-		return (size_t)-1;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t cost =
-			    tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-			size_t best = diag + cost;
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	d = row[lb];
-	free(row);
-	return d;
-}
-
 #define PAPI_SUGGEST_MAX 3
 
 struct suggest {
@@ -189,7 +155,8 @@ struct suggest {
 
 static void suggest_consider(struct suggest *s, const char *cand)
 {
-	size_t d = edit_distance(s->want, cand), i, k;
+	size_t d = text_distance(s->want, strlen(s->want), cand, strlen(cand), 256, TEXT_FOLD_CASE),
+	       i, k;
 
 	if (d > s->limit)
 		return;

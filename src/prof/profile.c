@@ -91,6 +91,23 @@ void profile_clear_hotspots(struct profile *p)
 	p->total_samples = 0;
 }
 
+void profile_take_hotspots(struct profile *dst, struct profile *src)
+{
+	profile_clear_hotspots(dst);
+	dst->functions = src->functions;
+	dst->nfunctions = src->nfunctions;
+	dst->lines = src->lines;
+	dst->nlines = src->nlines;
+	dst->hotspot_source = src->hotspot_source;
+	dst->total_samples = src->total_samples;
+	src->functions = NULL;
+	src->nfunctions = 0;
+	src->lines = NULL;
+	src->nlines = 0;
+	src->hotspot_source = NULL;
+	src->total_samples = 0;
+}
+
 void profile_release(struct profile *p)
 {
 	size_t i;

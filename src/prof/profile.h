@@ -101,6 +101,8 @@ void profile_release(struct profile *p);
  * for a backend that replaces the hotspots as a whole.
  */
 void profile_clear_hotspots(struct profile *p);
+/* Move src's hotspots (functions, lines, source, samples) into dst, replacing dst's. */
+void profile_take_hotspots(struct profile *dst, struct profile *src);
 
 /*
  * Names of the derived metrics profile_derive adds (backend "derived",

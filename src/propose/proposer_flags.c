@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/loop.h"
-#include "propose/proposer.h"
+#include "base/xalloc.h"
+#include "engine/pipeline.h"
+#include "propose/propose.h"
 
 /* OPT_COMBO: an -O level and a flag together. Flags interact: on some
  * loops -O3 alone is slower and -march=native alone does nothing, while the
@@ -32,24 +33,21 @@ struct flags_state {
 
 static void add_opt(struct flags_state *fs, enum opt_kind kind, const char *value)
 {
-	struct flag_option *o = realloc(fs->opts, (fs->nopts + 1) * sizeof(*o));
-	if (!o)
-		return;
-	fs->opts = o;
+	fs->opts = xreallocarray(fs->opts, fs->nopts + 1, sizeof(*fs->opts));
 	fs->opts[fs->nopts].kind = kind;
-	fs->opts[fs->nopts].value = strdup(value);
+	fs->opts[fs->nopts].value = xstrdup(value);
 	fs->opts[fs->nopts].accepted = 0;
 	fs->opts[fs->nopts].tried_on = -1;
 	fs->nopts++;
 }
 
-static void init_options(struct flags_state *fs, const struct loop_state *st)
+static void init_options(struct flags_state *fs, const struct run_view *v)
 {
-	const struct target *t = st->target;
+	const struct target *t = v->target;
 	size_t i;
 
 	fs->initialized = 1;
-	if (loop_kernel_target(st)) {
+	if (view_kernel_target(v)) {
 		add_opt(fs, OPT_CLOPT, "-cl-mad-enable");
 		add_opt(fs, OPT_CLOPT, "-cl-fast-relaxed-math");
 		for (i = 0; t->wg_size_env && i < t->wg_sizes.n; i++)
@@ -119,7 +117,7 @@ static int has_token(const char *s, const char *tok)
 /* 1 when every flag of a combination is already in cflags. */
 static int combo_present(const char *cflags, const char *combo)
 {
-	char *copy = strdup(combo), *tok, *save = NULL;
+	char *copy = xstrdup(combo), *tok, *save = NULL;
 	int all = 1;
 
 	for (tok = strtok_r(copy, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
@@ -129,7 +127,7 @@ static int combo_present(const char *cflags, const char *combo)
 }
 
 /* The next option's candidate on top of the current best, or NULL when done. */
-static struct candidate *propose_one(struct flags_state *fs, struct loop_state *st)
+static struct candidate *propose_one(struct flags_state *fs, const struct run_view *v)
 {
 	struct cand_config cfg;
 	struct flag_option *o = NULL;
@@ -137,8 +135,8 @@ static struct candidate *propose_one(struct flags_state *fs, struct loop_state *
 	struct buf label = BUF_INIT;
 
 	if (!fs->initialized)
-		init_options(fs, st);
-	loop_config(st, st->best, &cfg);
+		init_options(fs, v);
+	view_config(v, v->best, &cfg);
 	while (!o) {
 		if (fs->next >= fs->nopts) {
 			if (!fs->accepted_in_pass || fs->pass >= 1)
@@ -148,7 +146,7 @@ static struct candidate *propose_one(struct flags_state *fs, struct loop_state *
 			fs->next = 0;
 		}
 		o = &fs->opts[fs->next++];
-		if (o->accepted || o->tried_on == st->best)
+		if (o->accepted || o->tried_on == v->best)
 			o = NULL; /* kept already, or already measured on top of this best */
 		/* Already part of the best's settings (e.g. the manifest's own -O3). */
 		else if ((o->kind == OPT_CFLAG || o->kind == OPT_LTO || o->kind == OPT_OLEVEL) &&
@@ -163,51 +161,49 @@ static struct candidate *propose_one(struct flags_state *fs, struct loop_state *
 		else if (o->kind == OPT_WG && cfg.wg_size && !strcmp(cfg.wg_size, o->value))
 			o = NULL;
 	}
-	o->tried_on = st->best;
-	c = calloc(1, sizeof(*c));
-	candidate_init(c);
-	c->origin = strdup("flags");
-	c->parent = st->best;
+	o->tried_on = v->best;
+	c = candidate_new("flags", NULL);
+	c->parent = v->best;
 	switch (o->kind) {
 	case OPT_OLEVEL:
-		c->cflags = with_olevel(cfg.cflags, o->value);
+		c->set.cflags = with_olevel(cfg.cflags, o->value);
 		break;
 	case OPT_CFLAG:
-		c->cflags = append(cfg.cflags, o->value);
+		c->set.cflags = append(cfg.cflags, o->value);
 		break;
 	case OPT_LTO:
-		c->cflags = append(cfg.cflags, o->value);
-		c->ldflags = append(cfg.ldflags, o->value);
+		c->set.cflags = append(cfg.cflags, o->value);
+		c->set.ldflags = append(cfg.ldflags, o->value);
 		break;
 	case OPT_COMBO: {
-		char *level = strndup(o->value, strcspn(o->value, " "));
+		char *level = xstrndup(o->value, strcspn(o->value, " "));
 		const char *flag = o->value + strlen(level) + 1;
 		char *with = with_olevel(cfg.cflags, level);
-		c->cflags = has_token(with, flag) ? strdup(with) : append(with, flag);
+		c->set.cflags = has_token(with, flag) ? xstrdup(with) : append(with, flag);
 		free(with);
 		free(level);
 		break;
 	}
 	case OPT_PGO:
-		c->pgo = 1;
+		c->set.pgo = 1;
 		break;
 	case OPT_CLOPT:
-		c->cl_build_options = append(cfg.cl_build_options, o->value);
+		c->set.cl_build_options = append(cfg.cl_build_options, o->value);
 		break;
 	case OPT_WG:
-		c->wg_size = strdup(o->value);
+		c->set.wg_size = xstrdup(o->value);
 		break;
 	}
 	if (o->kind == OPT_CLOPT)
-		buf_addf(&label, "cl: %s", c->cl_build_options);
+		buf_addf(&label, "cl: %s", c->set.cl_build_options);
 	else if (o->kind == OPT_WG)
-		buf_addf(&label, "%s=%s", st->target->wg_size_env, o->value);
+		buf_addf(&label, "%s=%s", v->target->wg_size_env, o->value);
 	else
 		buf_addf(&label, "%s%s",
-		         c->cflags    ? c->cflags
-		         : cfg.cflags ? cfg.cflags
-		                      : "",
-		         c->pgo || cfg.pgo ? " +pgo" : "");
+		         c->set.cflags ? c->set.cflags
+		         : cfg.cflags  ? cfg.cflags
+		                       : "",
+		         c->set.pgo || cfg.pgo ? " +pgo" : "");
 	c->label = buf_detach(&label);
 	return c;
 }
@@ -218,7 +214,7 @@ static struct candidate *propose_one(struct flags_state *fs, struct loop_state *
  * second is not proposed at all. The key is the settings plus the best they
  * build on, whose own hash covers its edited files.
  */
-static int flags_propose(struct proposer *self, struct loop_state *st, struct candidate **out,
+static int flags_propose(struct proposer *self, const struct run_view *v, struct candidate **out,
                          size_t max, struct buf *err)
 {
 	struct flags_state *fs = self->impl;
@@ -227,14 +223,14 @@ static int flags_propose(struct proposer *self, struct loop_state *st, struct ca
 	(void)err;
 	if (!max)
 		return 0;
-	while ((c = propose_one(fs, st))) {
+	while ((c = propose_one(fs, v))) {
 		struct buf key = BUF_INIT;
 		size_t i;
 		int seen = 0;
 
-		buf_addf(&key, "%s|%s|%s|%s|%s", c->label, c->ldflags ? c->ldflags : "",
-		         c->cl_build_options ? c->cl_build_options : "",
-		         c->wg_size ? c->wg_size : "", loop_best(st)->hash);
+		buf_addf(&key, "%s|%s|%s|%s|%s", c->label, c->set.ldflags ? c->set.ldflags : "",
+		         c->set.cl_build_options ? c->set.cl_build_options : "",
+		         c->set.wg_size ? c->set.wg_size : "", view_best(v)->hash);
 		for (i = 0; i < fs->seen.n && !seen; i++)
 			seen = !strcmp(fs->seen.v[i], key.data);
 		if (!seen) {
@@ -244,17 +240,17 @@ static int flags_propose(struct proposer *self, struct loop_state *st, struct ca
 			return 1;
 		}
 		buf_release(&key);
-		candidate_release(c);
-		free(c);
+		candidate_free(c);
 	}
 	return 0;
 }
 
-static void flags_feedback(struct proposer *self, struct loop_state *st, const struct candidate *c)
+static void flags_feedback(struct proposer *self, const struct run_view *v,
+                           const struct candidate *c)
 {
 	struct flags_state *fs = self->impl;
 
-	(void)st;
+	(void)v;
 	if (c->status != CAND_ACCEPTED || !fs->next)
 		return;
 	/* One candidate at a time: the option just tried is opts[next - 1]. */
@@ -277,13 +273,12 @@ static void flags_release(struct proposer *self)
 
 struct proposer *proposer_flags_new(void)
 {
-	struct proposer *p = calloc(1, sizeof(*p));
-	if (!p)
-		return NULL;
+	struct proposer *p = xcalloc(1, sizeof(*p));
+
 	p->name = "flags";
 	p->propose = flags_propose;
 	p->feedback = flags_feedback;
 	p->release = flags_release;
-	p->impl = calloc(1, sizeof(struct flags_state));
+	p->impl = xcalloc(1, sizeof(struct flags_state));
 	return p;
 }

@@ -11,42 +11,65 @@
  *                         (empty when flags alone won)
  *   <target>/best/        the winner's source tree
  *   <target>/report.json  the target's part of report.json
+ *
+ * The report reads a const view of each target's run (engine/view.h); it
+ * does not know the scheduler.
  */
 #ifndef OPTIMIZE_REPORT_H
 #define OPTIMIZE_REPORT_H
 
 #include "base/buf.h"
-#include "engine/loop.h"
+#include "engine/pipeline.h"
+#include "engine/view.h"
 
 struct cJSON;
 
 #define REPORT_SCHEMA         "optimize.report"
 #define REPORT_SCHEMA_VERSION 1
 
+/* One target of a run, as the report sees it. */
+struct report_target {
+	const struct target *t;
+	const struct run_view *v; /* NULL when the target could not be set up */
+	const char *error;        /* why not (when v is NULL) */
+	const char *objective;    /* the objective asked for (when v is NULL) */
+	struct cJSON *extra;      /* proposer fields ("llm": {...}); borrowed; may be NULL */
+};
+
 struct run_meta {
 	const char *run_id;
-	const char *command; /* the command line */
-	const char *run_dir; /* .optimize/runs/<run-id> */
-	const struct loop_options *opt;
+	const char *command;  /* the command line */
+	const char *run_dir;  /* .optimize/runs/<run-id> */
 	const char *proposer; /* "flags", "llm", "dir", "none" */
+	const struct measure_settings *m;
 	double started_unix;
 	double wall_s;
 	int exit_code;
 };
 
-/* The target's JSON (caller owns it). */
-struct cJSON *report_target_json(const struct loop_state *st);
-/* Write <run_dir>/report.json for one target (atomic). */
-int report_write_target(const struct loop_state *st, struct buf *err);
-/* best.patch and best/ for one target. */
-int report_write_best(const struct loop_state *st, struct buf *err);
-/* The whole run: report.json and summary.md at meta->run_dir. */
-int report_write_run(struct loop_state *const *states, size_t n, const struct run_meta *meta,
-                     struct buf *err);
-/* The end-of-run table for stderr/stdout and summary.md (Markdown table). */
-void report_table(struct loop_state *const *states, size_t n, struct buf *out);
+/*
+ * The headline of a target: the measurement of the winner against the
+ * original that the table, summary.md and report.json all quote (loop.h:
+ * the confirming one), or NULL when the original is kept.
+ */
+const struct cand_measurement *report_headline(const struct run_view *v);
 
 /* "improved", "no-improvement", "baseline-failed", "interrupted" */
-const char *report_target_status(const struct loop_state *st);
+const char *report_target_status(const struct report_target *rt);
+
+/* The target's JSON (caller owns it). */
+struct cJSON *report_target_json(const struct report_target *rt);
+/* Write <run_dir>/report.json for one target (atomic). */
+int report_write_target(const struct report_target *rt, struct buf *err);
+/* best.patch and best/ for one target. */
+int report_write_best(const struct run_view *v, struct buf *err);
+/* The whole run: report.json and summary.md at meta->run_dir. */
+int report_write_run(const struct report_target *targets, size_t n, const struct run_meta *meta,
+                     struct buf *err);
+/* The end-of-run table (Markdown) for stdout and summary.md. */
+void report_table(const struct report_target *targets, size_t n, struct buf *out);
+/* summary.md's text (report_write_run writes it). */
+void report_summary_md(const struct report_target *targets, size_t n, const struct run_meta *meta,
+                       struct buf *md);
 
 #endif

@@ -66,11 +66,11 @@ static void make_tree(void)
 {
 	char p[512];
 	snprintf(p, sizeof(p), "%s/tree/sub", root);
-	assert_int_equal(ws_mkdirs(p, 0755, NULL), 0);
+	assert_int_equal(file_mkdirs(p, 0755, NULL), 0);
 	snprintf(p, sizeof(p), "%s/tree/.optimize", root);
-	assert_int_equal(ws_mkdirs(p, 0755, NULL), 0);
+	assert_int_equal(file_mkdirs(p, 0755, NULL), 0);
 	snprintf(p, sizeof(p), "%s/tree/.git", root);
-	assert_int_equal(ws_mkdirs(p, 0755, NULL), 0);
+	assert_int_equal(file_mkdirs(p, 0755, NULL), 0);
 	put("tree/a.c", "int main(void) { return 0; }\n");
 	put("tree/notes.txt", "protected\n");
 	put("tree/sub/b.h", "#define B 1\n");

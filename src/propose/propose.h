@@ -1,6 +1,6 @@
 /*
- * proposer.h: the proposers that ship with optimize. Each returns a
- * struct proposer (candidate.h) the caller releases with ->release.
+ * propose/proposer.h: the proposers that ship without an LLM. Each returns a
+ * struct proposer (engine/proposer.h) the caller releases with ->release.
  *
  *   flags  the offline compiler-flag and PGO search (the default without an
  *          LLM): greedy, keeps adding what measured faster; for OpenCL kernel
@@ -9,11 +9,11 @@
  *          editable files, at the same relative paths (--candidate DIR)
  *   seq    several proposers one after another
  */
-#ifndef OPTIMIZE_PROPOSER_H
-#define OPTIMIZE_PROPOSER_H
+#ifndef OPTIMIZE_PROPOSE_PROPOSER_H
+#define OPTIMIZE_PROPOSE_PROPOSER_H
 
-#include "engine/candidate.h"
-#include "engine/manifest.h"
+#include "base/strlist.h"
+#include "engine/proposer.h"
 
 struct proposer *proposer_flags_new(void);
 struct proposer *proposer_dir_new(const struct strlist *dirs);

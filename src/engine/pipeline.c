@@ -1,0 +1,487 @@
+/*
+ * pipeline.c: a target's pipeline set up, the one maker of child specs for
+ * target code, and the stages that make a workspace and a build. The other
+ * stages are in pipeline_stages.c. See pipeline.h.
+ */
+#include "engine/pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/fileio.h"
+#include "base/util.h"
+#include "base/xalloc.h"
+#include "engine/pipeline_int.h"
+#include "engine/workspace.h"
+#include "prof/cltrace.h"
+#include "prof/opencl_info.h"
+
+void measure_settings_default(struct measure_settings *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->min_runs = 5;
+	m->max_runs = 30;
+	m->warmup = 1;
+	m->min_gain = 0.03;
+	m->level = 0.95;
+	m->resamples = 2000;
+	m->seed = 1;
+	m->cpu = -1;
+}
+
+void pipeline_options_default(struct pipeline_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->profile = 1;
+	measure_settings_default(&o->m);
+}
+
+/* ---- set up ---- */
+
+/*
+ * How candidates are kept away from what they must not touch: a network
+ * namespace with loopback only (unless --allow-network), and a mount
+ * namespace in which the user's tree and the tool's state directory are
+ * read-only, except the candidate's own workspace. So a candidate can write
+ * neither the user's sources (even through "../.."), nor the references,
+ * the reports, the response cache or another candidate's build (the
+ * original's, which it is timed against). Each part is probed once; what is
+ * not available here is said and recorded.
+ */
+static void setup_isolation(struct pipeline *p)
+{
+	struct buf why = BUF_INIT, m = BUF_INIT;
+	const char *rw[2] = {p->work_root, NULL};
+	const char *const *ro;
+	size_t tl = strlen(p->t->tree);
+	int net = !p->opt.allow_network;
+
+	strlist_push(&p->readonly, p->t->tree);
+	if (p->state_abs && !(strncmp(p->state_abs, p->t->tree, tl) == 0 &&
+	                      (p->state_abs[tl] == '/' || p->state_abs[tl] == '\0')))
+		strlist_push(&p->readonly, p->state_abs);
+	ro = strlist_array(&p->readonly);
+	if (proc_isolation_probe(net, ro, rw, &why) == 0) {
+		p->isolate_net = net;
+		p->isolate_tree = 1;
+	} else if (net && proc_isolation_probe(1, NULL, NULL, &m) == 0) {
+		p->isolate_net = 1;
+	} else if (net && proc_isolation_probe(0, ro, rw, &m) == 0) {
+		p->isolate_tree = 1;
+	}
+	if (p->isolate_net) {
+		p->isolation_net = xstrdup("network namespace with loopback only");
+	} else if (!net) {
+		p->isolation_net = xstrdup("none: --allow-network");
+	} else {
+		buf_setf(&m, "none: namespaces are not available here (%s)", why.data);
+		p->isolation_net = buf_detach(&m);
+		engine_note(p->opt.ev, NOTE_WARNING,
+		            "warning: candidates can reach the network: %s", why.data);
+	}
+	if (p->isolate_tree) {
+		p->isolation_tree = xstrdup("read-only for candidates (mount namespace), as is the "
+		                            "tool's state directory except the candidate's own "
+		                            "workspace");
+	} else {
+		buf_setf(&m, "writable: mount namespaces are not available here (%s)", why.data);
+		p->isolation_tree = buf_detach(&m);
+		engine_note(p->opt.ev, NOTE_WARNING,
+		            "warning: candidates could write into '%s': %s", p->t->tree, why.data);
+	}
+	buf_release(&why);
+	buf_release(&m);
+}
+
+static enum engine_status setup_opencl(struct pipeline *p, struct buf *err)
+{
+	struct buf why = BUF_INIT, lib = BUF_INIT;
+	enum engine_status r = ENGINE_OK;
+
+	if (!opencl_available(&why)) {
+		err_set(err, "target '%s' is an OpenCL kernel target, but %s", p->t->name,
+		        why.len ? why.data : "no OpenCL platform is available");
+		r = ENGINE_BASELINE;
+	} else if (cltrace_library_path(&lib, &why) < 0) {
+		err_set(err, "target '%s' needs the OpenCL interposer: %s", p->t->name, why.data);
+		r = ENGINE_BASELINE;
+	}
+	buf_release(&why);
+	buf_release(&lib);
+	return r;
+}
+
+enum engine_status pipeline_open(const struct pipeline_options *o, struct pipeline **out,
+                                 struct buf *err)
+{
+	struct pipeline *p = xcalloc(1, sizeof(*p));
+	const struct target *t = o->target;
+	struct buf b = BUF_INIT;
+
+	*out = p;
+	p->opt = *o;
+	p->t = t;
+	buf_addf(&b, "%s/runs/%s/%s", o->state_dir, o->run_id, t->name);
+	p->run_dir = buf_detach(&b);
+	buf_addf(&b, "%s/work/%s/%s", o->state_dir, o->run_id, t->name);
+	p->work_root = buf_detach(&b);
+	if (file_mkdirs(p->run_dir, 0755, err) < 0 || file_mkdirs(p->work_root, 0755, err) < 0)
+		return ENGINE_ERROR;
+	p->state_abs = realpath(o->state_dir, NULL);
+	buf_addf(&b, "%s/original", p->work_root);
+	p->pristine = buf_detach(&b);
+	if (ws_copy_tree(t->tree, p->pristine, err) < 0 ||
+	    ws_list_files(p->pristine, &p->original_files, err) < 0)
+		return ENGINE_ERROR;
+	machine_info_collect(&p->machine, o->cc ? o->cc : t->cc);
+	machine_info_text(&p->machine, &b);
+	p->machine_text = buf_detach(&b);
+	setup_isolation(p);
+	if (objective_resolve(o->objective ? o->objective : t->objective, o->counters, &p->obj,
+	                      err) < 0) {
+		err_prefix(err, "target '%s': ", t->name);
+		return ENGINE_SETUP;
+	}
+	p->kernel_target = t->kernels.n > 0 || p->obj.kind == OBJ_KERNEL_TIME;
+	if (p->kernel_target)
+		return setup_opencl(p, err);
+	return ENGINE_OK;
+}
+
+void pipeline_close(struct pipeline *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	if (p->verify_ref) {
+		for (i = 0; i < p->t->nverify; i++)
+			capture_release(&p->verify_ref[i]);
+		free(p->verify_ref);
+	}
+	capture_release(&p->run_ref);
+	objective_release(&p->obj);
+	machine_info_release(&p->machine);
+	strlist_release(&p->original_files);
+	strlist_release(&p->readonly);
+	free(p->machine_text);
+	free(p->run_dir);
+	free(p->work_root);
+	free(p->pristine);
+	free(p->state_abs);
+	free(p->isolation_net);
+	free(p->isolation_tree);
+	free(p);
+}
+
+struct candidate *pipeline_original(const struct pipeline *p)
+{
+	const struct target *t = p->t;
+	struct candidate *b = candidate_new("baseline", "original");
+
+	b->set.cc = xstrdup(p->opt.cc ? p->opt.cc : t->cc ? t->cc : "cc");
+	b->set.cflags = xstrdup(t->cflags ? t->cflags : "");
+	b->set.ldflags = xstrdup(t->ldflags ? t->ldflags : "");
+	b->set.cl_build_options = xstrdup(t->cl_build_options ? t->cl_build_options : "");
+	return b;
+}
+
+const struct target *pipeline_target(const struct pipeline *p)
+{
+	return p->t;
+}
+const char *pipeline_run_dir(const struct pipeline *p)
+{
+	return p->run_dir;
+}
+const char *pipeline_state_dir(const struct pipeline *p)
+{
+	return p->opt.state_dir;
+}
+const char *pipeline_run_id(const struct pipeline *p)
+{
+	return p->opt.run_id;
+}
+const char *pipeline_pristine(const struct pipeline *p)
+{
+	return p->pristine;
+}
+const struct objective *pipeline_objective(const struct pipeline *p)
+{
+	return &p->obj;
+}
+const struct machine_info *pipeline_machine(const struct pipeline *p)
+{
+	return &p->machine;
+}
+const char *pipeline_machine_text(const struct pipeline *p)
+{
+	return p->machine_text;
+}
+int pipeline_kernel_target(const struct pipeline *p)
+{
+	return p->kernel_target;
+}
+const char *pipeline_isolation_net(const struct pipeline *p)
+{
+	return p->isolation_net;
+}
+const char *pipeline_isolation_tree(const struct pipeline *p)
+{
+	return p->isolation_tree;
+}
+const struct strlist *pipeline_original_files(const struct pipeline *p)
+{
+	return &p->original_files;
+}
+
+/* ---- the one maker of child specs for target code ---- */
+
+void pipeline_trace_path(const struct pipeline *p, const struct candidate *c, const char *tag,
+                         struct buf *out)
+{
+	buf_reset(out);
+	buf_addf(out, "%s/c%04d.trace/%s.jsonl", p->work_root, c->id, tag);
+}
+
+int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
+                        const struct cand_config *cfg, const char *trace, double timeout,
+                        struct child *ch, struct buf *err)
+{
+	const struct target *t = p->t;
+	struct buf tracedir = BUF_INIT, deftrace = BUF_INIT;
+
+	memset(ch, 0, sizeof(*ch));
+	if (!cfg)
+		cfg = &c->cfg;
+	strlist_pushf(&ch->env, "CC=%s", cfg->cc ? cfg->cc : "cc");
+	strlist_pushf(&ch->env, "CFLAGS=%s -g", cfg->cflags ? cfg->cflags : "");
+	strlist_pushf(&ch->env, "LDFLAGS=%s", cfg->ldflags ? cfg->ldflags : "");
+	buf_addf(&tracedir, "%s/c%04d.trace", p->work_root, c->id);
+	if (p->kernel_target) {
+		struct strlist cl = {0};
+		/* Steps whose trace nobody reads (build, test, PGO training) still
+		 * run under the interposer, for the build options. */
+		if (!trace) {
+			pipeline_trace_path(p, c, "scratch", &deftrace);
+			trace = deftrace.data;
+		}
+		if (file_mkdirs(tracedir.data, 0755, err) < 0 ||
+		    cltrace_env(trace, cfg->cl_build_options ? cfg->cl_build_options : "", &cl,
+		                err) < 0) {
+			strlist_release(&cl);
+			buf_release(&tracedir);
+			buf_release(&deftrace);
+			return -1;
+		}
+		for (size_t i = 0; i < cl.n; i++)
+			strlist_push(&ch->env, cl.v[i]);
+		strlist_release(&cl);
+		if (t->wg_size_env && cfg->wg_size)
+			strlist_pushf(&ch->env, "%s=%s", t->wg_size_env, cfg->wg_size);
+	}
+	proc_spec_init(&ch->spec);
+	ch->spec.cwd = c->workdir;
+	ch->spec.env_add = strlist_array(&ch->env);
+	ch->spec.timeout_s = timeout > 0 ? timeout : t->timeout_s;
+	ch->spec.limits = t->limits;
+	ch->spec.cancel = p->opt.cancel;
+	ch->spec.isolate_net = p->isolate_net;
+	if (p->isolate_tree) {
+		/* Writable: its own workspace and trace directory, nothing else of ours. */
+		strlist_push(&ch->writable, c->workdir);
+		if (p->kernel_target)
+			strlist_push(&ch->writable, tracedir.data);
+		ch->spec.readonly_paths = (const char *const *)p->readonly.v;
+		ch->spec.writable_paths = strlist_array(&ch->writable);
+	}
+	buf_release(&tracedir);
+	buf_release(&deftrace);
+	return 0;
+}
+
+void child_release(struct child *ch)
+{
+	strlist_release(&ch->env);
+	strlist_release(&ch->writable);
+}
+
+void pipeline_file_excerpt(const char *path, struct buf *out)
+{
+	struct buf b = BUF_INIT;
+
+	b.max = (size_t)1 << 20;
+	buf_read_file(&b, path);
+	buf_rtrim(&b);
+	if (b.len > BUILD_ERROR_MAX) {
+		buf_add(out, b.data, BUILD_ERROR_MAX);
+		buf_addstr(out, "\n[... output trimmed]");
+	} else {
+		buf_add(out, b.data, b.len);
+	}
+	buf_release(&b);
+}
+
+int pipeline_run_step(const struct pipeline *p, const struct candidate *c,
+                      const struct cand_config *cfg, const char *cmd, const char *name,
+                      double timeout, struct proc_result *res, struct buf *errtext, struct buf *err)
+{
+	struct child ch;
+	struct buf so = BUF_INIT, se = BUF_INIT;
+	int r;
+
+	if (pipeline_child_spec(p, c, cfg, NULL, timeout, &ch, err) < 0)
+		return -1;
+	buf_addf(&so, "%s/logs/c%04d-%s.out", p->work_root, c->id, name);
+	buf_addf(&se, "%s/logs/c%04d-%s.err", p->work_root, c->id, name);
+	ch.spec.stdout_path = so.data;
+	ch.spec.stderr_path = se.data;
+	r = proc_run_sh(&ch.spec, cmd, res, err);
+	if (r == 0 && errtext && !proc_result_ok(res)) {
+		struct buf d = BUF_INIT;
+		proc_result_describe(res, ch.spec.timeout_s, &d);
+		buf_addf(errtext, "'%s' failed (%s):\n", cmd, d.data);
+		buf_release(&d);
+		pipeline_file_excerpt(se.data, errtext);
+		if (errtext->len < 200) {
+			buf_addstr(errtext, "\n");
+			pipeline_file_excerpt(so.data, errtext);
+		}
+		buf_rtrim(errtext);
+	}
+	child_release(&ch);
+	buf_release(&so);
+	buf_release(&se);
+	return r;
+}
+
+/* ---- materialize and build ---- */
+
+int pipeline_materialize(struct pipeline *p, struct candidate *c, struct buf *err)
+{
+	struct buf dir = BUF_INIT, logs = BUF_INIT;
+	int r = 0;
+
+	buf_addf(&dir, "%s/c%04d", p->work_root, c->id);
+	ws_remove_tree(dir.data, NULL);
+	if (ws_copy_tree(c->source_tree ? c->source_tree : p->pristine, dir.data, err) < 0) {
+		buf_release(&dir);
+		return -1;
+	}
+	buf_addf(&logs, "%s/logs", p->work_root);
+	file_mkdirs(logs.data, 0755, NULL);
+	buf_release(&logs);
+	free(c->workdir);
+	c->workdir = buf_detach(&dir);
+	for (size_t i = 0; i < c->nchain && r == 0; i++) {
+		const struct file_edit *f = c->chain[i];
+		struct buf path = BUF_INIT;
+		buf_addf(&path, "%s/%s", c->workdir, f->path);
+		r = file_write_atomic(path.data, f->content, f->len, 0644, err);
+		buf_release(&path);
+	}
+	return r;
+}
+
+static const char *llvm_profdata(void)
+{
+	static const char *const names[] = {"llvm-profdata",    "llvm-profdata-16",
+	                                    "llvm-profdata-15", "llvm-profdata-14",
+	                                    "llvm-profdata-13", NULL};
+	for (size_t i = 0; names[i]; i++) {
+		struct buf path = BUF_INIT;
+		int ok;
+		buf_addf(&path, "/usr/bin/%s", names[i]);
+		ok = access(path.data, X_OK) == 0;
+		buf_release(&path);
+		if (ok)
+			return names[i];
+	}
+	return NULL;
+}
+
+/* One build step: 0 ok, 1 failed (why), -1 error. */
+static int build_step(struct pipeline *p, struct candidate *c, const struct cand_config *cfg,
+                      const char *cmd, const char *name, double timeout, struct buf *why,
+                      struct buf *err)
+{
+	struct proc_result res;
+
+	if (pipeline_run_step(p, c, cfg, cmd, name, timeout, &res, why, err) < 0)
+		return -1;
+	return proc_result_ok(&res) ? 0 : 1;
+}
+
+/* Profile-guided: instrumented build, a training run of `run`, the final build. */
+static int build_pgo(struct pipeline *p, struct candidate *c, double timeout, struct buf *why,
+                     struct buf *err)
+{
+	const struct target *t = p->t;
+	const char *cc = c->cfg.cc ? c->cfg.cc : "cc";
+	int clang = strstr(cc, "clang") != NULL, r;
+	struct buf gen = BUF_INIT, genld = BUF_INIT, use = BUF_INIT, useld = BUF_INIT;
+	const char *base_cflags = c->cfg.cflags ? c->cfg.cflags : "";
+	const char *base_ldflags = c->cfg.ldflags ? c->cfg.ldflags : "";
+	const char *flag = clang ? "-fprofile-instr-generate" : "-fprofile-generate";
+	struct cand_config cfg = c->cfg;
+
+	buf_addf(&gen, "%s %s", base_cflags, flag);
+	buf_addf(&genld, "%s %s", base_ldflags, flag);
+	if (clang) {
+		/* The profile file name goes through the environment: a CFLAGS entry. */
+		buf_addf(&gen, " -fprofile-instr-generate=%s/pgo-%%p.profraw", c->workdir);
+		buf_addf(&genld, " -fprofile-instr-generate=%s/pgo-%%p.profraw", c->workdir);
+	}
+	cfg.cflags = gen.data;
+	cfg.ldflags = genld.data;
+	r = build_step(p, c, &cfg, t->build, "pgo-generate", timeout, why, err);
+	if (r == 0)
+		r = build_step(p, c, &cfg, t->run, "pgo-train", t->timeout_s, why, err);
+	if (r == 0 && clang) {
+		const char *pd = llvm_profdata();
+		struct buf cmd = BUF_INIT;
+		if (!pd) {
+			buf_setf(why, "PGO with clang needs llvm-profdata (apt-get install llvm)");
+			r = 1;
+		} else {
+			buf_addf(&cmd, "%s merge -o pgo.profdata pgo-*.profraw", pd);
+			r = build_step(p, c, &c->cfg, cmd.data, "pgo-merge", timeout, why, err);
+		}
+		buf_release(&cmd);
+	}
+	if (r == 0) {
+		if (clang) {
+			buf_addf(&use, "%s -fprofile-instr-use=%s/pgo.profdata", base_cflags,
+			         c->workdir);
+			buf_addf(&useld, "%s -fprofile-instr-use=%s/pgo.profdata", base_ldflags,
+			         c->workdir);
+		} else {
+			buf_addf(&use, "%s -fprofile-use -fprofile-correction -Wno-missing-profile",
+			         base_cflags);
+			buf_addf(&useld, "%s -fprofile-use", base_ldflags);
+		}
+		cfg.cflags = use.data;
+		cfg.ldflags = useld.data;
+		r = build_step(p, c, &cfg, t->build, "pgo-use", timeout, why, err);
+	}
+	buf_release(&gen);
+	buf_release(&genld);
+	buf_release(&use);
+	buf_release(&useld);
+	return r;
+}
+
+int pipeline_build(struct pipeline *p, struct candidate *c, struct buf *why, struct buf *err)
+{
+	const struct target *t = p->t;
+	double timeout = t->timeout_s > 300 ? t->timeout_s : 300, t0 = clock_mono_s();
+	int r;
+
+	if (c->cfg.pgo)
+		r = build_pgo(p, c, timeout, why, err);
+	else
+		r = build_step(p, c, NULL, t->build, "build", timeout, why, err);
+	c->build_s = clock_mono_s() - t0;
+	return r;
+}

@@ -1,0 +1,270 @@
+/*
+ * pipeline_baseline.c: the original's own sequence (it becomes the
+ * reference every candidate is compared with), and the re-check of a
+ * winner before --apply. See pipeline.h.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+#include "engine/measure.h"
+#include "engine/pipeline.h"
+#include "engine/pipeline_int.h"
+#include "engine/workspace.h"
+
+static enum engine_status fail_baseline(struct pipeline *p, struct candidate *b, enum cand_status s,
+                                        struct buf *err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static enum engine_status fail_baseline(struct pipeline *p, struct candidate *b, enum cand_status s,
+                                        struct buf *err, const char *fmt, ...)
+{
+	va_list ap;
+	struct buf m = BUF_INIT;
+
+	va_start(ap, fmt);
+	buf_vaddf(&m, fmt, ap);
+	va_end(ap);
+	err_set(err, "target '%s': %s", p->t->name, m.data);
+	candidate_set(b, s, m.data);
+	buf_release(&m);
+	return ENGINE_BASELINE;
+}
+
+/* Each verify command twice: the outputs become the references and must agree. */
+static enum engine_status baseline_verify(struct pipeline *p, struct candidate *b, struct buf *err)
+{
+	const struct target *t = p->t;
+	struct capture *second = xcalloc(t->nverify + 1, sizeof(*second));
+	struct buf why = BUF_INIT, msg = BUF_INIT;
+	enum engine_status st = ENGINE_OK;
+	int r;
+
+	b->stage = STAGE_VERIFY;
+	p->verify_ref = xcalloc(t->nverify + 1, sizeof(*p->verify_ref));
+	if (pipeline_verify_set(p, b, "ref", p->verify_ref, &why, err) < 0 ||
+	    pipeline_verify_set(p, b, "ref2", second, &why, err) < 0) {
+		st = ENGINE_ERROR;
+		goto out;
+	}
+	for (size_t i = 0; i < t->nverify; i++) {
+		if (p->verify_ref[i].res.timed_out || second[i].res.timed_out) {
+			st = fail_baseline(p, b, CAND_VERIFY_FAILED, err,
+			                   "verify run %zu ('%s') of the original timed out after "
+			                   "%g s; raise timeout_s",
+			                   i + 1, t->verify[i].run, t->timeout_s);
+			goto out;
+		}
+	}
+	r = pipeline_compare_verify(p, p->verify_ref, second, &msg, err);
+	if (r < 0)
+		st = ENGINE_ERROR;
+	else if (r)
+		st = fail_baseline(p, b, CAND_VERIFY_FAILED, err,
+		                   "the original is nondeterministic: two runs disagree. %s\n"
+		                   "hint: give a tolerance (rtol/atol) for numeric outputs, or "
+		                   "compare fewer outputs (\"compare\")",
+		                   msg.data);
+out:
+	pipeline_captures_free(p, second);
+	buf_release(&why);
+	buf_release(&msg);
+	return st;
+}
+
+/* The timed command twice: it must succeed and be deterministic too. */
+static enum engine_status baseline_run(struct pipeline *p, struct candidate *b, struct buf *err)
+{
+	const struct target *t = p->t;
+	struct capture run2 = {0};
+	struct buf why = BUF_INIT, msg = BUF_INIT;
+	enum engine_status st = ENGINE_OK;
+	int r;
+
+	if (pipeline_capture_run(p, b, "run-ref", &p->run_ref, err) < 0 ||
+	    pipeline_capture_run(p, b, "run-ref2", &run2, err) < 0) {
+		st = ENGINE_ERROR;
+		goto out;
+	}
+	if (!proc_result_ok(&p->run_ref.res)) {
+		struct buf d = BUF_INIT, e = BUF_INIT;
+		buf_addf(&e, "%s/stderr", p->run_ref.dir);
+		proc_result_describe(&p->run_ref.res, t->timeout_s, &d);
+		pipeline_file_excerpt(e.data, &why);
+		st = fail_baseline(p, b, CAND_RUN_FAILED, err,
+		                   "the original's run command '%s' failed (%s)%s%s", t->run,
+		                   d.data, why.len ? ":\n" : "", why.data);
+		buf_release(&d);
+		buf_release(&e);
+		goto out;
+	}
+	r = verify_compare(&p->run_ref, &run2, t->run_compare, t->nrun_compare, t->rtol, t->atol,
+	                   &msg, err);
+	if (r < 0)
+		st = ENGINE_ERROR;
+	else if (r)
+		st = fail_baseline(p, b, CAND_VERIFY_FAILED, err,
+		                   "the original's run command is nondeterministic: %s\n"
+		                   "hint: give a tolerance (rtol/atol), or set \"run_compare\" to "
+		                   "compare fewer outputs ([] compares only the exit status)",
+		                   msg.data);
+	else
+		p->have_refs = 1;
+out:
+	capture_release(&run2);
+	buf_release(&why);
+	buf_release(&msg);
+	return st;
+}
+
+/* The original alone, min_runs times: its time and how noisy the machine is. */
+static enum engine_status baseline_measure(struct pipeline *p, struct candidate *b, struct buf *err)
+{
+	struct measure_config cfg;
+	struct measure_outcome o;
+	struct measure_side s;
+	struct child ch;
+	struct buf d = BUF_INIT, tr = BUF_INIT;
+	enum engine_status st = ENGINE_OK;
+	int n = p->opt.baseline_runs > 0 ? p->opt.baseline_runs : p->opt.m.min_runs;
+
+	b->stage = STAGE_MEASURE;
+	pipeline_measure_config(p, &cfg);
+	buf_addf(&d, "%s/c0000/timed", p->run_dir);
+	pipeline_trace_path(p, b, "timed", &tr);
+	if (pipeline_child_spec(p, b, NULL, tr.data, 0, &ch, err) < 0) {
+		st = ENGINE_ERROR;
+		goto out;
+	}
+	s.spec = &ch.spec;
+	s.trace_path = p->obj.kind == OBJ_KERNEL_TIME ? tr.data : NULL;
+	s.capture_dir = d.data;
+	measure_outcome_init(&o);
+	if (measure_single(&cfg, &p->obj, &s, n, &o, err) < 0)
+		st = ENGINE_ERROR;
+	else if (o.interrupted)
+		st = ENGINE_INTERRUPTED;
+	else if (o.failed)
+		st = fail_baseline(p, b, CAND_RUN_FAILED, err, "%s", o.why.data);
+	if (st == ENGINE_OK) {
+		candidate_measurement_clear(&b->meas);
+		b->meas.value = o.base_median;
+		b->meas.cand_samples = o.base;
+		b->meas.nsamples = o.n;
+		b->meas.base_cv = o.base_cv;
+		b->meas.deterministic = o.deterministic;
+		o.base = NULL;
+		engine_note(p->opt.ev, NOTE_PROGRESS,
+		            "[%s] original: %s %.4g %s (median of %zu, CV %.1f%%)", p->t->name,
+		            p->obj.name, b->meas.value, p->obj.unit, o.n, o.base_cv * 100);
+		if (!o.deterministic)
+			pipeline_warn_noise(p, "the original's runs", o.base_cv);
+	}
+	measure_outcome_release(&o);
+	child_release(&ch);
+out:
+	buf_release(&d);
+	buf_release(&tr);
+	return st;
+}
+
+enum engine_status pipeline_baseline(struct pipeline *p, struct candidate *b, struct buf *err)
+{
+	const struct target *t = p->t;
+	struct buf why = BUF_INIT;
+	enum engine_status st = ENGINE_OK;
+	int r;
+
+	engine_note(p->opt.ev, NOTE_PROGRESS, "[%s] building the original", t->name);
+	b->stage = STAGE_MATERIALIZE;
+	if (pipeline_materialize(p, b, err) < 0) {
+		st = ENGINE_ERROR;
+		goto out;
+	}
+	b->stage = STAGE_BUILD;
+	r = pipeline_build(p, b, &why, err);
+	if (r < 0) {
+		st = ENGINE_ERROR;
+		goto out;
+	}
+	if (r) {
+		st = fail_baseline(p, b, CAND_BUILD_FAILED, err, "the original does not build: %s",
+		                   why.data);
+		goto out;
+	}
+	if ((st = baseline_verify(p, b, err)) != ENGINE_OK || pipeline_cancelled(p))
+		goto out;
+	if ((st = baseline_run(p, b, err)) != ENGINE_OK || pipeline_cancelled(p))
+		goto out;
+	b->stage = STAGE_TEST;
+	buf_reset(&why);
+	r = pipeline_test(p, b, &why, err);
+	if (r) {
+		st = r < 0 ? ENGINE_ERROR
+		           : fail_baseline(p, b, CAND_TEST_FAILED, err,
+		                           "the original fails its test: %s", why.data);
+		goto out;
+	}
+	b->stage = STAGE_PROTECTED;
+	buf_reset(&why);
+	r = ws_check_protected(p->pristine, b->workdir, t, &p->original_files, &why, err);
+	if (r) {
+		st = r < 0 ? ENGINE_ERROR
+		           : fail_baseline(p, b, CAND_PROTECTED_CHANGED, err,
+		                           "building or running the original changes a file: %s",
+		                           why.data);
+		goto out;
+	}
+	if (pipeline_cancelled(p))
+		goto out;
+	if ((st = baseline_measure(p, b, err)) != ENGINE_OK)
+		goto out;
+	b->stage = STAGE_PROFILE;
+	pipeline_profile_measured(p, b, 1);
+	b->stage = STAGE_DONE;
+	candidate_set(b, CAND_ACCEPTED, NULL);
+out:
+	if (st == ENGINE_OK && pipeline_cancelled(p)) {
+		st = ENGINE_INTERRUPTED;
+		err_set(err, "target '%s': interrupted while setting up the original", t->name);
+		candidate_set(b, CAND_SKIPPED, "interrupted");
+	}
+	buf_release(&why);
+	return st;
+}
+
+int pipeline_reverify(struct pipeline *p, struct candidate *c, struct buf *why, struct buf *err)
+{
+	const struct target *t = p->t;
+	struct capture *caps;
+	int r;
+
+	/* A fresh workspace and build, so nothing left from the search is trusted. */
+	if (pipeline_materialize(p, c, err) < 0)
+		return -1;
+	r = pipeline_build(p, c, why, err);
+	if (r != 0)
+		return r;
+	caps = xcalloc(t->nverify + 1, sizeof(*caps));
+	r = pipeline_verify_set(p, c, "reverify", caps, why, err);
+	if (r == 0)
+		r = pipeline_compare_verify(p, p->verify_ref, caps, why, err);
+	pipeline_captures_free(p, caps);
+	if (r == 0) {
+		struct capture run = {0};
+		struct buf msg = BUF_INIT;
+		r = pipeline_capture_run(p, c, "reverify-run", &run, err);
+		if (r == 0)
+			r = verify_compare(&p->run_ref, &run, t->run_compare, t->nrun_compare,
+			                   t->rtol, t->atol, &msg, err);
+		if (r == 1)
+			buf_setf(why, "the timed run: %s", msg.data);
+		capture_release(&run);
+		buf_release(&msg);
+	}
+	if (r == 0)
+		r = pipeline_test(p, c, why, err);
+	if (r == 0 && !c->source_tree)
+		r = ws_check_protected(p->pristine, c->workdir, t, &p->original_files, why, err);
+	return r;
+}

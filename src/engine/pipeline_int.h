@@ -1,0 +1,90 @@
+/*
+ * pipeline_int.h: private to pipeline.c and pipeline_stages.c.
+ */
+#ifndef OPTIMIZE_PIPELINE_INT_H
+#define OPTIMIZE_PIPELINE_INT_H
+
+#include "engine/objective.h"
+#include "engine/pipeline.h"
+#include "engine/verify.h"
+#include "prof/machine.h"
+
+#define BUILD_ERROR_MAX 4000 /* bytes of compiler output kept as a reason */
+
+struct pipeline {
+	struct pipeline_options opt;
+	const struct target *t;
+	char *run_dir;   /* <state>/runs/<run-id>/<target>: written by the tool only */
+	char *work_root; /* <state>/work/<run-id>/<target>: the workspaces */
+	char *pristine;  /* untouched copy of the tree */
+	char *state_abs; /* absolute state directory */
+	struct strlist original_files;
+	struct objective obj;
+	struct machine_info machine;
+	char *machine_text;
+	int kernel_target;
+	int isolate_net, isolate_tree;
+	char *isolation_net, *isolation_tree;
+	struct strlist readonly;    /* read-only for candidates: the tree, the state directory */
+	struct capture *verify_ref; /* the original's outputs, one per verify spec */
+	struct capture run_ref;     /* and of its timed run */
+	int have_refs;
+	int warned_noise;
+};
+
+/*
+ * A child process of candidate code: the spec and the storage it points
+ * into. Made only by pipeline_child_spec; released with child_release.
+ */
+struct child {
+	struct proc_spec spec;
+	struct strlist env;
+	struct strlist writable;
+};
+
+/*
+ * The one maker of child specs for target code. cfg overrides c's effective
+ * settings (PGO steps); NULL = c->cfg. trace: where the OpenCL interposer
+ * writes (kernel targets; NULL = c's scratch trace). timeout 0 = the
+ * target's.
+ */
+int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
+                        const struct cand_config *cfg, const char *trace, double timeout,
+                        struct child *ch, struct buf *err);
+void child_release(struct child *ch);
+
+/* <work_root>/c<id>.trace/<tag>.jsonl: the interposer's output for one run. */
+void pipeline_trace_path(const struct pipeline *p, const struct candidate *c, const char *tag,
+                         struct buf *out);
+
+/* Run one `sh -c cmd` of c; its output into <work_root>/logs/c<id>-<name>.{out,err}.
+ * errtext (if not NULL) gets a description and the trimmed output on failure. */
+int pipeline_run_step(const struct pipeline *p, const struct candidate *c,
+                      const struct cand_config *cfg, const char *cmd, const char *name,
+                      double timeout, struct proc_result *res, struct buf *errtext,
+                      struct buf *err);
+
+/* The stages that make a workspace and a build (pipeline.c). */
+int pipeline_materialize(struct pipeline *p, struct candidate *c, struct buf *err);
+/* 0 built, 1 failed (why), -1 error. */
+int pipeline_build(struct pipeline *p, struct candidate *c, struct buf *why, struct buf *err);
+
+/* The start of a file, trimmed to BUILD_ERROR_MAX bytes, appended to out. */
+void pipeline_file_excerpt(const char *path, struct buf *out);
+
+/* Shared by the stages (pipeline_stages.c) and the original's sequence
+ * (pipeline_baseline.c). */
+struct measure_config;
+int pipeline_verify_set(struct pipeline *p, const struct candidate *c, const char *tag,
+                        struct capture *caps, struct buf *why, struct buf *err);
+int pipeline_compare_verify(const struct pipeline *p, const struct capture *ref,
+                            const struct capture *got, struct buf *why, struct buf *err);
+void pipeline_captures_free(const struct pipeline *p, struct capture *caps);
+int pipeline_capture_run(struct pipeline *p, const struct candidate *c, const char *tag,
+                         struct capture *cap, struct buf *err);
+int pipeline_test(struct pipeline *p, const struct candidate *c, struct buf *why, struct buf *err);
+void pipeline_profile_measured(struct pipeline *p, struct candidate *c, int hotspots);
+void pipeline_measure_config(const struct pipeline *p, struct measure_config *cfg);
+void pipeline_warn_noise(struct pipeline *p, const char *what, double cv);
+
+#endif

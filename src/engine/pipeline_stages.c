@@ -1,0 +1,605 @@
+/*
+ * pipeline_stages.c: the stages a candidate moves through, as a table, and
+ * the original's own sequence (pipeline_baseline). See pipeline.h.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/fileio.h"
+#include "base/xalloc.h"
+#include "engine/measure.h"
+#include "engine/pipeline.h"
+#include "engine/pipeline_int.h"
+#include "engine/workspace.h"
+#include "prof/cltrace.h"
+#include "prof/counters.h"
+#include "prof/hotspots.h"
+
+/* ---- captures of verify and timed runs ---- */
+
+static void capture_dir(const struct pipeline *p, const struct candidate *c, const char *tag,
+                        struct buf *out)
+{
+	buf_reset(out);
+	buf_addf(out, "%s/c%04d/%s", p->run_dir, c->id, tag);
+}
+
+/* Every verify command of c once; caps[i] gets each. 0, 1 (a timeout: why), -1. */
+int pipeline_verify_set(struct pipeline *p, const struct candidate *c, const char *tag,
+                        struct capture *caps, struct buf *why, struct buf *err)
+{
+	const struct target *t = p->t;
+
+	for (size_t i = 0; i < t->nverify; i++) {
+		struct child ch;
+		struct buf dir = BUF_INIT, trace = BUF_INIT, ttag = BUF_INIT;
+		int r;
+
+		buf_addf(&ttag, "%s-verify%zu", tag, i);
+		capture_dir(p, c, ttag.data, &dir);
+		pipeline_trace_path(p, c, ttag.data, &trace);
+		r = pipeline_child_spec(p, c, NULL, trace.data, 0, &ch, err);
+		if (r == 0) {
+			unlink(trace.data);
+			r = verify_capture(&ch.spec, t->verify[i].run, t->verify[i].compare,
+			                   t->verify[i].ncompare, dir.data, &caps[i], err);
+			child_release(&ch);
+		}
+		buf_release(&dir);
+		buf_release(&trace);
+		buf_release(&ttag);
+		if (r < 0)
+			return -1;
+		if (caps[i].res.timed_out) {
+			buf_setf(why, "verify run %zu ('%s') timed out after %g s", i + 1,
+			         t->verify[i].run, t->timeout_s);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int pipeline_compare_verify(const struct pipeline *p, const struct capture *ref,
+                            const struct capture *got, struct buf *why, struct buf *err)
+{
+	const struct target *t = p->t;
+
+	for (size_t i = 0; i < t->nverify; i++) {
+		struct buf msg = BUF_INIT;
+		int r =
+		    verify_compare(&ref[i], &got[i], t->verify[i].compare, t->verify[i].ncompare,
+		                   t->verify[i].rtol, t->verify[i].atol, &msg, err);
+		if (r == 1)
+			buf_setf(why, "verify run %zu ('%s'): %s", i + 1, t->verify[i].run,
+			         msg.data);
+		buf_release(&msg);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+void pipeline_captures_free(const struct pipeline *p, struct capture *caps)
+{
+	if (!caps)
+		return;
+	for (size_t i = 0; i < p->t->nverify; i++)
+		capture_release(&caps[i]);
+	free(caps);
+}
+
+/* One run of the timed command with its outputs captured. */
+int pipeline_capture_run(struct pipeline *p, const struct candidate *c, const char *tag,
+                         struct capture *cap, struct buf *err)
+{
+	const struct target *t = p->t;
+	struct child ch;
+	struct buf dir = BUF_INIT, trace = BUF_INIT;
+	int r;
+
+	capture_dir(p, c, tag, &dir);
+	pipeline_trace_path(p, c, tag, &trace);
+	r = pipeline_child_spec(p, c, NULL, trace.data, 0, &ch, err);
+	if (r == 0) {
+		unlink(trace.data);
+		r = verify_capture(&ch.spec, t->run, t->run_compare, t->nrun_compare, dir.data, cap,
+		                   err);
+		child_release(&ch);
+	}
+	buf_release(&dir);
+	buf_release(&trace);
+	return r;
+}
+
+/* The test command: 0 passed, 1 failed (why), -1 error. */
+int pipeline_test(struct pipeline *p, const struct candidate *c, struct buf *why, struct buf *err)
+{
+	struct proc_result res;
+
+	if (!p->t->test)
+		return 0;
+	if (pipeline_run_step(p, c, NULL, p->t->test, "test", 0, &res, why, err) < 0)
+		return -1;
+	return proc_result_ok(&res) ? 0 : 1;
+}
+
+/*
+ * A kernel that does not compile shows only as a failed verify or timed
+ * run (the host program exits non-zero). The interposer wrote the OpenCL
+ * build log into that run's trace: add it to the reason and call it a build
+ * failure, so that it reads (and is fed back to a proposer) like a C
+ * compile error.
+ */
+static void add_cl_build_log(struct pipeline *p, struct candidate *c)
+{
+	const struct target *t = p->t;
+	struct profile prof;
+	struct buf path = BUF_INIT, why = BUF_INIT;
+
+	if (!p->kernel_target || (c->status != CAND_VERIFY_FAILED && c->status != CAND_RUN_FAILED))
+		return;
+	profile_init(&prof);
+	for (size_t i = 0; i <= t->nverify && !prof.cl_build_log; i++) {
+		struct buf tag = BUF_INIT;
+		if (i < t->nverify)
+			buf_addf(&tag, "verify-verify%zu", i);
+		else
+			buf_addstr(&tag, "timed");
+		pipeline_trace_path(p, c, tag.data, &path);
+		cltrace_read(path.data, &prof, NULL);
+		buf_release(&tag);
+	}
+	if (prof.cl_build_log) {
+		size_t len = strlen(prof.cl_build_log);
+
+		buf_addf(&why, "%s\nOpenCL build log:\n", c->reason ? c->reason : "");
+		buf_add(&why, prof.cl_build_log, len > BUILD_ERROR_MAX ? BUILD_ERROR_MAX : len);
+		if (len > BUILD_ERROR_MAX)
+			buf_addstr(&why, "\n[... output trimmed]");
+		buf_rtrim(&why);
+		candidate_set(c, CAND_BUILD_FAILED, why.data);
+		c->stage = STAGE_BUILD;
+	}
+	profile_release(&prof);
+	buf_release(&path);
+	buf_release(&why);
+}
+
+/* ---- measurement ---- */
+
+struct pair_ctx {
+	const struct pipeline *p;
+	const struct candidate *c;
+};
+
+static void on_pair(void *ctx, size_t n, const struct stats_interval *ci)
+{
+	struct pair_ctx *x = ctx;
+	const struct engine_events *ev = x->p->opt.ev;
+
+	if (ev && ev->pair)
+		ev->pair(ev->ctx, x->c, n, ci);
+}
+
+void pipeline_measure_config(const struct pipeline *p, struct measure_config *cfg)
+{
+	const struct target *t = p->t;
+	const struct measure_settings *m = &p->opt.m;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cmd = t->run;
+	cfg->min_runs = m->min_runs;
+	cfg->max_runs = m->max_runs;
+	cfg->warmup = m->warmup;
+	cfg->min_gain = m->min_gain;
+	cfg->level = m->level;
+	cfg->resamples = m->resamples;
+	cfg->seed = m->seed;
+	cfg->cpu = m->cpu;
+	cfg->ref = p->have_refs ? &p->run_ref : NULL;
+	cfg->items = t->run_compare;
+	cfg->nitems = t->nrun_compare;
+	cfg->rtol = t->rtol;
+	cfg->atol = t->atol;
+	cfg->stop = p->opt.cancel;
+}
+
+static const char *noise_advice(const struct pipeline *p)
+{
+	if (p->obj.kind == OBJ_KERNEL_TIME)
+		return "more kernel launches per run, or a larger --min-runs";
+	return "close other programs, or pin with --cpu N";
+}
+
+void pipeline_warn_noise(struct pipeline *p, const char *what, double cv)
+{
+	if (p->warned_noise || !(cv > 0.05))
+		return;
+	p->warned_noise = 1;
+	engine_note(p->opt.ev, NOTE_WARNING,
+	            "warning: the coefficient of variation of %s is %.1f%%: the measurements are "
+	            "noisy and decisions take more pairs (%s)",
+	            what, cv * 100, noise_advice(p));
+}
+
+/* The verdict of one comparison. */
+static void record_outcome(struct pipeline *p, const struct candidate *other,
+                           struct measure_outcome *o, struct cand_check *out)
+{
+	struct buf why = BUF_INIT;
+	struct cand_measurement *m = &out->m;
+
+	memset(out, 0, sizeof(*out));
+	m->compared_with = other->id;
+	m->ci = o->ci;
+	m->value = o->cand_median;
+	m->base_value = o->base_median;
+	m->base_cv = o->base_cv;
+	m->deterministic = o->deterministic;
+	m->nsamples = o->n;
+	m->base_samples = o->base;
+	m->cand_samples = o->cand;
+	o->base = o->cand = NULL;
+	if (o->failed == 2) {
+		out->verdict = strstr(o->why.data, "output") ? CAND_VERIFY_FAILED : CAND_RUN_FAILED;
+		buf_addstr(&why, o->why.data);
+	} else if (o->failed == 1) {
+		/* The other side failed a timed run: the machine or the program is flaky. */
+		out->verdict = CAND_SKIPPED;
+		buf_setf(&why, "c%d failed during measurement: %s", other->id, o->why.data);
+	} else if (o->interrupted && o->verdict == VERDICT_UNDECIDED) {
+		out->verdict = CAND_SKIPPED;
+		buf_setf(&why, "interrupted after %zu pairs, before a decision", o->n);
+	} else {
+		if (o->deterministic)
+			buf_setf(&why, "ratio %.4f (deterministic objective, one run each; %s)",
+			         o->ci.estimate, p->obj.source);
+		else
+			buf_setf(&why, "ratio %.3f, %.0f%% CI [%.3f, %.3f] over %zu pairs; %s",
+			         o->ci.estimate, o->ci.level * 100, o->ci.lo, o->ci.hi, o->n,
+			         o->verdict == VERDICT_FASTER ? "faster with confidence"
+			         : o->ci.estimate < 1         ? "gain not established"
+			                                      : "not faster");
+		out->verdict = o->verdict == VERDICT_FASTER ? CAND_ACCEPTED : CAND_NOT_FASTER;
+		if (!o->deterministic)
+			pipeline_warn_noise(p, "the compared runs", o->base_cv);
+	}
+	out->reason = buf_detach(&why);
+}
+
+/* c against `other`, interleaved pairs. */
+static int measure_against(struct pipeline *p, const struct candidate *c,
+                           const struct candidate *other, struct cand_check *out, struct buf *err)
+{
+	struct measure_config cfg;
+	struct measure_outcome o;
+	struct measure_side sb, sc;
+	struct child cb, cc;
+	struct buf db = BUF_INIT, dc = BUF_INIT, tb = BUF_INIT, tc = BUF_INIT, tag = BUF_INIT;
+	struct pair_ctx pc = {p, c};
+	int r = -1, kernel = p->obj.kind == OBJ_KERNEL_TIME;
+
+	pipeline_measure_config(p, &cfg);
+	cfg.seed = p->opt.m.seed * 1000003u + (uint64_t)c->id * 1009u + (uint64_t)other->id;
+	cfg.progress = on_pair;
+	cfg.ctx = &pc;
+	buf_addf(&tag, "timed-vs-c%d", c->id);
+	capture_dir(p, c, "timed-base", &db);
+	capture_dir(p, c, "timed", &dc);
+	pipeline_trace_path(p, other, tag.data, &tb);
+	pipeline_trace_path(p, c, "timed", &tc);
+	if (pipeline_child_spec(p, other, NULL, tb.data, 0, &cb, err) < 0)
+		goto out_nochild;
+	if (pipeline_child_spec(p, c, NULL, tc.data, 0, &cc, err) < 0) {
+		child_release(&cb);
+		goto out_nochild;
+	}
+	sb.spec = &cb.spec;
+	sb.trace_path = kernel ? tb.data : NULL;
+	sb.capture_dir = db.data;
+	sc.spec = &cc.spec;
+	sc.trace_path = kernel ? tc.data : NULL;
+	sc.capture_dir = dc.data;
+	measure_outcome_init(&o);
+	r = measure_pair(&cfg, &p->obj, &sb, &sc, &o, err);
+	if (r == 0)
+		record_outcome(p, other, &o, out);
+	measure_outcome_release(&o);
+	child_release(&cb);
+	child_release(&cc);
+out_nochild:
+	buf_release(&db);
+	buf_release(&dc);
+	buf_release(&tb);
+	buf_release(&tc);
+	buf_release(&tag);
+	return r;
+}
+
+/* ---- profiles ---- */
+
+/* Cachegrind's per-line figures stand in for samples where sampling is not allowed. */
+static void hotspots_from_cachegrind(const struct counter_request *req, struct profile *out)
+{
+	struct profile cg;
+	struct proc_result res;
+	struct buf err = BUF_INIT;
+
+	profile_init(&cg);
+	if (counters_cachegrind.run(req, &res, &cg, &err) == 0 && cg.nlines)
+		profile_take_hotspots(out, &cg);
+	profile_release(&cg);
+	buf_release(&err);
+}
+
+int pipeline_profile(const struct pipeline *p, const struct candidate *c,
+                     const struct profile_request *rq, struct profile *out, struct proc_result *res,
+                     struct buf *err)
+{
+	const struct counter_backend *b = rq->backend;
+	struct counter_request req = {0};
+	struct child ch;
+	struct buf so = BUF_INIT, se = BUF_INIT, trace = BUF_INIT, why = BUF_INIT;
+	int r = -1;
+
+	if (!b)
+		b = counters_perf.probe(&why) == 0 ? &counters_perf : &counters_rusage;
+	buf_reset(&why);
+	pipeline_trace_path(p, c, "profile", &trace);
+	if (pipeline_child_spec(p, c, NULL, trace.data, 0, &ch, err) < 0)
+		goto out;
+	if (rq->out_buf || rq->err_buf) {
+		ch.spec.stdout_buf = rq->out_buf;
+		ch.spec.stderr_buf = rq->err_buf;
+	} else {
+		buf_addf(&so, "%s/c%04d/profile", p->run_dir, c->id);
+		file_mkdirs(so.data, 0755, NULL);
+		buf_addf(&se, "%s/stderr", so.data);
+		buf_addstr(&so, "/stdout");
+		ch.spec.stdout_path = so.data;
+		ch.spec.stderr_path = se.data;
+	}
+	req.spec = &ch.spec;
+	req.cmd = p->t->run;
+	req.events = rq->events;
+	req.nevents = rq->nevents;
+	req.hotspots = rq->hotspots && b == &counters_cachegrind;
+	unlink(trace.data); /* the interposer appends: one run, one trace */
+	if (b->run(&req, res, out, err) < 0) {
+		child_release(&ch);
+		goto out;
+	}
+	if (p->kernel_target)
+		cltrace_read(trace.data, out, NULL);
+	profile_set_command(out, p->t->run);
+	/* Sampling a run that fails tells nothing: skip it. */
+	if (rq->hotspots && b != &counters_cachegrind && proc_result_ok(res)) {
+		struct proc_result sres;
+		struct buf herr = BUF_INIT;
+		req.hotspots = 1;
+		if (hotspots_probe(NULL, &why) == 0) {
+			if (hotspots_run(&req, NULL, &sres, out, &herr) < 0)
+				profile_set_hotspot_error(out, herr.data);
+		} else if (counters_cachegrind.probe(NULL) == 0) {
+			hotspots_from_cachegrind(&req, out);
+		}
+		if (!out->nlines && !out->hotspot_error)
+			profile_set_hotspot_error(out, why.len ? why.data : "no samples");
+		buf_release(&herr);
+	}
+	profile_derive(out);
+	child_release(&ch);
+	r = 0;
+out:
+	buf_release(&so);
+	buf_release(&se);
+	buf_release(&trace);
+	buf_release(&why);
+	return r;
+}
+
+/*
+ * One more run of a measured candidate under the counter backend: the
+ * counters that report.json and summary.md show, and (`hotspots`) samples.
+ * Symbolizing samples is the tool's own CPU time, which must stay small
+ * next to what it measures, so it is done only where asked. A failure costs
+ * the candidate nothing: the profile is absent and says why.
+ */
+void pipeline_profile_measured(struct pipeline *p, struct candidate *c, int hotspots)
+{
+	struct profile_request rq = {0};
+	struct proc_result res;
+	struct buf err = BUF_INIT;
+
+	if (!p->opt.profile)
+		return;
+	rq.backend = counters_backend(
+	    p->opt.counters && strcmp(p->opt.counters, "cachegrind") ? p->opt.counters : "perf");
+	rq.hotspots = hotspots;
+	profile_release(&c->profile);
+	profile_init(&c->profile);
+	if (pipeline_profile(p, c, &rq, &c->profile, &res, &err) < 0)
+		profile_set_hotspot_error(&c->profile, err.data);
+	buf_release(&err);
+}
+
+void pipeline_profile_winner(struct pipeline *p, struct candidate *c)
+{
+	pipeline_profile_measured(p, c, 1);
+}
+
+/* ---- the stages ---- */
+
+struct stage_run {
+	struct pipeline *p;
+	struct candidate *c;
+	const struct candidate *against;
+	struct buf why;
+	struct buf *err;
+};
+
+/* A stage returns 0 to go on, 1 when it decided the candidate's status, -1 on an error. */
+typedef int (*stage_fn)(struct stage_run *x);
+
+static int fail(struct stage_run *x, enum cand_status s)
+{
+	candidate_set(x->c, s, x->why.data);
+	return 1;
+}
+
+static int stage_materialize(struct stage_run *x)
+{
+	const struct candidate *c = x->c;
+
+	for (size_t i = 0; i < c->nchain; i++) {
+		if (!ws_is_editable(x->p->t, c->chain[i]->path)) {
+			buf_setf(&x->why, "'%s' is not an editable file of this target",
+			         c->chain[i]->path);
+			return fail(x, CAND_EDIT_REJECTED);
+		}
+	}
+	return pipeline_materialize(x->p, x->c, x->err) < 0 ? -1 : 0;
+}
+
+static int stage_build(struct stage_run *x)
+{
+	int r = pipeline_build(x->p, x->c, &x->why, x->err);
+	return r <= 0 ? r : fail(x, CAND_BUILD_FAILED);
+}
+
+static int stage_verify(struct stage_run *x)
+{
+	struct capture *caps = xcalloc(x->p->t->nverify + 1, sizeof(*caps));
+	int r = pipeline_verify_set(x->p, x->c, "verify", caps, &x->why, x->err);
+
+	if (r == 0)
+		r = pipeline_compare_verify(x->p, x->p->verify_ref, caps, &x->why, x->err);
+	pipeline_captures_free(x->p, caps);
+	if (r == 1) {
+		fail(x, CAND_VERIFY_FAILED);
+		add_cl_build_log(x->p, x->c);
+	}
+	return r;
+}
+
+static int stage_test(struct stage_run *x)
+{
+	int r = pipeline_test(x->p, x->c, &x->why, x->err);
+	return r <= 0 ? r : fail(x, CAND_TEST_FAILED);
+}
+
+static int stage_protected(struct stage_run *x)
+{
+	struct pipeline *p = x->p;
+	int r;
+
+	if (x->c->source_tree)
+		return 0; /* a whole tree of its own: every file may differ */
+	r = ws_check_protected(p->pristine, x->c->workdir, p->t, &p->original_files, &x->why,
+	                       x->err);
+	return r <= 0 ? r : fail(x, CAND_PROTECTED_CHANGED);
+}
+
+static int stage_measure(struct stage_run *x)
+{
+	struct cand_check k;
+
+	if (measure_against(x->p, x->c, x->against, &k, x->err) < 0)
+		return -1;
+	candidate_measurement_clear(&x->c->meas);
+	x->c->meas = k.m;
+	candidate_set(x->c, k.verdict, k.reason);
+	free(k.reason);
+	add_cl_build_log(x->p, x->c);
+	return x->c->status == CAND_ACCEPTED || x->c->status == CAND_NOT_FASTER ? 0 : 1;
+}
+
+static int stage_profile(struct stage_run *x)
+{
+	pipeline_profile_measured(x->p, x->c,
+	                          x->c->status == CAND_ACCEPTED && x->p->opt.hotspots_accepted);
+	return 0;
+}
+
+static const struct {
+	enum cand_stage stage;
+	stage_fn run;
+} stages[] = {
+    {STAGE_MATERIALIZE, stage_materialize}, {STAGE_BUILD, stage_build},
+    {STAGE_VERIFY, stage_verify},           {STAGE_TEST, stage_test},
+    {STAGE_PROTECTED, stage_protected},     {STAGE_MEASURE, stage_measure},
+    {STAGE_PROFILE, stage_profile},
+};
+
+int pipeline_cancelled(const struct pipeline *p)
+{
+	return p->opt.cancel && *p->opt.cancel;
+}
+
+/* Stages [from, to) of the table. */
+static enum engine_status run_stages(struct pipeline *p, struct candidate *c,
+                                     const struct candidate *against, enum cand_stage last,
+                                     struct buf *err)
+{
+	struct stage_run x = {p, c, against, BUF_INIT, err};
+	enum engine_status st = ENGINE_OK;
+
+	if (c->status != CAND_PENDING)
+		return ENGINE_OK; /* the proposer already rejected it (an edit that did not apply)
+		                   */
+	for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]) && stages[i].stage <= last; i++) {
+		int r;
+
+		c->stage = stages[i].stage;
+		if (pipeline_cancelled(p)) {
+			candidate_set(c, CAND_SKIPPED, "interrupted");
+			st = ENGINE_INTERRUPTED;
+			break;
+		}
+		buf_reset(&x.why);
+		r = stages[i].run(&x);
+		if (r < 0) {
+			st = ENGINE_ERROR;
+			break;
+		}
+		if (r > 0)
+			break;
+	}
+	if (st == ENGINE_OK && pipeline_cancelled(p) && c->status == CAND_PENDING) {
+		candidate_set(c, CAND_SKIPPED, "interrupted");
+		st = ENGINE_INTERRUPTED;
+	}
+	buf_release(&x.why);
+	return st;
+}
+
+enum engine_status pipeline_evaluate(struct pipeline *p, struct candidate *c,
+                                     const struct candidate *against, struct buf *err)
+{
+	enum engine_status st = run_stages(p, c, against, STAGE_PROFILE, err);
+
+	if (st == ENGINE_OK && c->status != CAND_PENDING && c->status != CAND_SKIPPED &&
+	    (c->status == CAND_ACCEPTED || c->status == CAND_NOT_FASTER))
+		c->stage = STAGE_DONE;
+	if (st == ENGINE_OK && c->status == CAND_PENDING)
+		candidate_set(c, CAND_SKIPPED, "not measured");
+	return st;
+}
+
+enum engine_status pipeline_prepare(struct pipeline *p, struct candidate *c, struct buf *err)
+{
+	return run_stages(p, c, NULL, STAGE_BUILD, err);
+}
+
+enum engine_status pipeline_compare(struct pipeline *p, const struct candidate *c,
+                                    const struct candidate *against, struct cand_check *out,
+                                    struct buf *err)
+{
+	if (measure_against(p, c, against, out, err) < 0)
+		return ENGINE_ERROR;
+	if (pipeline_cancelled(p) && out->verdict == CAND_SKIPPED)
+		return ENGINE_INTERRUPTED;
+	return ENGINE_OK;
+}

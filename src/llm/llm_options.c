@@ -1,0 +1,216 @@
+/*
+ * llm_options.c: the LLM settings of a run and their precedence. See
+ * llm_options.h.
+ */
+#include "llm/llm_options.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/json.h"
+
+void llm_run_options_init(struct llm_run_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->temperature = -1;
+	o->connect_timeout_s = -1;
+	o->request_timeout_s = -1;
+	o->deadline_s = -1;
+	o->backoff_base_s = -1;
+	o->max_retries = -1;
+	o->price_prompt_per_mtok = -1;
+	o->price_completion_per_mtok = -1;
+}
+
+void llm_run_options_release(struct llm_run_options *o)
+{
+	strlist_release(&o->owned);
+}
+
+static const char *keep(struct llm_run_options *o, const char *s)
+{
+	if (!s || strlist_push(&o->owned, s) < 0)
+		return NULL;
+	return o->owned.v[o->owned.n - 1];
+}
+
+static int known_provider(const char *p)
+{
+	return !strcmp(p, "openai") || !strcmp(p, "openai-compatible") || !strcmp(p, "anthropic");
+}
+
+int llm_run_options_parse_spec(struct llm_run_options *o, const char *spec, struct buf *err)
+{
+	const char *colon = strchr(spec, ':');
+	struct buf p = BUF_INIT;
+	int r = 0;
+
+	if (!colon) {
+		if (!known_provider(spec))
+			return err_set(err,
+			               "--llm '%s': expected PROVIDER:MODEL, e.g. "
+			               "openai:gpt-4o-mini, anthropic:claude-sonnet-4 or "
+			               "openai-compatible:qwen2.5-coder",
+			               spec);
+		o->provider = spec;
+		o->provider_source = "command line";
+		return 0;
+	}
+	buf_add(&p, spec, (size_t)(colon - spec));
+	if (!known_provider(p.data))
+		r = err_set(err,
+		            "--llm '%s': unknown provider '%s': use openai, openai-compatible or "
+		            "anthropic",
+		            spec, p.data);
+	else if (!colon[1])
+		r = err_set(err, "--llm '%s': no model after the ':'", spec);
+	if (r == 0) {
+		o->provider = keep(o, p.data);
+		o->model = colon + 1;
+		o->provider_source = "command line";
+	}
+	buf_release(&p);
+	return r;
+}
+
+static const char *default_model(const char *provider)
+{
+	if (!strcmp(provider, "openai"))
+		return "gpt-4o-mini";
+	if (!strcmp(provider, "anthropic"))
+		return "claude-sonnet-4-20250514";
+	return NULL;
+}
+
+static int config_path(struct buf *out)
+{
+	const char *env = getenv("OPTIMIZE_CONFIG"), *home = getenv("HOME");
+
+	if (env && *env)
+		return buf_addstr(out, env);
+	if (!home || !*home)
+		return -1;
+	return buf_addf(out, "%s/.config/optimize/config.json", home);
+}
+
+static void cfg_number(const cJSON *c, const char *key, double *field)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, key);
+	if (*field < 0 && cJSON_IsNumber(v))
+		*field = v->valuedouble;
+}
+
+int llm_run_options_resolve(struct llm_run_options *o, const struct target *t, struct buf *err)
+{
+	const struct llm_settings *m = t ? &t->llm : NULL;
+	struct buf path = BUF_INIT;
+	cJSON *cfg = NULL;
+	const char *cprov = NULL, *cmodel = NULL, *curl = NULL;
+	struct stat sb;
+
+	/* The config file (read first, applied after the manifest). */
+	if (config_path(&path) == 0 && stat(path.data, &sb) == 0) {
+		cfg = json_parse_file(path.data, 1 << 20, err);
+		if (!cfg) {
+			err_prefix(err, "config file: ");
+			buf_release(&path);
+			return -1;
+		}
+		if (!cJSON_IsObject(cfg)) {
+			err_set(err, "config file '%s' must hold a JSON object", path.data);
+			cJSON_Delete(cfg);
+			buf_release(&path);
+			return -1;
+		}
+		cprov = json_get_string(cfg, "provider", NULL);
+		cmodel = json_get_string(cfg, "model", NULL);
+		curl = json_get_string(cfg, "url", NULL);
+	}
+	/* provider and model: from the first place that names a provider */
+	if (!o->provider && m && m->provider) {
+		o->provider = keep(o, m->provider);
+		o->provider_source = "manifest";
+		if (!o->model && m->model)
+			o->model = keep(o, m->model);
+	}
+	if (!o->provider && cprov) {
+		/* its model is taken below, after a model the manifest names */
+		o->provider = keep(o, cprov);
+		o->provider_source = "config file";
+	}
+	if (!o->provider && getenv("OPENAI_API_KEY") && *getenv("OPENAI_API_KEY")) {
+		o->provider = "openai";
+		o->provider_source = "environment (OPENAI_API_KEY)";
+	} else if (!o->provider && getenv("ANTHROPIC_API_KEY") && *getenv("ANTHROPIC_API_KEY")) {
+		o->provider = "anthropic";
+		o->provider_source = "environment (ANTHROPIC_API_KEY)";
+	}
+	if (o->provider && !known_provider(o->provider)) {
+		err_set(err,
+		        "unknown LLM provider '%s' (from the %s): use openai, openai-compatible "
+		        "or anthropic",
+		        o->provider, o->provider_source ? o->provider_source : "settings");
+		goto fail;
+	}
+	/* a model given where the provider is the same (or unnamed) */
+	if (o->provider && !o->model && m && m->model &&
+	    (!m->provider || !strcmp(m->provider, o->provider)))
+		o->model = keep(o, m->model);
+	if (o->provider && !o->model && cmodel && (!cprov || !strcmp(cprov, o->provider)))
+		o->model = keep(o, cmodel);
+	if (o->provider && !o->model)
+		o->model = default_model(o->provider);
+	if (o->provider && !o->model) {
+		err_set(err, "no model for provider '%s': give one with --llm %s:MODEL",
+		        o->provider, o->provider);
+		goto fail;
+	}
+	if (!o->url && m && m->url)
+		o->url = keep(o, m->url);
+	if (!o->url && curl && (!cprov || !o->provider || !strcmp(cprov, o->provider)))
+		o->url = keep(o, curl);
+	if (!o->url && o->provider && strcmp(o->provider, "anthropic") &&
+	    getenv("OPENAI_BASE_URL") && *getenv("OPENAI_BASE_URL"))
+		o->url = getenv("OPENAI_BASE_URL");
+	if (o->temperature < 0 && m && m->temperature >= 0)
+		o->temperature = m->temperature;
+	if (!o->max_tokens && m && m->max_tokens > 0)
+		o->max_tokens = m->max_tokens;
+	if (cfg) {
+		double d = -1;
+		if (!o->api_key_env && json_get_string(cfg, "api_key_env", NULL))
+			o->api_key_env = keep(o, json_get_string(cfg, "api_key_env", NULL));
+		cfg_number(cfg, "temperature", &o->temperature);
+		if (!o->max_tokens) {
+			cfg_number(cfg, "max_tokens", &d);
+			if (d > 0)
+				o->max_tokens = (long)d;
+		}
+		cfg_number(cfg, "connect_timeout_s", &o->connect_timeout_s);
+		cfg_number(cfg, "request_timeout_s", &o->request_timeout_s);
+		cfg_number(cfg, "deadline_s", &o->deadline_s);
+		cfg_number(cfg, "backoff_base_s", &o->backoff_base_s);
+		d = -1;
+		cfg_number(cfg, "max_retries", &d);
+		if (o->max_retries < 0 && d >= 0)
+			o->max_retries = (int)d;
+		cfg_number(cfg, "price_prompt_per_mtok", &o->price_prompt_per_mtok);
+		cfg_number(cfg, "price_completion_per_mtok", &o->price_completion_per_mtok);
+		{
+			const cJSON *pr = cJSON_GetObjectItemCaseSensitive(cfg, "prices");
+			if (cJSON_IsObject(pr)) {
+				cfg_number(pr, "prompt", &o->price_prompt_per_mtok);
+				cfg_number(pr, "completion", &o->price_completion_per_mtok);
+			}
+		}
+	}
+	cJSON_Delete(cfg);
+	buf_release(&path);
+	return o->provider ? 1 : 0;
+fail:
+	cJSON_Delete(cfg);
+	buf_release(&path);
+	return -1;
+}
