@@ -24,8 +24,8 @@
 #include "engine/loop.h"
 #include "engine/manifest.h"
 #include "engine/workspace.h"
-#include "propose/propose.h"
 #include "report/report.h"
+#include "run/target_run.h"
 
 enum {
 	OPT_APPLY = 256,
@@ -85,25 +85,17 @@ static const struct opt_spec run_options[] = {
 };
 
 struct run_opts {
-	struct pipeline_options po; /* target, state_dir, run_id filled per target */
-	struct loop_options lo;
+	struct run_settings rs;
 	struct strlist candidates;
 	struct llm_run_options llm;
 	const char *tree, *only, *state_dir;
-	int apply, no_backup, no_flags, keep_work;
+	int apply, no_backup, keep_work;
 };
 
-/* One target of the run: what the engine and the report need. */
-struct run_target {
-	struct pipeline *p;
-	struct loop *l;
-	struct proposer *prop;
-	cJSON *extra;
-	struct report_target rt;
+/* What cmd_run keeps per target besides the target_run: the printing. */
+struct run_ui {
 	struct cli_progress *pr;
-	struct engine_events ev; /* the pipeline and the loop keep a pointer to it */
-	char *error;             /* why the target could not be set up */
-	int printed;             /* candidates up to this id were printed */
+	int printed; /* candidates up to this id were printed */
 };
 
 static char *make_run_id(void)
@@ -163,43 +155,27 @@ static char *join_argv(int argc, char **argv)
 	return buf_detach(&b);
 }
 
-static void refresh_extra(struct run_target *rt)
-{
-	if (!rt->prop || !rt->prop->report)
-		return;
-	if (!rt->extra)
-		rt->extra = cJSON_CreateObject();
-	rt->prop->report(rt->prop, rt->extra);
-	rt->rt.extra = rt->extra;
-}
-
-/* After every candidate: its line on stderr, and the target's report.json rewritten. */
 static void on_candidate_done(void *ctx, const struct run_view *v, const struct candidate *c)
 {
-	struct run_target *rt = ctx;
-	struct buf err = BUF_INIT;
+	struct run_ui *ui = ctx;
 
-	if (c->id > rt->printed) {
-		cli_progress_outcome(rt->pr, c);
-		rt->printed = c->id;
+	(void)v;
+	if (c->id > ui->printed) {
+		cli_progress_outcome(ui->pr, c);
+		ui->printed = c->id;
 	}
-	rt->rt.v = v;
-	refresh_extra(rt);
-	if (report_write_target(&rt->rt, &err) < 0)
-		fprintf(stderr, "optimize run: cannot write the target's report: %s\n", err.data);
-	buf_release(&err);
 }
 
 static void on_note(void *ctx, enum note_level level, const char *msg)
 {
-	struct run_target *rt = ctx;
-	cli_progress_note(rt->pr, level, msg);
+	struct run_ui *ui = ctx;
+	cli_progress_note(ui->pr, level, msg);
 }
 
 static void on_pair(void *ctx, const struct candidate *c, size_t n, const struct stats_interval *ci)
 {
-	struct run_target *rt = ctx;
-	cli_progress_pair(rt->pr, c, n, ci);
+	struct run_ui *ui = ctx;
+	cli_progress_pair(ui->pr, c, n, ci);
 }
 
 static int exit_of(enum engine_status st)
@@ -229,54 +205,31 @@ static int worse(int a, int b)
 	return a > b ? a : b;
 }
 
-static int apply_target(struct run_target *rt, int no_backup, struct buf *err)
+static int apply_target(struct target_run *tr, int no_backup, struct buf *err)
 {
-	const struct run_view *v = loop_view(rt->l);
-	const struct candidate *best = view_best(v);
-	struct strlist files = {0}, written = {0};
-	struct buf why = BUF_INIT, dir = BUF_INIT;
-	int r;
+	struct strlist written = {0};
+	int settings_only, r;
+	const struct run_view *v = tr->l ? loop_view(tr->l) : NULL;
 
-	if (v->best == 0) {
+	if (!v)
+		return 0;
+	r = target_run_apply(tr, no_backup, &optimize_interrupted, &written, &settings_only, err);
+	if (r == 0 && v->best == 0)
 		fprintf(stderr, "[%s] --apply: nothing to apply, the original is kept\n",
 		        v->target->name);
-		return 0;
+	if (r == 0 && settings_only) {
+		const struct cand_config *cfg = &view_best(v)->cfg;
+		fprintf(
+		    stderr,
+		    "[%s] --apply: the winner changes only build settings, no file: use "
+		    "cflags \"%s\"%s%s in your build\n",
+		    v->target->name, cfg->cflags ? cfg->cflags : "", cfg->pgo ? " with PGO" : "",
+		    cfg->cl_build_options && *cfg->cl_build_options ? " and OpenCL options" : "");
 	}
-	candidate_changed_files(best, &files);
-	if (!files.n) {
-		fprintf(stderr,
-		        "[%s] --apply: the winner changes only build settings, no file: use "
-		        "cflags \"%s\"%s%s in your build\n",
-		        v->target->name, best->cfg.cflags ? best->cfg.cflags : "",
-		        best->cfg.pgo ? " with PGO" : "",
-		        best->cfg.cl_build_options && *best->cfg.cl_build_options
-		            ? " and OpenCL options"
-		            : "");
-		strlist_release(&files);
-		return 0;
-	}
-	fprintf(stderr, "[%s] --apply: rebuilding and verifying the winner again\n",
-	        v->target->name);
-	r = loop_reverify_best(rt->l, &why, err);
-	if (r == 1) {
-		err_set(err,
-		        "[%s] --apply: the winner did not verify again, nothing was written: %s",
-		        v->target->name, why.data);
-		r = -1;
-	}
-	if (r == 0 && optimize_interrupted)
-		r = err_set(err, "[%s] --apply: interrupted, nothing was written", v->target->name);
-	if (r == 0) {
-		buf_addf(&dir, "%s/best", v->run_dir);
-		r = ws_apply(v->target->tree, dir.data, &files, no_backup, &written, err);
-		for (size_t i = 0; i < written.n; i++)
-			fprintf(stderr, "[%s] wrote %s%s\n", v->target->name, written.v[i],
-			        no_backup ? "" : " (previous version kept as .orig)");
-	}
-	strlist_release(&files);
+	for (size_t i = 0; i < written.n; i++)
+		fprintf(stderr, "[%s] wrote %s%s\n", v->target->name, written.v[i],
+		        no_backup ? "" : " (previous version kept as .orig)");
 	strlist_release(&written);
-	buf_release(&why);
-	buf_release(&dir);
 	return r;
 }
 
@@ -313,7 +266,7 @@ static int cpu_allowed(long cpu, struct buf *err)
 /* One option; 0 done, 1 --help shown, -1 usage error (err). */
 static int parse_one(int c, const char *arg, struct run_opts *o, struct buf *err)
 {
-	struct measure_settings *m = &o->po.m;
+	struct measure_settings *m = &o->rs.po.m;
 	struct stat sb;
 	long l;
 	double d;
@@ -330,10 +283,10 @@ static int parse_one(int c, const char *arg, struct run_opts *o, struct buf *err
 		o->only = arg;
 		break;
 	case OPT_OBJECTIVE:
-		o->po.objective = arg;
+		o->rs.po.objective = arg;
 		break;
 	case OPT_COUNTERS:
-		o->po.counters = arg;
+		o->rs.po.counters = arg;
 		break;
 	case OPT_MIN_RUNS:
 		bad = opt_int("min-runs", arg, 1, 10000, &l, err);
@@ -362,7 +315,7 @@ static int parse_one(int c, const char *arg, struct run_opts *o, struct buf *err
 		m->cpu = (int)l;
 		break;
 	case OPT_CC:
-		o->po.cc = arg;
+		o->rs.po.cc = arg;
 		break;
 	case OPT_CANDIDATE:
 		if (stat(arg, &sb) < 0 || !S_ISDIR(sb.st_mode))
@@ -371,7 +324,7 @@ static int parse_one(int c, const char *arg, struct run_opts *o, struct buf *err
 		strlist_push(&o->candidates, arg);
 		break;
 	case OPT_NO_FLAGS:
-		o->no_flags = 1;
+		o->rs.no_flags = 1;
 		break;
 	case OPT_STATE_DIR:
 		o->state_dir = arg;
@@ -380,19 +333,19 @@ static int parse_one(int c, const char *arg, struct run_opts *o, struct buf *err
 		o->keep_work = 1;
 		break;
 	case OPT_NO_PROFILE:
-		o->po.profile = 0;
+		o->rs.po.profile = 0;
 		break;
 	case OPT_ALLOW_NETWORK:
-		o->po.allow_network = 1;
+		o->rs.po.allow_network = 1;
 		break;
 	case OPT_BUDGET_TIME:
-		bad = opt_double("budget-time", arg, 0, 1e9, &o->lo.budget_time_s, err);
+		bad = opt_double("budget-time", arg, 0, 1e9, &o->rs.lo.budget_time_s, err);
 		break;
 	case 'q':
-		o->lo.verbosity = -1;
+		o->rs.lo.verbosity = -1;
 		break;
 	case 'v':
-		o->lo.verbosity++;
+		o->rs.lo.verbosity++;
 		break;
 	case 'h':
 		return 1;
@@ -427,9 +380,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			        c == ':' ? "option '%s' needs a value" : "unknown option '%s'",
 			        argv[optind - 1]);
 	}
-	if (r == 0 && o->po.m.max_runs < o->po.m.min_runs)
+	if (r == 0 && o->rs.po.m.max_runs < o->rs.po.m.min_runs)
 		r = err_set(&err, "--max-runs (%d) is smaller than --min-runs (%d)",
-		            o->po.m.max_runs, o->po.m.min_runs);
+		            o->rs.po.m.max_runs, o->rs.po.m.min_runs);
 	if (r == 0 && optind < argc)
 		o->tree = argv[optind++];
 	if (r == 0 && optind < argc)
@@ -445,116 +398,34 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	return r;
 }
 
-/* The proposers for one target: hand-written, then the LLM, then the flag search. */
-static int make_proposer(struct run_opts *o, const struct target *t, int *llm_notice, int *any_llm,
-                         struct proposer **out, struct buf *err)
+/* One target: assemble, run, report. Returns its exit status. */
+static int run_one(struct run_opts *o, const struct target *t, struct target_run *tr,
+                   const struct engine_events *ev, int *llm_notice, struct buf *err)
 {
-	struct proposer *list[3], *llm_prop;
-	size_t np = 0;
-	int configured = 0;
+	int configured = 0, code;
 
-	*out = NULL;
-	llm_prop = llm_maybe_proposer(&o->llm, t, &configured, err);
-	if (!llm_prop && configured)
+	((struct run_ui *)ev->ctx)->printed = 0;
+	if (target_run_init(tr, &o->rs, t, ev, &configured, err) < 0)
 		return -1;
-	if (!llm_prop && !o->no_flags && !(*llm_notice)++ && o->lo.verbosity >= 0)
+	if (!configured && !o->rs.no_flags && !(*llm_notice)++ && o->rs.lo.verbosity >= 0)
 		fprintf(stderr, "%s\n", llm_not_configured_message());
-	*any_llm |= llm_prop != NULL;
-	/* LLM prompts carry the current best's hotspots. */
-	o->po.hotspots_accepted = llm_prop != NULL;
-	if (o->candidates.n)
-		list[np++] = proposer_dir_new(&o->candidates);
-	/* Rewrites first; the flag search then tunes the best rewrite's build. */
-	if (llm_prop)
-		list[np++] = llm_prop;
-	if (!o->no_flags)
-		list[np++] = proposer_flags_new();
-	if (np)
-		*out = proposer_seq_new(list, np);
-	return 0;
-}
-
-/* One target: open its pipeline, run its loop. Returns its exit status. */
-static int run_one(struct run_opts *o, const struct target *t, const char *run_id,
-                   struct run_target *rt, struct cli_progress *pr)
-{
-	struct pipeline_options po = o->po;
-	struct buf err = BUF_INIT;
-	enum engine_status st;
-	int code;
-
-	rt->pr = pr;
-	rt->ev.note = on_note;
-	rt->ev.pair = on_pair;
-	rt->ev.candidate_done = on_candidate_done;
-	rt->ev.ctx = rt;
-	rt->rt.t = t;
-	rt->rt.objective = o->po.objective;
-	po.target = t;
-	po.run_id = run_id;
-	po.cancel = &optimize_interrupted;
-	po.ev = &rt->ev;
-	st = pipeline_open(&po, &rt->p, &err);
-	if (st != ENGINE_OK) {
-		fprintf(stderr, "optimize run: %s\n", err.data);
-		rt->error = buf_detach(&err);
-		rt->rt.error = rt->error;
-		code = exit_of(st);
-		buf_release(&err);
-		return code;
-	}
-	rt->l = loop_new(rt->p, &o->lo, &rt->ev);
-	rt->rt.v = loop_view(rt->l);
-	st = loop_run(rt->l, rt->prop, &err);
-	code = exit_of(st);
-	if (st != ENGINE_OK && err.len)
-		fprintf(stderr, "optimize run: %s\n", err.data);
-	refresh_extra(rt);
-	report_write_target(&rt->rt, NULL);
-	if (rt->rt.v->ncands && rt->rt.v->cands[0]->status == CAND_ACCEPTED) {
-		buf_reset(&err);
-		if (report_write_best(rt->rt.v, &err) < 0)
-			fprintf(stderr, "optimize run: cannot write the winner: %s\n", err.data);
-	}
-	buf_release(&err);
+	code = exit_of(target_run_exec(tr, &o->rs, err));
+	if (code != EXIT_OK && err->len)
+		fprintf(stderr, "optimize run: %s\n", err->data);
 	return code;
 }
 
-static void run_target_release(struct run_target *rt)
-{
-	if (rt->prop)
-		rt->prop->release(rt->prop);
-	loop_free(rt->l);
-	pipeline_close(rt->p);
-	cJSON_Delete(rt->extra);
-	free(rt->error);
-}
-
-static char *proposer_name(const struct run_opts *o, int any_llm)
-{
-	struct buf pn = BUF_INIT;
-
-	if (o->candidates.n)
-		buf_addstr(&pn, "dir");
-	if (any_llm)
-		buf_addf(&pn, "%sllm", pn.len ? "+" : "");
-	if (!o->no_flags)
-		buf_addf(&pn, "%sflags", pn.len ? "+" : "");
-	if (!pn.len)
-		buf_addstr(&pn, "none");
-	return buf_detach(&pn);
-}
-
 /* report.json and summary.md of the whole run, --apply, the table, cleanup. */
-static int finish(struct run_opts *o, struct run_target *rts, size_t n, const char *run_id,
+static int finish(struct run_opts *o, struct target_run *rts, size_t n, const char *run_id,
                   const char *state_dir, const char *command, int any_llm, double started[2],
                   int code)
 {
 	struct report_target *rtv = xcalloc(n + 1, sizeof(*rtv));
 	struct buf rd = BUF_INIT, err = BUF_INIT, table = BUF_INIT;
 	struct run_meta meta;
-	char *pname = proposer_name(o, any_llm);
+	struct buf pname = BUF_INIT;
 
+	run_settings_proposer_name(&o->rs, any_llm, &pname);
 	for (size_t i = 0; i < n; i++)
 		rtv[i] = rts[i].rt;
 	buf_addf(&rd, "%s/runs/%s", state_dir, run_id);
@@ -563,8 +434,8 @@ static int finish(struct run_opts *o, struct run_target *rts, size_t n, const ch
 	meta.run_id = run_id;
 	meta.command = command;
 	meta.run_dir = rd.data;
-	meta.proposer = pname;
-	meta.m = &o->po.m;
+	meta.proposer = pname.data;
+	meta.m = &o->rs.po.m;
 	meta.started_unix = started[0];
 	meta.wall_s = clock_mono_s() - started[1];
 	meta.exit_code = code;
@@ -586,7 +457,7 @@ static int finish(struct run_opts *o, struct run_target *rts, size_t n, const ch
 	}
 	report_table(rtv, n, &table);
 	fputs(table.data, stdout);
-	if (o->lo.verbosity >= 0)
+	if (o->rs.lo.verbosity >= 0)
 		fprintf(stderr, "report: %s/report.json\nsummary: %s/summary.md\n", rd.data,
 		        rd.data);
 	if (!o->keep_work) {
@@ -596,7 +467,7 @@ static int finish(struct run_opts *o, struct run_target *rts, size_t n, const ch
 		buf_release(&wd);
 	}
 	free(rtv);
-	free(pname);
+	buf_release(&pname);
 	buf_release(&rd);
 	buf_release(&err);
 	buf_release(&table);
@@ -607,8 +478,10 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 {
 	struct run_opts o;
 	struct manifest m = {0};
-	struct run_target *rts = NULL;
+	struct target_run *rts = NULL;
 	struct cli_progress pr = {0};
+	struct run_ui ui = {&pr, 0};
+	struct engine_events ev = {on_note, on_pair, on_candidate_done, &ui};
 	struct buf err = BUF_INIT;
 	char *run_id = NULL, *state_dir = NULL, *command = join_argv(argc, argv);
 	double started[2] = {clock_unix_s(), clock_mono_s()};
@@ -616,8 +489,8 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 	int code = EXIT_OK, llm_notice = 0, any_llm = 0, r;
 
 	memset(&o, 0, sizeof(o));
-	pipeline_options_default(&o.po);
-	o.lo.verbosity = ctx->verbosity;
+	pipeline_options_default(&o.rs.po);
+	o.rs.lo.verbosity = ctx->verbosity;
 	o.tree = ".";
 	llm_run_options_init(&o.llm);
 	r = parse_args(argc, argv, &o);
@@ -625,10 +498,10 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 		code = r > 0 ? EXIT_OK : EXIT_USAGE;
 		goto out;
 	}
-	o.llm.verbosity = o.lo.verbosity;
-	pr.verbosity = o.lo.verbosity;
+	o.llm.verbosity = o.rs.lo.verbosity;
+	pr.verbosity = o.rs.lo.verbosity;
 	pr.tty = ctx->stderr_tty;
-	pr.max_runs = o.po.m.max_runs;
+	pr.max_runs = o.rs.po.m.max_runs;
 	if (manifest_load(o.tree, &m, &err) < 0) {
 		fprintf(stderr, "optimize run: %s\n", err.data);
 		code = EXIT_USAGE;
@@ -646,27 +519,33 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 		code = EXIT_FAILURE_INTERNAL;
 		goto out;
 	}
-	o.po.state_dir = state_dir;
+	o.rs.po.state_dir = state_dir;
+	o.rs.po.run_id = run_id;
+	o.rs.po.cancel = &optimize_interrupted;
+	o.rs.candidates = &o.candidates;
+	o.rs.llm = &o.llm;
 	rts = xcalloc(m.ntargets + 1, sizeof(*rts));
 	for (size_t i = 0; i < m.ntargets && !optimize_interrupted; i++) {
 		const struct target *t = &m.targets[i];
-		struct run_target *rt = &rts[n];
+		int r1;
 
 		if (o.only && strcmp(t->name, o.only))
 			continue;
 		buf_reset(&err);
-		if (make_proposer(&o, t, &llm_notice, &any_llm, &rt->prop, &err) < 0) {
+		r1 = run_one(&o, t, &rts[n], &ev, &llm_notice, &err);
+		if (r1 < 0) {
 			fprintf(stderr, "optimize run: %s\n", err.data);
 			code = EXIT_USAGE;
 			goto out;
 		}
+		any_llm |= rts[n].llm;
 		n++;
-		code = worse(code, run_one(&o, t, run_id, rt, &pr));
+		code = worse(code, r1);
 	}
 	code = finish(&o, rts, n, run_id, state_dir, command, any_llm, started, code);
 out:
 	for (size_t i = 0; i < n; i++)
-		run_target_release(&rts[i]);
+		target_run_release(&rts[i]);
 	free(rts);
 	llm_run_options_release(&o.llm);
 	manifest_release(&m);

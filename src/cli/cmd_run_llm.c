@@ -125,26 +125,6 @@ int llm_run_option_parse(int key, const char *arg, struct llm_run_options *o, st
 	}
 }
 
-struct proposer *llm_maybe_proposer(struct llm_run_options *o, const struct target *t,
-                                    int *is_configured, struct buf *err)
-{
-	struct llm_run_options r = *o;
-	struct proposer *p = NULL;
-	int c;
-
-	memset(&r.owned, 0, sizeof(r.owned));
-	*is_configured = 0;
-	c = llm_run_options_resolve(&r, t, err);
-	if (c < 0) {
-		*is_configured = 1;
-	} else if (c > 0) {
-		*is_configured = 1;
-		p = proposer_llm_new(&r, err);
-	}
-	llm_run_options_release(&r);
-	return p;
-}
-
 const char *llm_not_configured_message(void)
 {
 	return "no LLM configured: running the offline flag search; to enable rewrites use "

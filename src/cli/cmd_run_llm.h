@@ -3,8 +3,8 @@
  *
  * cmd_run merges llm_run_option_specs into its option table
  * (llm_run_option_specs_merge), hands every key it does not know to
- * llm_run_option_parse, and for each target asks llm_maybe_proposer for a
- * proposer. Keys are LLM_OPT_BASE (512) and up.
+ * llm_run_option_parse; run/target_run.c makes the proposer for each target.
+ * Keys are LLM_OPT_BASE (512) and up.
  */
 #ifndef OPTIMIZE_CMD_RUN_LLM_H
 #define OPTIMIZE_CMD_RUN_LLM_H
@@ -12,7 +12,7 @@
 #include "base/buf.h"
 #include "engine/manifest.h"
 #include "cli/options.h"
-#include "llm/proposer_llm.h"
+#include "llm/llm_options.h"
 
 #define LLM_OPT_BASE 512
 
@@ -26,17 +26,6 @@ struct opt_spec *llm_run_option_specs_merge(const struct opt_spec *base);
 /* 1 when key is an LLM option (o updated), 0 when it is not one, -1 with
  * err on a bad value (a usage error). */
 int llm_run_option_parse(int key, const char *arg, struct llm_run_options *o, struct buf *err);
-
-/*
- * The LLM proposer for target t, or NULL:
- *  - *is_configured = 0: no LLM is configured anywhere (print
- *    llm_not_configured_message() and run the offline search);
- *  - *is_configured = 1 and NULL: the configuration is unusable; err says
- *    why (a usage error: exit 2).
- * o is not changed (each target resolves its own copy).
- */
-struct proposer *llm_maybe_proposer(struct llm_run_options *o, const struct target *t,
-                                    int *is_configured, struct buf *err);
 
 const char *llm_not_configured_message(void);
 

@@ -156,6 +156,8 @@ static enum engine_status confirm(struct loop *l, struct buf *err)
 				w = base;
 				continue;
 			}
+			engine_note(l->ev, NOTE_PROGRESS, "  c%d: the addition is confirmed: %s",
+			            c->id, k->reason);
 		}
 		engine_note(l->ev, NOTE_PROGRESS, "  c%d: measuring it against the original",
 		            c->id);
@@ -164,6 +166,8 @@ static enum engine_status confirm(struct loop *l, struct buf *err)
 			return st;
 		done(l, c);
 		if (k->verdict == CAND_ACCEPTED) {
+			engine_note(l->ev, NOTE_PROGRESS,
+			            "  c%d: confirmed against the original: %s", c->id, k->reason);
 			l->v.best = w;
 			l->v.headline = w;
 			return ENGINE_OK;
