@@ -26,7 +26,7 @@
 #define OPTIMIZE_CLTRACE_H
 
 #include "base/buf.h"
-#include "engine/manifest.h"
+#include "base/strlist.h"
 #include "prof/profile.h"
 
 #define CLTRACE_LIB_NAME "liboptimize_cltrace.so"

@@ -41,8 +41,7 @@ static void on_note(void *ctx, enum note_level level, const char *msg)
 		tr->user->note(tr->user->ctx, level, msg);
 }
 
-static void on_pair(void *ctx, const struct candidate *c, size_t n,
-                    const struct stats_interval *ci)
+static void on_pair(void *ctx, const struct candidate *c, size_t n, const struct stats_interval *ci)
 {
 	struct target_run *tr = ctx;
 	if (tr->user && tr->user->pair)
@@ -152,13 +151,13 @@ int target_run_apply(struct target_run *tr, int no_backup, volatile sig_atomic_t
 		strlist_release(&files);
 		return 0;
 	}
-	engine_note(&tr->ev, NOTE_PROGRESS, "[%s] --apply: rebuilding and verifying the winner again",
-	            v->target->name);
+	engine_note(&tr->ev, NOTE_PROGRESS,
+	            "[%s] --apply: rebuilding and verifying the winner again", v->target->name);
 	r = loop_reverify_best(tr->l, &why, err);
 	if (r == 1)
-		r = err_set(err,
-		            "[%s] --apply: the winner did not verify again, nothing was written: %s",
-		            v->target->name, why.data);
+		r = err_set(
+		    err, "[%s] --apply: the winner did not verify again, nothing was written: %s",
+		    v->target->name, why.data);
 	if (r == 0 && cancel && *cancel)
 		r = err_set(err, "[%s] --apply: interrupted, nothing was written", v->target->name);
 	if (r == 0) {

@@ -22,7 +22,8 @@ struct cJSON;
 
 /* What every target of a run shares. */
 struct run_settings {
-	struct pipeline_options po; /* state_dir, run_id, measurement, cancel; target set per target */
+	struct pipeline_options
+	    po; /* state_dir, run_id, measurement, cancel; target set per target */
 	struct loop_options lo;
 	const struct strlist *candidates;  /* --candidate directories; may be NULL */
 	const struct llm_run_options *llm; /* the command line's LLM options; NULL = none given */
@@ -34,12 +35,12 @@ struct target_run {
 	struct pipeline *p;
 	struct loop *l;
 	struct proposer *prop;
-	int llm;                /* an LLM proposer is part of it */
-	struct cJSON *extra;    /* the proposers' report fields */
-	struct report_target rt; /* what the report reads */
-	char *error;            /* why the target could not be set up */
-	struct engine_events ev;           /* ours: wraps the caller's */
-	const struct engine_events *user;  /* the caller's */
+	int llm;                          /* an LLM proposer is part of it */
+	struct cJSON *extra;              /* the proposers' report fields */
+	struct report_target rt;          /* what the report reads */
+	char *error;                      /* why the target could not be set up */
+	struct engine_events ev;          /* ours: wraps the caller's */
+	const struct engine_events *user; /* the caller's */
 };
 
 /*
