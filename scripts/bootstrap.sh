@@ -13,6 +13,7 @@ PACKAGES=(
   valgrind linux-perf
   libmicrohttpd-dev libcmocka-dev
   python3
+  slurm-wlm munge
 )
 
 missing=()

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# slurm-up.sh DIR: start a private single-node Slurm cluster (munged, slurmctld,
+# slurmd) whose every file lives in DIR, and wait until its node is idle.
+#
+# On success it prints one line, SLURM_CONF=DIR/slurm.conf, and writes the same
+# as an export to DIR/env: with it exported, sbatch, squeue, scancel, scontrol,
+# sinfo and sacct talk to this cluster and no other. Stop it with
+# slurm-down.sh DIR (also after a failed start: it only acts on pid files).
+#
+# Layout of DIR: slurm.conf, env, munge/ (key, socket, pid, log, seed),
+# state/ (StateSaveLocation), spool/ (SlurmdSpoolDir), log/, run/ (pid files),
+# jobcomp.log (one line per finished job: its state and exit code).
+#
+# Why it looks the way it does:
+# - munged runs as root with --force: it refuses to start unless every
+#   directory above its socket is searchable by everyone, and a mktemp
+#   directory is 0700; --force makes that a warning. Root reaches the socket
+#   either way. A non-root submitter needs DIR and its parents o+x, or its
+#   sbatch cannot read slurm.conf (it retries for 60 s, then fails) nor reach
+#   the socket.
+# - No cgroup plugins: the cgroup v1 hierarchy is the system's, shared by every
+#   cluster on the host and outside DIR. proctrack/linuxproc follows a job's
+#   processes through /proc; task/none binds nothing.
+# - Ports come from a hash of DIR (10000-32000, below the ephemeral range)
+#   and the next free ones after it, so two clusters started at once from two
+#   DIRs do not collide.
+# - Without slurmdbd there is no accounting (sacct prints nothing useful);
+#   finished jobs stay in slurmctld for MinJobAge seconds (scontrol show job)
+#   and are written to jobcomp.log.
+#
+# Environment: SLURM_UP_TIMEOUT (seconds to wait for the idle node, default 60).
+set -euo pipefail
+
+die() {
+  echo "slurm-up: $*" >&2
+  exit 1
+}
+
+[ $# = 1 ] || die "usage: slurm-up.sh DIR"
+for prog in munged mungekey munge slurmctld slurmd sinfo scontrol; do
+  command -v "$prog" >/dev/null || die "'$prog' not found: install slurm-wlm and munge (scripts/bootstrap.sh)"
+done
+[ "$(id -u)" = 0 ] || die "slurmd must run as root to start jobs; run as root"
+
+mkdir -p "$1"
+DIR=$(cd "$1" && pwd -P)
+CONF=$DIR/slurm.conf
+timeout_s=${SLURM_UP_TIMEOUT:-60}
+here=$(cd "$(dirname "$0")" && pwd -P)
+
+# alive NAME: the daemon whose pid file is DIR/run/NAME.pid runs (and is not
+# a zombie: one that exited stays one until its parent, often init, reaps it)
+alive() {
+  local pid stat
+  pid=$(cat "$DIR/run/$1.pid" 2>/dev/null) || return 1
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$1" ] || return 1
+  read -r stat 2>/dev/null <"/proc/$pid/stat" || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
+
+# give_up DAEMON WHY: stop what was started, name the daemon, show its log
+give_up() {
+  local log=$DIR/log/$1.log
+  {
+    echo "slurm-up: $1 $2"
+    if [ -s "$log" ]; then
+      echo "--- last lines of $log"
+      tail -n 20 "$log"
+    fi
+  } >&2
+  "$here/slurm-down.sh" "$DIR" >/dev/null 2>&1 || true
+  exit 1
+}
+
+report() {
+  printf 'export SLURM_CONF=%q\n' "$CONF" >"$DIR/env"
+  echo "SLURM_CONF=$CONF"
+}
+
+# Already up (a second call with the same DIR): report it again. Partly up
+# (a daemon died): stop the rest first, so that no old daemon is orphaned.
+if alive munged && alive slurmctld && alive slurmd; then
+  report
+  exit 0
+fi
+if alive munged || alive slurmctld || alive slurmd; then
+  "$here/slurm-down.sh" "$DIR" || die "could not stop what is left of the cluster in $DIR"
+fi
+
+# free_port N: N or the first port after it that nothing listens on
+free_port() {
+  local p=$1
+  while ss -Htan "( sport = :$p )" | grep -q .; do
+    p=$((p + 1))
+  done
+  echo "$p"
+}
+hash=$(printf '%s' "$DIR" | cksum | cut -d' ' -f1)
+ctld_port=$(free_port $((10000 + hash % 11000 * 2)))
+slurmd_port=$(free_port $((ctld_port + 1)))
+cluster=c$((hash % 1000000))
+
+mkdir -p "$DIR/munge" "$DIR/state" "$DIR/spool" "$DIR/log" "$DIR/run"
+
+# munged: its own key, socket, pid, log and seed files
+sock=$DIR/munge/munge.socket
+[ -s "$DIR/munge/munge.key" ] || mungekey --create --keyfile="$DIR/munge/munge.key"
+rm -f "$sock" "$sock.lock"
+munged --force --socket="$sock" --key-file="$DIR/munge/munge.key" \
+  --pid-file="$DIR/run/munged.pid" --log-file="$DIR/log/munged.log" \
+  --seed-file="$DIR/munge/munged.seed" 2>>"$DIR/log/munged.log" ||
+  give_up munged "did not start"
+for _ in $(seq 50); do
+  munge -n -S "$sock" 2>/dev/null | unmunge -S "$sock" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+munge -n -S "$sock" 2>/dev/null | unmunge -S "$sock" >/dev/null 2>&1 ||
+  give_up munged "does not answer on $sock"
+
+# slurmd -C prints this machine's NodeName=... CPUs=... RealMemory=... line.
+node_line=$(slurmd -C 2>/dev/null | grep '^NodeName=') || die "slurmd -C printed no node line"
+node=${node_line%% *}
+node=${node#NodeName=}
+
+cat >"$CONF" <<EOF
+# Generated by tests/helpers/slurm-up.sh for $DIR
+ClusterName=$cluster
+SlurmctldHost=$node(127.0.0.1)
+SlurmctldPort=$ctld_port
+SlurmdPort=$slurmd_port
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+# cred_expire (default 120 s) is also how long a requeued job waits.
+AuthInfo=socket=$sock,cred_expire=10
+StateSaveLocation=$DIR/state
+SlurmdSpoolDir=$DIR/spool
+SlurmctldPidFile=$DIR/run/slurmctld.pid
+SlurmdPidFile=$DIR/run/slurmd.pid
+SlurmctldLogFile=$DIR/log/slurmctld.log
+SlurmdLogFile=$DIR/log/slurmd.log
+SlurmctldDebug=info
+SlurmdDebug=info
+PlugStackConfig=$DIR/plugstack.conf
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/filetxt
+JobCompLoc=$DIR/jobcomp.log
+SwitchType=switch/none
+MailProg=/bin/true
+MpiDefault=none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+SchedulerType=sched/backfill
+# Start jobs at once (batch_sched_delay, default 3 s), look at the queue every
+# second (sched_interval, default 60 s: a requeued job waits for it) and
+# backfill every second (bf_interval, default 30 s: the next task of a %1
+# array is often started by it). A 3-task %1 array takes 1.5-3 s, not 6-9.
+SchedulerParameters=batch_sched_delay=0,sched_min_interval=0,sched_interval=1,bf_interval=1
+ReturnToService=2
+# Finished jobs stay visible to scontrol/squeue for a day.
+MinJobAge=86400
+KillWait=2
+InactiveLimit=0
+MessageTimeout=10
+SlurmdTimeout=60
+SlurmctldTimeout=60
+$node_line NodeAddr=127.0.0.1 State=UNKNOWN
+PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
+EOF
+: >"$DIR/plugstack.conf"
+
+export SLURM_CONF=$CONF
+# Fresh state (-c): a previous run's jobs in DIR/state are not recovered.
+slurmctld -c -f "$CONF" 2>>"$DIR/log/slurmctld.log" || give_up slurmctld "did not start"
+slurmd -f "$CONF" 2>>"$DIR/log/slurmd.log" || give_up slurmd "did not start"
+
+deadline=$((SECONDS + timeout_s))
+state=
+while [ $SECONDS -lt $deadline ]; do
+  for d in slurmctld slurmd; do
+    if [ -f "$DIR/run/$d.pid" ] && ! alive "$d"; then give_up "$d" "exited"; fi
+  done
+  state=$(sinfo -h -n "$node" -o '%T' 2>/dev/null || true)
+  [ "$state" = idle ] && break
+  sleep 0.2
+done
+if [ "$state" != idle ]; then
+  for d in slurmctld slurmd; do
+    alive "$d" || give_up "$d" "is not running after ${timeout_s}s (no live process named in $DIR/run/$d.pid)"
+  done
+  give_up slurmd "node '$node' is '${state:-unknown}', not idle, after ${timeout_s}s"
+fi
+report
