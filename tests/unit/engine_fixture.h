@@ -35,7 +35,7 @@ struct fixture {
  * deterministic objective), sleeps ms milliseconds (time, for the
  * interleaved measurement) and prints `value`.
  */
-static void fixture_prog(struct buf *out, int ms, long work, long value)
+static inline void fixture_prog(struct buf *out, int ms, long work, long value)
 {
 	buf_reset(out);
 	buf_addf(out,
@@ -51,12 +51,12 @@ static void fixture_prog(struct buf *out, int ms, long work, long value)
 }
 
 /* 1 when valgrind can run here (the deterministic objective needs it). */
-static int fixture_have_valgrind(void)
+static inline int fixture_have_valgrind(void)
 {
 	return system("valgrind --version >/dev/null 2>&1") == 0;
 }
 
-static void fixture_put(const struct fixture *f, const char *rel, const char *text)
+static inline void fixture_put(const struct fixture *f, const char *rel, const char *text)
 {
 	struct buf p = BUF_INIT;
 	buf_addf(&p, "%s/%s", f->tree, rel);
@@ -69,7 +69,7 @@ static void fixture_put(const struct fixture *f, const char *rel, const char *te
  * A tree with prog.c (sleeping ms, printing 42) and a manifest; `extra`
  * is spliced into the manifest's object (e.g. "\"test\": \"true\",").
  */
-static void fixture_init(struct fixture *f, int ms, long work, const char *extra)
+static inline void fixture_init(struct fixture *f, int ms, long work, const char *extra)
 {
 	struct buf b = BUF_INIT, err = BUF_INIT;
 
@@ -101,14 +101,14 @@ static void fixture_init(struct fixture *f, int ms, long work, const char *extra
 	buf_release(&err);
 }
 
-static void fixture_release(struct fixture *f)
+static inline void fixture_release(struct fixture *f)
 {
 	manifest_release(&f->m);
 	ws_remove_tree(f->root, NULL);
 }
 
 /* A candidate that replaces prog.c (see fixture_prog). */
-static struct candidate *fixture_candidate(const char *label, int ms, long work, long value)
+static inline struct candidate *fixture_candidate(const char *label, int ms, long work, long value)
 {
 	struct candidate *c = candidate_new("dir", label);
 	struct buf b = BUF_INIT;
