@@ -44,8 +44,8 @@ struct script {
 	int nseen;
 };
 
-static int script_propose(struct proposer *self, const struct run_view *v,
-                          struct candidate **out, size_t max, struct buf *err)
+static int script_propose(struct proposer *self, const struct run_view *v, struct candidate **out,
+                          size_t max, struct buf *err)
 {
 	struct script *s = self->impl;
 	size_t n = 0;
@@ -133,8 +133,8 @@ static int need_valgrind(void)
 
 #define INSTRUCTIONS "\"objective\": \"instructions\","
 
-static enum engine_status run_script(struct run *r, int orig_ms, long orig_work,
-                                     const char *extra, struct script *s, struct buf *err)
+static enum engine_status run_script(struct run *r, int orig_ms, long orig_work, const char *extra,
+                                     struct script *s, struct buf *err)
 {
 	struct pipeline_options po;
 	struct loop_options lo = {0};
@@ -308,7 +308,8 @@ static void test_chain_rolled_back(void **state)
 	    "int main(void)\n{\n"
 	    "\tint n = 0;\n\tFILE *f = fopen(\"count\", \"r\");\n"
 	    "\tif (f) { if (fscanf(f, \"%d\", &n) != 1) n = 0; fclose(f); }\n"
-	    "\tf = fopen(\"count\", \"w\");\n\tif (f) { fprintf(f, \"%d\\n\", n + 1); fclose(f); }\n"
+	    "\tf = fopen(\"count\", \"w\");\n\tif (f) { fprintf(f, \"%d\\n\", n + 1); fclose(f); "
+	    "}\n"
 	    "\tvolatile unsigned long s = 0;\n"
 	    "\tfor (long i = 0; i < (n < 2 ? 500L : 2000L) * 1000L; i++)\n"
 	    "\t\ts += (unsigned long)i % 7;\n"

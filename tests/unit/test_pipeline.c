@@ -109,16 +109,17 @@ static void test_stage_outcomes(void **state)
 	assert_int_equal(c->stage, STAGE_VERIFY);
 	assert_non_null(strstr(c->reason, "verify run 1"));
 
-	c = eval(&r, with_prog("fails the test", "#include <stdio.h>\n/* BROKEN-TEST */\n"
-	                                         "int main(void) { puts(\"sum 42\"); return 0; }\n"));
+	c = eval(&r,
+	         with_prog("fails the test", "#include <stdio.h>\n/* BROKEN-TEST */\n"
+	                                     "int main(void) { puts(\"sum 42\"); return 0; }\n"));
 	assert_int_equal(c->status, CAND_TEST_FAILED);
 	assert_int_equal(c->stage, STAGE_TEST);
 
-	c = eval(&r, with_prog("writes a protected file",
-	                       "#include <stdio.h>\nint main(void) {\n"
-	                       "\tFILE *f = fopen(\"notes.txt\", \"w\");\n"
-	                       "\tif (f) { fputs(\"x\", f); fclose(f); }\n"
-	                       "\tputs(\"sum 42\");\n\treturn 0;\n}\n"));
+	c = eval(&r,
+	         with_prog("writes a protected file", "#include <stdio.h>\nint main(void) {\n"
+	                                              "\tFILE *f = fopen(\"notes.txt\", \"w\");\n"
+	                                              "\tif (f) { fputs(\"x\", f); fclose(f); }\n"
+	                                              "\tputs(\"sum 42\");\n\treturn 0;\n}\n"));
 	assert_int_equal(c->status, CAND_PROTECTED_CHANGED);
 	assert_int_equal(c->stage, STAGE_PROTECTED);
 	assert_non_null(strstr(c->reason, "notes.txt"));
