@@ -5,6 +5,7 @@
  * platforms and devices.
  */
 #include "cli/cli.h"
+#include "cli/options.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -20,36 +21,25 @@
 #include "prof/opencl_info.h"
 #include "base/proc.h"
 
-static const struct doctor_opt {
-	const char *name;
-	int has_arg;
-	int short_name;
-	const char *arg;
-	const char *help;
-} doctor_opts[] = {
-    {"json", no_argument, 'j', NULL, "print the same report as one JSON document"},
-    {"help", no_argument, 'h', NULL, "show this help"},
+static const struct opt_spec doctor_options[] = {
+    {"json", 'j', no_argument, NULL, "print the same report as one JSON document"},
+    {"help", 'h', no_argument, NULL, "show this help"},
+    {NULL, 0, 0, NULL, NULL},
 };
-#define DOCTOR_NOPTS (sizeof(doctor_opts) / sizeof(doctor_opts[0]))
 
 static void doctor_usage(FILE *f)
 {
-	size_t i;
+	struct buf b = BUF_INIT;
 
-	fputs("usage: optimize doctor [options]\n\n"
-	      "Show what this machine can measure: counter backends (perf, papi, cachegrind,\n"
-	      "rusage), each default event and why it is not supported, perf_event_paranoid,\n"
-	      "PAPI components, valgrind, OpenCL platforms and devices.\n\n"
-	      "options:\n",
-	      f);
-	for (i = 0; i < DOCTOR_NOPTS; i++) {
-		char left[64];
-
-		snprintf(left, sizeof(left), "-%c, --%s%s%s", doctor_opts[i].short_name,
-		         doctor_opts[i].name, doctor_opts[i].arg ? "=" : "",
-		         doctor_opts[i].arg ? doctor_opts[i].arg : "");
-		fprintf(f, "  %-22s %s\n", left, doctor_opts[i].help);
-	}
+	opt_help(doctor_options, &b);
+	fprintf(f,
+	        "usage: optimize doctor [options]\n\n"
+	        "Show what this machine can measure: counter backends (perf, papi, cachegrind,\n"
+	        "rusage), each default event and why it is not supported, perf_event_paranoid,\n"
+	        "PAPI components, valgrind, OpenCL platforms and devices.\n\n"
+	        "options:\n%s",
+	        b.data);
+	buf_release(&b);
 }
 
 /* What one backend or event check found. */
@@ -418,41 +408,27 @@ static cJSON *doctor_json(struct doctor *d)
 
 int cmd_doctor(int argc, char **argv, struct cli_ctx *ctx)
 {
-	struct option longopts[DOCTOR_NOPTS + 1];
-	char shortopts[2 * DOCTOR_NOPTS + 2];
+	struct option *longopts = NULL;
+	struct buf shortopts = BUF_INIT;
 	struct doctor d;
 	struct buf out = BUF_INIT;
-	size_t i, k = 0;
 	int c, as_json = 0, rc = EXIT_OK;
 
-	/* The getopt tables come from doctor_opts, as does --help. */
-	shortopts[k++] = '+';
-	for (i = 0; i < DOCTOR_NOPTS; i++) {
-		longopts[i].name = doctor_opts[i].name;
-		longopts[i].has_arg = doctor_opts[i].has_arg;
-		longopts[i].flag = NULL;
-		longopts[i].val = doctor_opts[i].short_name;
-		shortopts[k++] = (char)doctor_opts[i].short_name;
-		if (doctor_opts[i].has_arg == required_argument)
-			shortopts[k++] = ':';
-	}
-	shortopts[k] = '\0';
-	memset(&longopts[DOCTOR_NOPTS], 0, sizeof(longopts[0]));
-
+	(void)ctx;
+	opt_build(doctor_options, &longopts, &shortopts);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
+	while ((c = getopt_long(argc, argv, shortopts.data, longopts, NULL)) != -1) {
+		if (c == 'j') {
 			as_json = 1;
-			break;
-		case 'h':
-			doctor_usage(stdout);
-			return EXIT_OK;
-		default:
-			doctor_usage(stderr);
-			return EXIT_USAGE;
+			continue;
 		}
+		free(longopts);
+		buf_release(&shortopts);
+		doctor_usage(c == 'h' ? stdout : stderr);
+		return c == 'h' ? EXIT_OK : EXIT_USAGE;
 	}
+	free(longopts);
+	buf_release(&shortopts);
 	if (optind < argc) {
 		fprintf(stderr, "optimize doctor: unexpected argument '%s'\n", argv[optind]);
 		doctor_usage(stderr);

@@ -168,8 +168,8 @@ static void test_dir(void **state)
 }
 
 /* A proposer that stops the run on its first call. */
-static int stopper_propose(struct proposer *self, const struct run_view *v,
-                           struct candidate **out, size_t max, struct buf *err)
+static int stopper_propose(struct proposer *self, const struct run_view *v, struct candidate **out,
+                           size_t max, struct buf *err)
 {
 	(void)self, (void)v, (void)out, (void)max;
 	err_set(err, "token budget reached");

@@ -30,8 +30,8 @@ struct rep {
 	struct run_view v;
 };
 
-static void measured(struct cand_measurement *m, int against, double value, double base,
-                     double est, double lo, double hi)
+static void measured(struct cand_measurement *m, int against, double value, double base, double est,
+                     double lo, double hi)
 {
 	memset(m, 0, sizeof(*m));
 	m->compared_with = against;
@@ -126,10 +126,10 @@ static void test_headline_is_one_measurement(void **state)
 	assert_true(fabs(json_get_number(sp, "estimate", 0) - 2.5) < 1e-9);
 	hl = cJSON_GetObjectItemCaseSensitive(best, "headline");
 	/* original / best = the speedup, from the same measurement */
-	assert_true(fabs(json_get_number(cJSON_GetObjectItemCaseSensitive(hl, "original"), "value", 0) /
-	                     json_get_number(cJSON_GetObjectItemCaseSensitive(hl, "best"), "value",
-	                                     1) -
-	                 2.5) < 1e-9);
+	assert_true(
+	    fabs(json_get_number(cJSON_GetObjectItemCaseSensitive(hl, "original"), "value", 0) /
+	             json_get_number(cJSON_GetObjectItemCaseSensitive(hl, "best"), "value", 1) -
+	         2.5) < 1e-9);
 	assert_non_null(strstr(json_get_string(hl, "source", ""), "confirming"));
 	{
 		cJSON *cands = cJSON_GetObjectItemCaseSensitive(o, "candidates");
@@ -166,7 +166,8 @@ static void test_table_and_summary(void **state)
 	rt[1].error = "target 'broken': cycles cannot be counted here";
 	report_table(rt, 2, &table);
 	/* original 320.0 ms / best 128.0 ms = 2.50x: one measurement */
-	assert_non_null(strstr(table.data, "| prog | time | 320.0 ms | 128.0 ms | 2.50x [2.38, 2.63] |"));
+	assert_non_null(
+	    strstr(table.data, "| prog | time | 320.0 ms | 128.0 ms | 2.50x [2.38, 2.63] |"));
 	assert_non_null(strstr(table.data, "llm r1c1 + -O3 \\| odd"));
 	assert_non_null(strstr(table.data, "| broken | cycles | failed |"));
 	assert_string_equal(report_target_status(&rt[1]), "baseline-failed");
