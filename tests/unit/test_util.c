@@ -50,8 +50,8 @@ static int env_is_1(const char *name)
 	return v && !strcmp(v, "1");
 }
 
-void test_require_at(enum test_need need, test_probe_fn *probe, const char *test,
-                     const char *file, int line)
+void test_require_at(enum test_need need, test_probe_fn *probe, const char *test, const char *file,
+                     int line)
 {
 	struct buf why = BUF_INIT;
 	char reason[2048];
@@ -133,7 +133,8 @@ void test_start(void)
 		base = "/tmp";
 	snprintf(made, sizeof(made), "%s/optimize-%s.XXXXXX", base, program_invocation_short_name);
 	if (!mkdtemp(made) || !realpath(made, tmpdir) || chdir(tmpdir) < 0) {
-		fprintf(stderr, "cannot make a temporary directory '%s': %s\n", made, strerror(errno));
+		fprintf(stderr, "cannot make a temporary directory '%s': %s\n", made,
+		        strerror(errno));
 		exit(1);
 	}
 }

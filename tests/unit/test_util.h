@@ -39,8 +39,8 @@ typedef int test_probe_fn(struct buf *why);
 
 /* Returns when probe() is 0; otherwise fails or skips the calling test. */
 #define test_require(need, probe) test_require_at(need, probe, __func__, __FILE__, __LINE__)
-void test_require_at(enum test_need need, test_probe_fn *probe, const char *test,
-                     const char *file, int line);
+void test_require_at(enum test_need need, test_probe_fn *probe, const char *test, const char *file,
+                     int line);
 
 /* The executable's temporary directory (absolute), its working directory
  * while the tests run. Kept with OPTIMIZE_TEST_KEEP_TMP=1. */
