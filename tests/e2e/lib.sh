@@ -38,8 +38,8 @@ missing_capability() {
   [ "${!var:-0}" = 1 ] && set=$var
   [ -z "$set" ] && [ "$var" = OPTIMIZE_TEST_NO_NAMESPACES ] && [ "${OPTIMIZE_TEST_NO_NETNS:-0}" = 1 ] &&
     set=OPTIMIZE_TEST_NO_NETNS
-  [ -n "$set" ] && skip_test "$name is not available here: $why ($set=1)"
-  fail "$name is not available here: $why; set $var=1 to skip the tests that need it"
+  [ -n "$set" ] && skip_test "$name not available here: $why ($set=1)"
+  fail "$name not available here: $why; set $var=1 to skip the tests that need it"
 }
 
 # require_capability NAME VAR CHECK...: CHECK (a command) succeeds where this
@@ -57,7 +57,7 @@ have_opencl() {
   local doc
   doc=$("$OPTIMIZE_BIN" doctor 2>/dev/null || true)
   if [[ $doc == *"no OpenCL platform"* ]]; then
-    printf '%s\n' "$doc" | grep -m1 "no OpenCL platform"
+    printf '%s\n' "$doc" | grep -m1 "no OpenCL platform" | sed 's/^ *//'
     return 1
   fi
 }

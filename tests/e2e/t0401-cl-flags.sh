@@ -9,7 +9,7 @@
 
 # OpenCL (PoCL on a CPU) is a dependency scripts/bootstrap.sh installs: its
 # absence is a failure, unless OPTIMIZE_TEST_NO_OPENCL=1 asks for the skip.
-require_capability "an OpenCL platform" OPTIMIZE_TEST_NO_OPENCL have_opencl
+require_capability "OpenCL platform" OPTIMIZE_TEST_NO_OPENCL have_opencl
 
 tree=$(copy_fixture clmatmul)
 run_optimize run "$tree" --max-runs 8

@@ -28,7 +28,7 @@ static const struct {
 } needs[] = {
     [TEST_NEED_PERF] = {"perf_event_open", "OPTIMIZE_TEST_NO_PERF", NULL},
     [TEST_NEED_VALGRIND] = {"valgrind", "OPTIMIZE_TEST_NO_VALGRIND", NULL},
-    [TEST_NEED_OPENCL] = {"an OpenCL device", "OPTIMIZE_TEST_NO_OPENCL", NULL},
+    [TEST_NEED_OPENCL] = {"OpenCL platform", "OPTIMIZE_TEST_NO_OPENCL", NULL},
     [TEST_NEED_NAMESPACES] = {"namespaces", "OPTIMIZE_TEST_NO_NAMESPACES",
                               "OPTIMIZE_TEST_NO_NETNS"},
 };
@@ -62,7 +62,7 @@ void test_require_at(enum test_need need, test_probe_fn *probe, const char *test
 		buf_release(&why);
 		return;
 	}
-	snprintf(reason, sizeof(reason), "%s is not available here: %s", needs[need].what,
+	snprintf(reason, sizeof(reason), "%s not available here: %s", needs[need].what,
 	         why.len ? why.data : "the probe gave no reason");
 	buf_release(&why);
 
