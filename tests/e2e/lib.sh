@@ -1,17 +1,77 @@
 # lib.sh: helpers for the end-to-end tests (sourced by tests/e2e/tNNNN-*.sh).
 # Each test runs the real binary ($OPTIMIZE_BIN) on a copy of a fixture in a
-# temporary directory that is removed at exit.
+# temporary directory ($T, also the working directory) that is removed at
+# exit. A test that needs more cleaning at exit registers it with at_exit;
+# it does not set its own EXIT trap.
 set -euo pipefail
 
 : "${OPTIMIZE_BIN:?run through ctest, which sets OPTIMIZE_BIN}"
 : "${OPTIMIZE_TESTS_DIR:?run through ctest}"
 FIXTURES=$OPTIMIZE_TESTS_DIR/fixtures
 T=$(mktemp -d "${TMPDIR:-/tmp}/optimize-e2e.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+exit_hooks=()
+# at_exit COMMAND...: run COMMAND at exit, before $T is removed (the last
+# registered runs first). The test's exit status is kept.
+at_exit() { exit_hooks=("$*" "${exit_hooks[@]}"); }
+run_exit_hooks() {
+  local rc=$? h
+  for h in "${exit_hooks[@]}"; do eval "$h" || true; done
+  cd / && rm -rf "$T" || true
+  exit "$rc"
+}
+trap run_exit_hooks EXIT
+cd "$T"
 ntests=0
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { ntests=$((ntests + 1)); echo "ok $ntests - $*"; }
+
+# skip_test REASON: this test cannot run here and the environment said that
+# is fine: exit 77, which ctest shows as skipped (SKIP_RETURN_CODE).
+skip_test() { echo "SKIP: $*"; exit 77; }
+
+# missing_capability NAME VAR REASON: NAME is not available here. A failure
+# saying why and which variable skips, unless VAR=1 asks for the skip.
+# OPTIMIZE_TEST_NO_NAMESPACES also accepts the older OPTIMIZE_TEST_NO_NETNS.
+missing_capability() {
+  local name=$1 var=$2 why=$3 set=
+  [ "${!var:-0}" = 1 ] && set=$var
+  [ -z "$set" ] && [ "$var" = OPTIMIZE_TEST_NO_NAMESPACES ] && [ "${OPTIMIZE_TEST_NO_NETNS:-0}" = 1 ] &&
+    set=OPTIMIZE_TEST_NO_NETNS
+  [ -n "$set" ] && skip_test "$name not available here: $why ($set=1)"
+  fail "$name not available here: $why; set $var=1 to skip the tests that need it"
+}
+
+# require_capability NAME VAR CHECK...: CHECK (a command) succeeds where this
+# machine has NAME; otherwise what it printed is the reason for
+# missing_capability. The checks below are the usual ones.
+require_capability() {
+  local name=$1 var=$2 why
+  shift 2
+  if why=$("$@" 2>&1); then return 0; fi
+  missing_capability "$name" "$var" "${why:-$* failed}"
+}
+have_valgrind() { command -v valgrind >/dev/null || { echo "valgrind not found in PATH"; return 1; }; }
+have_opencl() {
+  [ -e /usr/include/CL/cl.h ] || { echo "no /usr/include/CL/cl.h (OpenCL headers)"; return 1; }
+  local doc
+  doc=$("$OPTIMIZE_BIN" doctor 2>/dev/null || true)
+  if [[ $doc == *"no OpenCL platform"* ]]; then
+    printf '%s\n' "$doc" | grep -m1 "no OpenCL platform" | sed 's/^ *//'
+    return 1
+  fi
+}
+# perf_event_open as the tool's perf backend sees it (optimize doctor).
+have_perf() {
+  "$OPTIMIZE_BIN" doctor --json >"$T/doctor-perf.json" 2>/dev/null || { echo "optimize doctor failed"; return 1; }
+  python3 - "$T/doctor-perf.json" <<'EOF'
+import json, sys
+b = [b for b in json.load(open(sys.argv[1]))["backends"] if b["name"] == "perf"][0]
+if not b["available"]:
+    print("perf backend: " + (b.get("reason") or "not available"))
+    sys.exit(1)
+EOF
+}
 
 # copy_fixture NAME -> prints the path of a fresh copy
 copy_fixture() {
@@ -42,3 +102,32 @@ json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(
 latest_run() { ls -d "$1"/.optimize/runs/*/ | sort | tail -n 1; }
 tree_hash() { (cd "$1" && find . -path ./.optimize -prune -o -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum); }
 finish() { echo "$ntests passed, 0 failed"; }
+
+# The scripted LLM server (tests/helpers/llm_server, see its README).
+# llm_server_start SCRIPT LOG: starts one on a free loopback port; sets
+# $port, $server_pid and $llm_server_err (its stderr). Several may run at
+# once. llm_server_stop stops every one started; at exit that is automatic.
+LLM_SERVER=${OPTIMIZE_BUILD_DIR:-}/tests/llm_server
+llm_server_pids=()
+llm_servers=0
+llm_server_start() {
+  [ -x "$LLM_SERVER" ] || fail "no scripted server at $LLM_SERVER"
+  [ "$llm_servers" -gt 0 ] || at_exit llm_server_stop
+  llm_servers=$((llm_servers + 1))
+  local pf=$T/llm-server.$llm_servers.port
+  llm_server_err=$T/llm-server.$llm_servers.err
+  "$LLM_SERVER" --script "$1" --log "$2" --port-file "$pf" 2>"$llm_server_err" &
+  server_pid=$!
+  llm_server_pids+=("$server_pid")
+  for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.1; done
+  [ -s "$pf" ] || fail "the scripted server did not start: $(cat "$llm_server_err")"
+  port=$(cat "$pf")
+}
+llm_server_stop() {
+  local p
+  for p in "${llm_server_pids[@]}"; do
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  llm_server_pids=()
+}

@@ -3,7 +3,8 @@
 # rewrite that removes work is accepted and one that adds work is rejected,
 # each decided by a single run, and the report says so.
 . "$(dirname "$0")/lib.sh"
-command -v valgrind >/dev/null || fail "valgrind is required (scripts/bootstrap.sh installs it)"
+# valgrind is a dependency scripts/bootstrap.sh installs.
+require_capability valgrind OPTIMIZE_TEST_NO_VALGRIND have_valgrind
 
 tree=$(copy_fixture icount)
 cands=$FIXTURES/icount-candidates

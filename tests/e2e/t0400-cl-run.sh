@@ -4,16 +4,13 @@
 # verification with the mismatch; one with a syntax error is a build failure
 # whose reason holds the OpenCL build log; the register-blocked rewrite is
 # accepted on device time, with the device and kernels in its profile; the
-# local-memory tiled one is verified and measured. Fails without OpenCL (see OPTIMIZE_TEST_NO_OPENCL).
+# local-memory tiled one is verified and measured. Fails without OpenCL,
+# unless OPTIMIZE_TEST_NO_OPENCL=1 skips it.
 . "$(dirname "$0")/lib.sh"
 
-doc=$("$OPTIMIZE_BIN" doctor 2>/dev/null || true)
-if [ ! -e /usr/include/CL/cl.h ] || [[ $doc == *"no OpenCL platform"* ]]; then
-  # OpenCL (PoCL on a CPU) is a dependency scripts/bootstrap.sh installs: its
-  # absence is a failure, unless the skip is asked for by name.
-  [ "${OPTIMIZE_TEST_NO_OPENCL:-0}" = 1 ] && { echo "ok 1 # skip OPTIMIZE_TEST_NO_OPENCL=1"; exit 0; }
-  fail "no OpenCL platform or headers: run scripts/bootstrap.sh (pocl-opencl-icd), or set OPTIMIZE_TEST_NO_OPENCL=1 to skip"
-fi
+# OpenCL (PoCL on a CPU) is a dependency scripts/bootstrap.sh installs: its
+# absence is a failure, unless OPTIMIZE_TEST_NO_OPENCL=1 asks for the skip.
+require_capability "OpenCL platform" OPTIMIZE_TEST_NO_OPENCL have_opencl
 
 tree=$(copy_fixture clmatmul)
 for c in wrong syntax tiled blocked; do cp -r "$FIXTURES/clmatmul-candidates/$c" "$T/$c"; done

@@ -3,16 +3,12 @@
 # interposer: the table has the device-time counters, then the device and a
 # per-kernel table (launches, device time, geometry); --json has the kernels
 # and the device; a kernel that does not build exits 3 with the OpenCL build
-# log. Fails without OpenCL (see OPTIMIZE_TEST_NO_OPENCL).
+# log. Fails without OpenCL, unless OPTIMIZE_TEST_NO_OPENCL=1 skips it.
 . "$(dirname "$0")/lib.sh"
 
-doc=$("$OPTIMIZE_BIN" doctor 2>/dev/null || true)
-if [ ! -e /usr/include/CL/cl.h ] || [[ $doc == *"no OpenCL platform"* ]]; then
-  # OpenCL (PoCL on a CPU) is a dependency scripts/bootstrap.sh installs: its
-  # absence is a failure, unless the skip is asked for by name.
-  [ "${OPTIMIZE_TEST_NO_OPENCL:-0}" = 1 ] && { echo "ok 1 # skip OPTIMIZE_TEST_NO_OPENCL=1"; exit 0; }
-  fail "no OpenCL platform or headers: run scripts/bootstrap.sh (pocl-opencl-icd), or set OPTIMIZE_TEST_NO_OPENCL=1 to skip"
-fi
+# OpenCL (PoCL on a CPU) is a dependency scripts/bootstrap.sh installs: its
+# absence is a failure, unless OPTIMIZE_TEST_NO_OPENCL=1 asks for the skip.
+require_capability "OpenCL platform" OPTIMIZE_TEST_NO_OPENCL have_opencl
 
 tree=$(copy_fixture clmatmul)
 before=$(tree_hash "$tree")

@@ -8,22 +8,8 @@
 # the Authorization header.
 . "$(dirname "$0")/lib.sh"
 
-SERVER=${OPTIMIZE_BUILD_DIR:?}/tests/llm_server
-[ -x "$SERVER" ] || fail "no scripted server at $SERVER"
 ANSWERS=$FIXTURES/llm-answers
 KEY=sk-test-SECRET123
-
-# start_server SCRIPT LOG: sets $server_pid and $port
-start_server() {
-  rm -f "$T/port"
-  "$SERVER" --script "$1" --log "$2" --port-file "$T/port" 2>"$T/server.err" &
-  server_pid=$!
-  for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-  [ -s "$T/port" ] || fail "the scripted server did not start: $(cat "$T/server.err")"
-  port=$(cat "$T/port")
-}
-stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
-trap 'stop_server; rm -rf "$T"' EXIT
 
 # The four answers, in order.
 python3 - "$ANSWERS" > "$T/script.json" <<'EOF'
@@ -53,11 +39,11 @@ m["outputs"].append("build-env.txt")
 json.dump(m, open(p, "w"), indent=2)
 EOF
 
-start_server "$T/script.json" "$T/requests.jsonl"
+llm_server_start "$T/script.json" "$T/requests.jsonl"
 export OPENAI_API_KEY=$KEY
 run_optimize run "$tree" --no-flags --llm openai-compatible:test-model \
   --llm-url "http://127.0.0.1:$port/v1" --rounds 4 --candidates 1 --max-runs 10 --keep-work
-stop_server
+llm_server_stop
 assert_rc 0 "the LLM run"
 run=$(latest_run "$tree")
 r=$run/report.json

@@ -4,20 +4,7 @@
 # best so far intact and report.json readable.
 . "$(dirname "$0")/lib.sh"
 
-SERVER=${OPTIMIZE_BUILD_DIR:?}/tests/llm_server
-[ -x "$SERVER" ] || fail "no scripted server at $SERVER"
 ANSWERS=$FIXTURES/llm-answers
-
-start_server() {
-  rm -f "$T/port"
-  "$SERVER" --script "$1" --log "$2" --port-file "$T/port" 2>"$T/server.err" &
-  server_pid=$!
-  for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-  [ -s "$T/port" ] || fail "the scripted server did not start: $(cat "$T/server.err")"
-  port=$(cat "$T/port")
-}
-stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
-trap 'stop_server; rm -rf "$T"' EXIT
 
 # Short timeouts so a slow answer times out quickly; a few fast retries.
 cat > "$T/config.json" <<'EOF'
@@ -40,12 +27,12 @@ steps.append({"text": "Compute the sum once.\n\nsum.c\n```c\n" + fast + "```\n"}
 print(json.dumps(steps))
 EOF
   log=$T/requests$n.jsonl
-  start_server "$T/script$n.json" "$log"
+  llm_server_start "$T/script$n.json" "$log"
   local t0=$(date +%s)
   run_optimize run "$tree" --no-flags --llm openai-compatible:test-model \
     --llm-url "http://127.0.0.1:$port/v1" --rounds 1 --candidates 1 --min-runs 5 --max-runs 5 --cache off
   secs=$(( $(date +%s) - t0 ))
-  stop_server
+  llm_server_stop
   r=$(latest_run "$tree")/report.json
   json_get "$r" "d['targets'][0]['status']" >/dev/null || fail "report.json unreadable after $1"
 }

@@ -6,21 +6,8 @@
 # correct faster rewrite accepted. The key appears in no file the run wrote.
 . "$(dirname "$0")/lib.sh"
 
-SERVER=${OPTIMIZE_BUILD_DIR:?}/tests/llm_server
-[ -x "$SERVER" ] || fail "no scripted server at $SERVER"
 ANSWERS=$FIXTURES/llm-answers
 KEY=test-key-XYZ
-
-start_server() {
-  rm -f "$T/port"
-  "$SERVER" --script "$1" --log "$2" --port-file "$T/port" 2>"$T/server.err" &
-  server_pid=$!
-  for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-  [ -s "$T/port" ] || fail "the scripted server did not start: $(cat "$T/server.err")"
-  port=$(cat "$T/port")
-}
-stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
-trap 'stop_server; rm -rf "$T"' EXIT
 
 # Nothing but the command line and ANTHROPIC_API_KEY configures the LLM;
 # anything that is not loopback would go to a dead proxy.
@@ -41,10 +28,10 @@ print(json.dumps([
 EOF
 
 tree=$(copy_fixture llm)
-start_server "$T/script.json" "$T/requests.jsonl"
+llm_server_start "$T/script.json" "$T/requests.jsonl"
 run_optimize run "$tree" --no-flags --llm anthropic:claude-test \
   --llm-url "http://127.0.0.1:$port/v1" --rounds 2 --candidates 1 --max-runs 8 --keep-work
-stop_server
+llm_server_stop
 assert_rc 0 "the Anthropic run"
 run=$(latest_run "$tree")
 r=$run/report.json
@@ -103,6 +90,6 @@ ok "Anthropic usage (input/output tokens) per call and in total in report.json"
 ls "$tree"/.optimize/work/*/sum/c0002 >/dev/null 2>&1 || fail "--keep-work kept the workspaces"
 [ -s "$run/sum/transcript.md" ] || fail "transcript.md"
 ls "$tree"/.optimize/cache/*/*.json >/dev/null 2>&1 || fail "the responses were cached"
-if grep -rlF "$KEY" "$tree" "$out" "$err" "$T/server.err"; then fail "the API key leaked into a file"; fi
+if grep -rlF "$KEY" "$tree" "$out" "$err" "$llm_server_err"; then fail "the API key leaked into a file"; fi
 ok "the API key is in no file the run wrote (reports, transcript, cache, workspaces, output)"
 finish

@@ -6,20 +6,7 @@
 # --rounds 2 --candidates 2 makes two concurrent requests per round.
 . "$(dirname "$0")/lib.sh"
 
-SERVER=${OPTIMIZE_BUILD_DIR:?}/tests/llm_server
-[ -x "$SERVER" ] || fail "no scripted server at $SERVER"
 ANSWERS=$FIXTURES/llm-answers
-
-start_server() {
-  rm -f "$T/port"
-  "$SERVER" --script "$1" --log "$2" --port-file "$T/port" 2>"$T/server.err" &
-  server_pid=$!
-  for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-  [ -s "$T/port" ] || fail "the scripted server did not start: $(cat "$T/server.err")"
-  port=$(cat "$T/port")
-}
-stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
-trap 'stop_server; rm -rf "$T"' EXIT
 
 unset OPENAI_API_KEY ANTHROPIC_API_KEY OPENAI_BASE_URL
 export HOME=$T/home
@@ -71,10 +58,10 @@ cat > "$T/config.json" <<'EOF'
 EOF
 export OPTIMIZE_CONFIG=$T/config.json
 script "$T/budget.json" fast@1500/100 slow@1500/100 broken:a@1500/100 broken:b@1500/100
-start_server "$T/budget.json" "$T/budget.jsonl"
+llm_server_start "$T/budget.json" "$T/budget.jsonl"
 run_optimize run "$tree" "${common[@]}" --llm-url "http://127.0.0.1:$port/v1" \
   --rounds 5 --candidates 1 --budget-tokens 2000
-stop_server
+llm_server_stop
 assert_rc 0 "a run stopped by the token budget ends cleanly"
 r=$(latest_run "$tree")/report.json
 md=$(latest_run "$tree")/summary.md
@@ -117,10 +104,10 @@ ok "token usage per call and in total, and the cost, in summary.md"
 # --- patience: one round without improvement ends the run ---
 export OPTIMIZE_CONFIG=$T/no-config.json
 script "$T/patience.json" fast slow fast broken:c
-start_server "$T/patience.json" "$T/patience.jsonl"
+llm_server_start "$T/patience.json" "$T/patience.jsonl"
 run_optimize run "$tree" "${common[@]}" --llm-url "http://127.0.0.1:$port/v1" \
   --rounds 4 --candidates 1 --patience 1
-stop_server
+llm_server_stop
 assert_rc 0 "a run stopped by --patience"
 r=$(latest_run "$tree")/report.json
 [ "$(nreq "$T/patience.jsonl")" = 2 ] ||
@@ -138,7 +125,7 @@ cat > "$T/config2.json" <<'EOF'
 EOF
 export OPTIMIZE_CONFIG=$T/config2.json
 script "$T/conc.json" broken:d@100/10+3 broken:e@100/10+3 broken:f@100/10 broken:g@100/10
-start_server "$T/conc.json" "$T/conc.jsonl"
+llm_server_start "$T/conc.json" "$T/conc.jsonl"
 # Record when each request line reaches the log: two concurrent requests
 # arrive together although each answer takes 3 s.
 python3 - "$T/conc.jsonl" "$T/arrivals" <<'EOF' &
@@ -157,7 +144,7 @@ watch_pid=$!
 run_optimize run "$tree" "${common[@]}" --llm-url "http://127.0.0.1:$port/v1" \
   --rounds 2 --candidates 2
 wait "$watch_pid" || true
-stop_server
+llm_server_stop
 assert_rc 0 "two rounds of two candidates"
 r=$(latest_run "$tree")/report.json
 [ "$(nreq "$T/conc.jsonl")" = 4 ] || fail "2 rounds x 2 candidates: 4 requests, got $(nreq "$T/conc.jsonl")"

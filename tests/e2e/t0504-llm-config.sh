@@ -7,26 +7,16 @@
 # says it runs the offline flag search and how to enable rewrites.
 . "$(dirname "$0")/lib.sh"
 
-SERVER=${OPTIMIZE_BUILD_DIR:?}/tests/llm_server
-[ -x "$SERVER" ] || fail "no scripted server at $SERVER"
-
 # Every answer is a rewrite that does not compile: nothing is measured.
 python3 - > "$T/script.json" <<'EOF'
 import json
 print(json.dumps([{"text": "sum.c\n```c\nint sum_mod7(long n) { return n +; }\n```\n"}] * 40))
 EOF
-pids=()
 start_server() { # NAME: sets $port_NAME
-  rm -f "$T/port.$1"
-  "$SERVER" --script "$T/script.json" --log "$T/$1.jsonl" --port-file "$T/port.$1" 2>"$T/server.$1.err" &
-  pids+=($!)
-  for _ in $(seq 100); do [ -s "$T/port.$1" ] && break; sleep 0.1; done
-  [ -s "$T/port.$1" ] || fail "the scripted server $1 did not start: $(cat "$T/server.$1.err")"
+  llm_server_start "$T/script.json" "$T/$1.jsonl"
   touch "$T/$1.jsonl"
-  eval "port_$1=$(cat "$T/port.$1")"
+  eval "port_$1=$port"
 }
-stop_servers() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
-trap 'stop_servers; rm -rf "$T"' EXIT
 start_server A
 start_server B
 URL_A=http://127.0.0.1:$port_A/v1

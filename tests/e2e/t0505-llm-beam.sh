@@ -7,20 +7,7 @@
 # with a winner that verifies again (--apply).
 . "$(dirname "$0")/lib.sh"
 
-SERVER=${OPTIMIZE_BUILD_DIR:?}/tests/llm_server
-[ -x "$SERVER" ] || fail "no scripted server at $SERVER"
 ANSWERS=$FIXTURES/llm-answers
-
-start_server() {
-  rm -f "$T/port"
-  "$SERVER" --script "$1" --log "$2" --port-file "$T/port" 2>"$T/server.err" &
-  server_pid=$!
-  for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-  [ -s "$T/port" ] || fail "the scripted server did not start: $(cat "$T/server.err")"
-  port=$(cat "$T/port")
-}
-stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
-trap 'stop_server; rm -rf "$T"' EXIT
 
 unset OPENAI_API_KEY ANTHROPIC_API_KEY OPENAI_BASE_URL
 export HOME=$T/home OPTIMIZE_CONFIG=$T/no-config.json
@@ -53,11 +40,11 @@ print(json.dumps([
 EOF
 
 tree=$(copy_fixture llm)
-start_server "$T/script.json" "$T/requests.jsonl"
+llm_server_start "$T/script.json" "$T/requests.jsonl"
 run_optimize run "$tree" --no-flags --llm openai-compatible:test-model \
   --llm-url "http://127.0.0.1:$port/v1" --strategy beam --beam 2 --rounds 2 --candidates 2 \
   --max-runs 8 --cache off --keep-work --apply
-stop_server
+llm_server_stop
 assert_rc 0 "the beam run"
 run=$(latest_run "$tree")
 r=$run/report.json

@@ -6,20 +6,7 @@
 # interval. The verify commands and the original's outputs stay hidden.
 . "$(dirname "$0")/lib.sh"
 
-SERVER=${OPTIMIZE_BUILD_DIR:?}/tests/llm_server
-[ -x "$SERVER" ] || fail "no scripted server at $SERVER"
 ANSWERS=$FIXTURES/llm-answers
-
-start_server() {
-  rm -f "$T/port"
-  "$SERVER" --script "$1" --log "$2" --port-file "$T/port" 2>"$T/server.err" &
-  server_pid=$!
-  for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-  [ -s "$T/port" ] || fail "the scripted server did not start: $(cat "$T/server.err")"
-  port=$(cat "$T/port")
-}
-stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
-trap 'stop_server; rm -rf "$T"' EXIT
 
 unset OPENAI_API_KEY ANTHROPIC_API_KEY OPENAI_BASE_URL
 export HOME=$T/home OPTIMIZE_CONFIG=$T/no-config.json
@@ -43,10 +30,10 @@ print(json.dumps([
 EOF
 
 tree=$(copy_fixture llm)
-start_server "$T/script.json" "$T/requests.jsonl"
+llm_server_start "$T/script.json" "$T/requests.jsonl"
 run_optimize run "$tree" --no-flags --llm openai-compatible:test-model \
   --llm-url "http://127.0.0.1:$port/v1" --rounds 4 --candidates 1 --max-runs 8 --cache off
-stop_server
+llm_server_stop
 assert_rc 0 "the LLM run"
 r=$(latest_run "$tree")/report.json
 st() { json_get "$r" "d['targets'][0]['candidates'][$1]['status']"; }

@@ -3,7 +3,9 @@
  * of simulated D1 misses for a cache-hostile vs cache-friendly traversal,
  * per-line hotspots with miss counts, events it cannot simulate reported as
  * unsupported, and a plain error for an instruction valgrind cannot run.
- * Skipped where valgrind is not installed. Inputs are small: valgrind is
+ * Without valgrind in PATH the backend says so (tested with a PATH without it);
+ * the tests that run it fail where it is not installed, unless
+ * OPTIMIZE_TEST_NO_VALGRIND=1 skips them. Inputs are small: valgrind is
  * slow.
  */
 #include <setjmp.h>
@@ -21,6 +23,7 @@
 #include "prof/counters.h"
 #include "base/proc.h"
 #include "prof/profile.h"
+#include "test_util.h"
 
 #define CACHE_DIR TEST_FIXTURES_DIR "/cache"
 
@@ -50,10 +53,8 @@ static int build(const char *cmd)
 
 static int setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	(void)state;
-	snprintf(workdir, sizeof(workdir), "%s/test_cachegrind-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	snprintf(workdir, sizeof(workdir), "%s/cachegrind-XXXXXX", test_tmpdir());
 	if (!mkdtemp(workdir))
 		return -1;
 	if (build("cc -O2 -g -o cache '" CACHE_DIR "/cache.c'") < 0 ||
@@ -75,19 +76,6 @@ static int teardown(void **state)
 	proc_run_sh(&spec, cmd.data, &res, NULL);
 	buf_release(&cmd);
 	return 0;
-}
-
-static void skip_without_valgrind(void)
-{
-	struct buf why = BUF_INIT;
-
-	buf_init(&why, 0);
-	if (counters_cachegrind.probe(&why) < 0) {
-		fprintf(stderr, "skipped: %s\n", why.data);
-		buf_release(&why);
-		skip();
-	}
-	buf_release(&why);
 }
 
 /* Run cmd under cachegrind; returns run()'s result, err filled on failure. */
@@ -141,7 +129,7 @@ static void test_deterministic(void **state)
 	double ia, ib;
 
 	(void)state;
-	skip_without_valgrind();
+	test_require(TEST_NEED_VALGRIND, counters_cachegrind.probe);
 	buf_init(&err, 0);
 	if (cg("./cache friendly 128", NULL, 0, &a, &res, &err) < 0)
 		fail_msg("cachegrind: %s", err.data);
@@ -175,7 +163,7 @@ static void test_cache_hostile_misses_more(void **state)
 	int found = 0;
 
 	(void)state;
-	skip_without_valgrind();
+	test_require(TEST_NEED_VALGRIND, counters_cachegrind.probe);
 	buf_init(&err, 0);
 	if (cg("./cache friendly 256 4", NULL, 0, &f, &res, &err) < 0)
 		fail_msg("cachegrind: %s", err.data);
@@ -219,7 +207,7 @@ static void test_unsimulated_event(void **state)
 	const struct metric *m;
 
 	(void)state;
-	skip_without_valgrind();
+	test_require(TEST_NEED_VALGRIND, counters_cachegrind.probe);
 	buf_init(&err, 0);
 	if (cg("./cache friendly 16", events, 0, &p, &res, &err) < 0)
 		fail_msg("cachegrind: %s", err.data);
@@ -240,7 +228,7 @@ static void test_unsupported_instruction(void **state)
 	struct buf err = BUF_INIT;
 
 	(void)state;
-	skip_without_valgrind();
+	test_require(TEST_NEED_VALGRIND, counters_cachegrind.probe);
 	buf_init(&err, 0);
 	assert_int_equal(cg("./badinsn", NULL, 1, &p, &res, &err), -1);
 	fprintf(stderr, "# %s\n", err.data);
@@ -248,6 +236,42 @@ static void test_unsupported_instruction(void **state)
 	assert_non_null(strstr(err.data, "measure a build without those flags"));
 	/* never a count of 0 */
 	assert_null(profile_find(&p, "instructions"));
+	profile_release(&p);
+	buf_release(&err);
+}
+
+/* PATH set to dir, or back to saved (NULL: unset). */
+static void set_path(const char *dir)
+{
+	if (dir)
+		setenv("PATH", dir, 1);
+	else
+		unsetenv("PATH");
+}
+
+/* Without valgrind in PATH: the probe and a run say so, plainly. */
+static void test_without_valgrind(void **state)
+{
+	char *saved = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+	struct profile p;
+	struct proc_result res;
+	struct buf err = BUF_INIT;
+	int probe, run;
+
+	(void)state;
+	buf_init(&err, 0);
+	set_path(workdir); /* holds the fixture programs, no valgrind */
+	probe = counters_cachegrind.probe(&err);
+	set_path(saved);
+	assert_int_equal(probe, -1);
+	assert_string_equal(err.data, "valgrind not found: apt-get install valgrind");
+	buf_reset(&err);
+	set_path(workdir);
+	run = cg("./cache friendly 16", NULL, 0, &p, &res, &err);
+	set_path(saved);
+	free(saved);
+	assert_int_equal(run, -1);
+	assert_string_equal(err.data, "valgrind not found: apt-get install valgrind");
 	profile_release(&p);
 	buf_release(&err);
 }
@@ -260,7 +284,7 @@ static void test_failing_program(void **state)
 	struct buf err = BUF_INIT;
 
 	(void)state;
-	skip_without_valgrind();
+	test_require(TEST_NEED_VALGRIND, counters_cachegrind.probe);
 	buf_init(&err, 0);
 	if (cg("./cache bogus", NULL, 0, &p, &res, &err) < 0)
 		fail_msg("cachegrind: %s", err.data);
@@ -274,6 +298,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_backend_entry),
+	    cmocka_unit_test(test_without_valgrind),
 	    cmocka_unit_test(test_deterministic),
 	    cmocka_unit_test(test_cache_hostile_misses_more),
 	    cmocka_unit_test(test_unsimulated_event),
@@ -281,5 +306,5 @@ int main(void)
 	    cmocka_unit_test(test_failing_program),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return test_run(tests, setup, teardown);
 }

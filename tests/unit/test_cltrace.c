@@ -4,8 +4,9 @@
  * temporary directory and run under liboptimize_cltrace.so through
  * proc_run, as the tool does.
  *
- * Fails when the machine has no OpenCL device (OPTIMIZE_TEST_NO_OPENCL=1 skips); the "no
- * platform" path is tested by test_opencl_none.
+ * The runs on a device fail where the machine has no OpenCL platform,
+ * unless OPTIMIZE_TEST_NO_OPENCL=1 skips them; the "no platform" path is
+ * tested by test_opencl_none, the trace reader by test_cltrace_read.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,14 +28,14 @@
 #include "prof/opencl_info.h"
 #include "base/proc.h"
 #include "prof/profile.h"
+#include "test_util.h"
 
 #ifndef TEST_FIXTURES_DIR
 #define TEST_FIXTURES_DIR "tests/fixtures"
 #endif
 
-static char tmpdir[] = "/tmp/test_cltrace.XXXXXX";
+static const char *tmpdir;
 static int have_opencl;
-static int have_lib;
 
 struct run {
 	struct proc_result res;
@@ -85,52 +86,36 @@ static int build_fixture(const char *dir, const char *src, const char *exe)
 	return ok ? 0 : -1;
 }
 
+/* OpenCL (PoCL) is a dependency scripts/bootstrap.sh installs: without a
+ * platform the tests that run kernels fail, unless OPTIMIZE_TEST_NO_OPENCL=1
+ * skips them. Where it passes, group_setup has built the fixtures. */
+static int opencl_probe(struct buf *why)
+{
+	return opencl_available(why) ? 0 : -1;
+}
+
 static int group_setup(void **state)
 {
 	struct buf why = BUF_INIT, lib = BUF_INIT;
+	int rc = 0;
 
 	(void)state;
-	if (!mkdtemp(tmpdir))
-		return -1;
+	tmpdir = test_tmpdir();
 	buf_init(&why, 0);
 	buf_init(&lib, 0);
-	have_opencl = opencl_available(&why);
-	if (!have_opencl)
-		fprintf(stderr, "no OpenCL here (%s): OpenCL runs are skipped\n", why.data);
-	have_lib = cltrace_library_path(&lib, &why) == 0;
-	if (!have_lib)
-		fprintf(stderr, "%s: interposer runs are skipped\n", why.data);
+	/* The interposer is built with the tests: without it nothing here can run. */
+	if (cltrace_library_path(&lib, &why) < 0) {
+		fprintf(stderr, "%s\n", why.data);
+		rc = -1;
+	}
+	have_opencl = opencl_available(NULL);
 	buf_release(&why);
 	buf_release(&lib);
-	if (have_opencl && (build_fixture("cl_two_kernels", "two_kernels.c", "two_kernels") < 0 ||
-	                    build_fixture("cl_syntax_error", "syntax_error.c", "syntax_error") < 0))
-		return -1;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	struct proc_spec spec;
-	struct proc_result res;
-	const char *argv[] = {"rm", "-rf", tmpdir, NULL};
-
-	(void)state;
-	proc_spec_init(&spec);
-	spec.argv = argv;
-	proc_run(&spec, &res, NULL);
-	return 0;
-}
-
-/* OpenCL (PoCL) is a dependency scripts/bootstrap.sh installs: without it
- * these tests fail, unless OPTIMIZE_TEST_NO_OPENCL=1 asks for a skip. */
-static void need_opencl(void)
-{
-	if (have_opencl && have_lib)
-		return;
-	if (getenv("OPTIMIZE_TEST_NO_OPENCL") && !strcmp(getenv("OPTIMIZE_TEST_NO_OPENCL"), "1"))
-		skip();
-	fail_msg("no OpenCL platform or no interposer library: run scripts/bootstrap.sh, or set "
-	         "OPTIMIZE_TEST_NO_OPENCL=1 to skip");
+	if (!rc && have_opencl &&
+	    (build_fixture("cl_two_kernels", "two_kernels.c", "two_kernels") < 0 ||
+	     build_fixture("cl_syntax_error", "syntax_error.c", "syntax_error") < 0))
+		rc = -1;
+	return rc;
 }
 
 /* Run argv in tmpdir under the interposer (or bare when traced is 0). */
@@ -226,7 +211,7 @@ static void test_two_kernels_legacy_queue(void **state)
 	struct run r;
 
 	(void)state;
-	need_opencl();
+	test_require(TEST_NEED_OPENCL, opencl_probe);
 	run_init(&r);
 	run_traced(&r, argv, NULL, NULL, 1);
 	assert_non_null(strstr(r.out.data, "queue: legacy"));
@@ -240,7 +225,7 @@ static void test_two_kernels_queue_with_properties(void **state)
 	struct run r;
 
 	(void)state;
-	need_opencl();
+	test_require(TEST_NEED_OPENCL, opencl_probe);
 	run_init(&r);
 	run_traced(&r, argv, NULL, NULL, 1);
 	assert_non_null(strstr(r.out.data, "queue: props"));
@@ -255,7 +240,7 @@ static void test_two_kernels_through_sh(void **state)
 	struct run r;
 
 	(void)state;
-	need_opencl();
+	test_require(TEST_NEED_OPENCL, opencl_probe);
 	run_init(&r);
 	run_traced(&r, NULL, "./two_kernels legacy && true", NULL, 1);
 	check_two_kernels(&r);
@@ -270,7 +255,7 @@ static void test_bare_run_has_no_profiling(void **state)
 	struct run r;
 
 	(void)state;
-	need_opencl();
+	test_require(TEST_NEED_OPENCL, opencl_probe);
 	run_init(&r);
 	run_traced(&r, argv, NULL, NULL, 0);
 	assert_true(proc_result_ok(&r.res));
@@ -291,7 +276,7 @@ static void test_build_options_are_applied(void **state)
 	struct run a, b;
 
 	(void)state;
-	need_opencl();
+	test_require(TEST_NEED_OPENCL, opencl_probe);
 	run_init(&a);
 	run_init(&b);
 	run_traced(&a, argv, NULL, "", 1);
@@ -313,7 +298,7 @@ static void test_syntax_error_reports_build_log(void **state)
 	double ms;
 
 	(void)state;
-	need_opencl();
+	test_require(TEST_NEED_OPENCL, opencl_probe);
 	run_init(&r);
 	run_traced(&r, argv, NULL, NULL, 1);
 	assert_true(r.res.exited);
@@ -339,7 +324,6 @@ static void test_no_opencl_gives_empty_trace(void **state)
 	double ms;
 
 	(void)state;
-	need_opencl();
 	run_init(&r);
 	run_traced(&r, argv, NULL, NULL, 1);
 	assert_true(proc_result_ok(&r.res));
@@ -358,169 +342,13 @@ static void test_no_opencl_gives_empty_trace(void **state)
 	run_release(&r);
 }
 
-/* A hand-written trace: two processes, escapes, an error record, a named
- * objective and the table. */
-static void test_read_written_trace(void **state)
-{
-	static const char text[] =
-	    "{\"type\":\"process\",\"pid\":1,\"opencl\":true,\"records\":4,\"dropped\":0,\"lost\":"
-	    "0}\n"
-	    "{\"type\":\"device\",\"index\":0,\"platform\":\"P\",\"name\":\"Dev \\\"1\\\"\","
-	    "\"vendor\":\"V\",\"driver_version\":\"9\",\"device_type\":\"GPU\",\"compute_units\":"
-	    "80,"
-	    "\"max_work_group_size\":1024,\"local_mem_bytes\":65536,\"global_mem_bytes\":"
-	    "8589934592,"
-	    "\"pref_vector_width_float\":1,\"pref_vector_width_double\":1,\"pref_vector_width_"
-	    "int\":1}\n"
-	    "{\"type\":\"kernel\",\"device\":0,\"name\":\"mm\",\"work_dim\":2,\"global\":[64,32],"
-	    "\"local\":[8,4],\"queued\":0,\"submit\":1,\"start\":1000000,\"end\":4000000}\n"
-	    "{\"type\":\"kernel\",\"device\":0,\"name\":\"mm\",\"work_dim\":2,\"global\":[1,1],"
-	    "\"local\":null,\"queued\":0,\"submit\":1,\"start\":1000000,\"end\":2000000}\n"
-	    "{\"type\":\"kernel\",\"device\":0,\"name\":\"mm\",\"work_dim\":2,\"global\":[1,1],"
-	    "\"local\":null,\"error\":-7}\n"
-	    "{\"type\":\"write\",\"device\":0,\"bytes\":2048,\"queued\":0,\"submit\":0,\"start\":0,"
-	    "\"end\":500000}\n"
-	    "\n"
-	    "{\"type\":\"process\",\"pid\":2,\"opencl\":true,\"records\":1,\"dropped\":3,\"lost\":"
-	    "0}\n"
-	    "{\"type\":\"kernel\",\"device\":0,\"name\":\"add\",\"work_dim\":1,\"global\":[7],"
-	    "\"local\":null,\"queued\":0,\"submit\":0,\"start\":10,\"end\":500010}\n"
-	    "{\"type\":\"build_error\",\"function\":\"clBuildProgram\",\"status\":-11,"
-	    "\"device\":\"Dev\",\"options\":\"-cl-mad-enable\",\"log\":\"a.cl:1:2: error: "
-	    "\\u00e9\\n\"}\n"
-	    "{\"type\":\"future_record\"}\n";
-	struct buf path = BUF_INIT, err = BUF_INIT, table = BUF_INIT;
-	struct profile p;
-	double ms;
-	FILE *f;
-
-	(void)state;
-	buf_init(&path, 0);
-	buf_init(&err, 0);
-	buf_init(&table, 0);
-	profile_init(&p);
-	buf_addf(&path, "%s/written.jsonl", tmpdir);
-	f = fopen(path.data, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	assert_int_equal(cltrace_read(path.data, &p, &err), 0);
-	assert_int_equal(p.nkernels, 2);
-	assert_string_equal(p.kernels[0].name, "mm"); /* slowest first */
-	assert_int_equal(p.kernels[0].launches, 2);
-	assert_true(p.kernels[0].total_ms == 4.0);
-	assert_true(p.kernels[0].median_ms == 2.0);
-	assert_true(p.kernels[0].min_ms == 1.0 && p.kernels[0].max_ms == 3.0);
-	assert_int_equal(p.kernels[0].work_dim, 2);
-	assert_int_equal(p.kernels[0].global[1], 32);
-	assert_int_equal(p.kernels[0].local[0], 8);
-	assert_string_equal(p.device->name, "Dev \"1\"");
-	assert_int_equal(p.device->global_mem_bytes, 8589934592ULL);
-	assert_non_null(strstr(p.cl_build_log, "error: \xc3\xa9"));
-	assert_non_null(strstr(p.cl_build_log, "-cl-mad-enable"));
-	assert_true(profile_value(&p, "opencl-transfer-size") == 2.0);
-	assert_true(profile_value(&p, "opencl-records-missing") == 3.0);
-
-	assert_int_equal(cltrace_objective(&p, "add", &ms, &err), 0);
-	assert_true(ms == 0.5);
-	assert_int_equal(cltrace_objective(&p, NULL, &ms, &err), 0);
-	assert_true(ms == 4.5);
-	assert_int_equal(cltrace_objective(&p, "nope", &ms, &err), -1);
-	assert_non_null(strstr(err.data, "kernel 'nope' was never launched"));
-	assert_non_null(strstr(err.data, "'add'"));
-
-	assert_int_equal(cltrace_render_table(&p, &table), 0);
-	assert_non_null(strstr(table.data, "mm"));
-	assert_non_null(strstr(table.data, "64x32"));
-	assert_non_null(strstr(table.data, "8x4"));
-	assert_non_null(strstr(table.data, "launches"));
-	assert_non_null(strstr(table.data, "Dev \"1\""));
-	assert_non_null(strstr(table.data, "build log"));
-
-	/* Reading again replaces, does not add. */
-	assert_int_equal(cltrace_read(path.data, &p, &err), 0);
-	assert_int_equal(p.nkernels, 2);
-
-	profile_release(&p);
-	buf_release(&path);
-	buf_release(&err);
-	buf_release(&table);
-}
-
-static void test_read_errors(void **state)
-{
-	struct buf path = BUF_INIT, err = BUF_INIT;
-	struct profile p;
-	FILE *f;
-
-	(void)state;
-	buf_init(&path, 0);
-	buf_init(&err, 0);
-	profile_init(&p);
-	buf_addf(&path, "%s/missing.jsonl", tmpdir);
-	assert_int_equal(cltrace_read(path.data, &p, &err), -1);
-	assert_non_null(strstr(err.data, "no OpenCL trace was written"));
-
-	buf_setf(&path, "%s/bad.jsonl", tmpdir);
-	f = fopen(path.data, "w");
-	assert_non_null(f);
-	fputs("{\"type\":\"process\"}\n{\"type\":\"kernel\",\n", f);
-	fclose(f);
-	assert_int_equal(cltrace_read(path.data, &p, &err), -1);
-	assert_non_null(strstr(err.data, "line 2"));
-	profile_release(&p);
-	buf_release(&path);
-	buf_release(&err);
-}
-
-static void test_env_and_library_path(void **state)
-{
-	struct strlist env = {0};
-	struct buf err = BUF_INIT, lib = BUF_INIT;
-	char *saved =
-	    getenv("OPTIMIZE_CLTRACE_LIB") ? strdup(getenv("OPTIMIZE_CLTRACE_LIB")) : NULL;
-
-	(void)state;
-	need_opencl();
-	buf_init(&err, 0);
-	buf_init(&lib, 0);
-	assert_int_equal(cltrace_library_path(&lib, &err), 0);
-	assert_true(lib.data[0] == '/');
-	assert_non_null(strstr(lib.data, CLTRACE_LIB_NAME));
-
-	assert_int_equal(cltrace_env("rel/trace.jsonl", "-cl-fast-relaxed-math", &env, &err), 0);
-	assert_int_equal(env.n, 3);
-	assert_null(env.v[3]);
-	assert_true(!strncmp(env.v[0], "LD_PRELOAD=/", 12));
-	assert_non_null(strstr(env.v[0], CLTRACE_LIB_NAME));
-	assert_true(!strncmp(env.v[1], "OPTIMIZE_CLTRACE_OUT=/", 22));
-	assert_non_null(strstr(env.v[1], "/rel/trace.jsonl"));
-	assert_string_equal(env.v[2], "OPTIMIZE_CL_BUILD_OPTIONS=-cl-fast-relaxed-math");
-	strlist_release(&env);
-
-	setenv("OPTIMIZE_CLTRACE_LIB", "/nonexistent/liboptimize_cltrace.so", 1);
-	assert_int_equal(cltrace_library_path(&lib, &err), -1);
-	assert_non_null(strstr(err.data, "OPTIMIZE_CLTRACE_LIB"));
-	setenv("OPTIMIZE_CLTRACE_LIB", lib.data, 1);
-	assert_int_equal(cltrace_env("/tmp/t.jsonl", NULL, &env, &err), 0);
-	assert_string_equal(env.v[2], "OPTIMIZE_CL_BUILD_OPTIONS=");
-	strlist_release(&env);
-	if (saved)
-		setenv("OPTIMIZE_CLTRACE_LIB", saved, 1);
-	else
-		unsetenv("OPTIMIZE_CLTRACE_LIB");
-	free(saved);
-	buf_release(&err);
-	buf_release(&lib);
-}
-
 static void test_opencl_describe(void **state)
 {
 	struct buf text = BUF_INIT, err = BUF_INIT;
 	cJSON *json = NULL, *dev;
 
 	(void)state;
-	need_opencl();
+	test_require(TEST_NEED_OPENCL, opencl_probe);
 	buf_init(&text, 0);
 	buf_init(&err, 0);
 	assert_int_equal(opencl_describe(&text, &json, &err), 0);
@@ -539,9 +367,7 @@ static void test_opencl_describe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_read_written_trace),
-	    cmocka_unit_test(test_read_errors),
-	    cmocka_unit_test(test_env_and_library_path),
+	    cmocka_unit_test(test_no_opencl_gives_empty_trace),
 	    cmocka_unit_test(test_opencl_describe),
 	    cmocka_unit_test(test_two_kernels_legacy_queue),
 	    cmocka_unit_test(test_two_kernels_queue_with_properties),
@@ -549,8 +375,7 @@ int main(void)
 	    cmocka_unit_test(test_bare_run_has_no_profiling),
 	    cmocka_unit_test(test_build_options_are_applied),
 	    cmocka_unit_test(test_syntax_error_reports_build_log),
-	    cmocka_unit_test(test_no_opencl_gives_empty_trace),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return test_run(tests, group_setup, NULL);
 }

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "base/buf.h"
 #include "engine/compare.h"
+#include "test_util.h"
 
 static const struct compare_opts exact = {0, 0};
 
@@ -372,7 +374,7 @@ static void test_is_binary(void **state)
 }
 
 struct files {
-	char dir[64];
+	char dir[PATH_MAX];
 	struct buf path;
 };
 
@@ -399,7 +401,7 @@ static void test_files(void **state)
 	                  "ELF\0\1\11\3";
 
 	(void)state;
-	snprintf(f.dir, sizeof(f.dir), "/tmp/optimize-test-compare-XXXXXX");
+	snprintf(f.dir, sizeof(f.dir), "%s/compare-XXXXXX", test_tmpdir());
 	assert_non_null(mkdtemp(f.dir));
 	buf_init(&f.path, 0);
 
@@ -463,5 +465,5 @@ int main(void)
 	    cmocka_unit_test(test_files),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_run(tests, NULL, NULL);
 }

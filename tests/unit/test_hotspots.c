@@ -2,7 +2,8 @@
  * Hotspots by cpu-clock sampling: the known hot function of
  * tests/fixtures/hot comes first with most samples, its loop line is the
  * hottest line, and samples of grandchildren (inherit) are counted.
- * Skipped where perf_event_open is not allowed.
+ * Fails where perf_event_open is refused, unless OPTIMIZE_TEST_NO_PERF=1
+ * skips the sampling tests.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include "prof/hotspots.h"
 #include "base/proc.h"
 #include "prof/profile.h"
+#include "test_util.h"
 
 #define HOT_SRC TEST_FIXTURES_DIR "/hot/hot.c"
 
@@ -47,14 +49,13 @@ static void hot_range(int *first, int *last)
 
 static int setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct proc_spec spec;
 	struct proc_result res;
 	struct buf cmd = BUF_INIT, err = BUF_INIT, out = BUF_INIT;
 	int rc;
 
 	(void)state;
-	snprintf(workdir, sizeof(workdir), "%s/test_hotspots-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	snprintf(workdir, sizeof(workdir), "%s/hotspots-XXXXXX", test_tmpdir());
 	if (!mkdtemp(workdir))
 		return -1;
 	buf_init(&cmd, 0);
@@ -91,17 +92,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void skip_without_sampling(void)
+/* Sampling needs perf_event_open (cpu-clock, a software event). */
+static int sampling_probe(struct buf *why)
 {
-	struct buf why = BUF_INIT;
-
-	buf_init(&why, 0);
-	if (hotspots_probe(NULL, &why) < 0) {
-		fprintf(stderr, "skipped: %s\n", why.data);
-		buf_release(&why);
-		skip();
-	}
-	buf_release(&why);
+	return hotspots_probe(NULL, why);
 }
 
 /* Run cmd in workdir under sampling; the profile must be released. */
@@ -151,7 +145,7 @@ static void test_hot_function_first(void **state)
 	int first, last;
 
 	(void)state;
-	skip_without_sampling();
+	test_require(TEST_NEED_PERF, sampling_probe);
 	hot_range(&first, &last);
 	sample("./hot 100", &p);
 	print_top(&p);
@@ -178,7 +172,7 @@ static void test_inherited_children(void **state)
 	struct profile p;
 
 	(void)state;
-	skip_without_sampling();
+	test_require(TEST_NEED_PERF, sampling_probe);
 	sample("true; ./hot 60 | cat", &p);
 	print_top(&p);
 	assert_true(p.nfunctions >= 1);
@@ -193,7 +187,7 @@ static void test_short_command(void **state)
 	struct profile p;
 
 	(void)state;
-	skip_without_sampling();
+	test_require(TEST_NEED_PERF, sampling_probe);
 	sample("echo hi", &p);
 	assert_true(p.total_samples < 20);
 	profile_release(&p);
@@ -226,5 +220,5 @@ int main(void)
 	    cmocka_unit_test(test_short_command),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return test_run(tests, setup, teardown);
 }

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 
 #include "base/buf.h"
 #include "base/json.h"
+#include "test_util.h"
 
 /* json_check must refuse text at this offset with a message starting so. */
 static void expect_bad(const char *text, size_t want_off, const char *want_what)
@@ -309,7 +311,7 @@ static int count_entries(const char *dir)
 
 static void test_write_atomic(void **state)
 {
-	char dir[] = "/tmp/test_json.XXXXXX";
+	char dir[PATH_MAX];
 	struct buf path = BUF_INIT, err = BUF_INIT, text = BUF_INIT;
 	struct stat st;
 	cJSON *root = cJSON_CreateObject();
@@ -318,6 +320,7 @@ static void test_write_atomic(void **state)
 	buf_init(&path, 0);
 	buf_init(&err, 0);
 	buf_init(&text, 0);
+	snprintf(dir, sizeof(dir), "%s/json-XXXXXX", test_tmpdir());
 	assert_non_null(mkdtemp(dir));
 	buf_addf(&path, "%s/report.json", dir);
 
@@ -361,5 +364,5 @@ int main(void)
 	    cmocka_unit_test(test_builders),    cmocka_unit_test(test_write_atomic),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_run(tests, NULL, NULL);
 }

@@ -32,6 +32,7 @@
 
 #include "base/buf.h"
 #include "llm/llm.h"
+#include "test_util.h"
 
 #ifndef TEST_BUILD_DIR
 #define TEST_BUILD_DIR "."
@@ -960,41 +961,18 @@ static void test_config_errors(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_llm_client.XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (snprintf(tmpdir, sizeof(tmpdir), "%s/llm-client-XXXXXX", test_tmpdir()) >=
+	        (int)sizeof(tmpdir) ||
+	    !mkdtemp(tmpdir))
 		return -1;
 	buf_init(&logged, 0);
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
-static void rm_rf(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		char path[1024];
-		struct stat st;
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_rf(path);
-		else
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 static int teardown(void **state)
 {
 	(void)state;
-	if (!getenv("TEST_KEEP_TMP"))
-		rm_rf(tmpdir);
+	/* tmpdir goes with test_tmpdir() (OPTIMIZE_TEST_KEEP_TMP=1 keeps it). */
 	buf_release(&logged);
 	curl_global_cleanup();
 	return 0;
@@ -1027,5 +1005,5 @@ int main(void)
 	    cmocka_unit_test(test_cache_rw_then_replay),
 	    cmocka_unit_test(test_cache_ro_miss),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return test_run(tests, setup, teardown);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "llm/llm_edits.h"
+#include "test_util.h"
 
 static const char *const ORIG_SUM = "#include <stdio.h>\n"
                                     "\n"
@@ -267,5 +268,5 @@ int main(void)
 	    cmocka_unit_test(test_not_editable),
 	    cmocka_unit_test(test_no_edit_and_truncated),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_run(tests, NULL, NULL);
 }

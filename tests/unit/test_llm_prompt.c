@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "llm/llm_prompt.h"
+#include "test_util.h"
 
 #define PROMPTS_DIR OPTIMIZE_SOURCE_DIR "/prompts"
 
@@ -229,11 +231,12 @@ static void write_file(const char *path, const char *text)
 
 static void test_template_errors(void **state)
 {
-	char dir[] = "/tmp/test_llm_prompt.XXXXXX";
+	char dir[PATH_MAX];
 	struct llm_templates t;
 	struct buf err = BUF_INIT, p = BUF_INIT;
 	int i;
 	(void)state;
+	snprintf(dir, sizeof(dir), "%s/prompts-XXXXXX", test_tmpdir());
 	assert_non_null(mkdtemp(dir));
 	for (i = 0; i < LLM_PROMPT_N; i++) {
 		buf_setf(&p, "%s/%s", dir, llm_prompt_file((enum llm_prompt_kind)i));
@@ -268,5 +271,5 @@ int main(void)
 	    cmocka_unit_test(test_no_verify_commands),
 	    cmocka_unit_test(test_template_errors),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_run(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "base/buf.h"
 #include "engine/manifest.h"
+#include "test_util.h"
 
 #define ORIGIN "t/optimize.json"
 #define MDATA  TEST_DATA_DIR "/manifest"
@@ -222,13 +224,14 @@ static void test_multiple_targets(void **state)
 
 static void test_load_missing(void **state)
 {
-	char dir[] = "/tmp/test_manifest.XXXXXX";
+	char dir[PATH_MAX];
 	struct manifest m;
 	struct buf err = BUF_INIT, want = BUF_INIT;
 
 	(void)state;
 	buf_init(&err, 0);
 	buf_init(&want, 0);
+	snprintf(dir, sizeof(dir), "%s/manifest-XXXXXX", test_tmpdir());
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(manifest_load(dir, &m, &err), -1);
 	buf_addf(&want,
@@ -602,5 +605,5 @@ int main(void)
 	    cmocka_unit_test(test_docs_examples_parse),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_run(tests, NULL, NULL);
 }

@@ -9,17 +9,34 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "base/buf.h"
 #include "prof/opencl_info.h"
+#include "test_util.h"
 
-static char emptydir[] = "/tmp/test_opencl_none.XXXXXX";
+static char emptydir[PATH_MAX];
+
+/* Before any OpenCL call of the process: no vendors. */
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(emptydir, sizeof(emptydir), "%s/no-vendors", test_tmpdir());
+	if (mkdir(emptydir, 0755) < 0) {
+		perror("mkdir");
+		return -1;
+	}
+	setenv("OCL_ICD_VENDORS", emptydir, 1);
+	unsetenv("OPENCL_VENDOR_PATH");
+	return 0;
+}
 
 static void test_describe_says_no_platform(void **state)
 {
@@ -55,15 +72,6 @@ int main(void)
 	    cmocka_unit_test(test_describe_says_no_platform),
 	    cmocka_unit_test(test_available_is_false),
 	};
-	int r;
 
-	if (!mkdtemp(emptydir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	setenv("OCL_ICD_VENDORS", emptydir, 1);
-	unsetenv("OPENCL_VENDOR_PATH");
-	r = cmocka_run_group_tests(tests, NULL, NULL);
-	rmdir(emptydir);
-	return r;
+	return test_run(tests, setup, NULL);
 }

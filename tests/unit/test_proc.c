@@ -25,8 +25,9 @@
 
 #include "base/buf.h"
 #include "base/proc.h"
+#include "test_util.h"
 
-static char tmpdir[64];
+static char tmpdir[256];
 
 static void tpath(char *out, size_t size, const char *name)
 {
@@ -70,8 +71,9 @@ static int run_capture(struct proc_spec *spec, const char *cmd, struct buf *out,
 
 static int setup_group(void **state)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_proc.XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (snprintf(tmpdir, sizeof(tmpdir), "%s/proc-XXXXXX", test_tmpdir()) >=
+	        (int)sizeof(tmpdir) ||
+	    !mkdtemp(tmpdir))
 		return -1;
 	/* Orphaned grandchildren come to us, so a test can see how they died. */
 	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -481,19 +483,35 @@ static void limits_line(const char *limits, const char *name, char *soft, char *
 	assert_int_equal(sscanf(p + strlen(name), "%31s %31s", soft, hard), 2);
 }
 
+/* Let the test process allow cores, so RLIMIT_CORE 0 must come from
+ * proc_run; the teardown puts the limit back even when the test fails, so
+ * a later crash of this process leaves no core file behind. */
+static struct rlimit saved_core;
+
+static int allow_cores(void **state)
+{
+	struct rlimit core;
+
+	(void)state;
+	if (getrlimit(RLIMIT_CORE, &saved_core) < 0)
+		return -1;
+	core = saved_core;
+	core.rlim_cur = core.rlim_max;
+	return setrlimit(RLIMIT_CORE, &core);
+}
+
+static int restore_cores(void **state)
+{
+	(void)state;
+	return setrlimit(RLIMIT_CORE, &saved_core);
+}
+
 static void test_limits_applied(void **state)
 {
 	struct buf out = BUF_INIT;
 	struct proc_spec spec;
 	struct proc_result res;
-	struct rlimit core, saved;
 	char soft[32], hard[32];
-
-	/* Let the test process allow cores, so RLIMIT_CORE 0 must come from proc_run. */
-	assert_int_equal(getrlimit(RLIMIT_CORE, &saved), 0);
-	core = saved;
-	core.rlim_cur = core.rlim_max;
-	assert_int_equal(setrlimit(RLIMIT_CORE, &core), 0);
 
 	proc_spec_init(&spec);
 	spec.limits.cpu_s = 6.5;
@@ -525,8 +543,6 @@ static void test_limits_applied(void **state)
 	assert_string_equal(soft, "0");
 	limits_line(buf_str(&out), "Max cpu time", soft, hard);
 	assert_string_equal(soft, "unlimited");
-
-	assert_int_equal(setrlimit(RLIMIT_CORE, &saved), 0);
 	buf_release(&out);
 }
 
@@ -1041,7 +1057,7 @@ int main(void)
 	    cmocka_unit_test(test_exit_kills_grandchildren),
 	    cmocka_unit_test(test_sigterm_ignored_then_sigkill),
 	    cmocka_unit_test(test_timeout_sigterm_reaches_group),
-	    cmocka_unit_test(test_limits_applied),
+	    cmocka_unit_test_setup_teardown(test_limits_applied, allow_cores, restore_cores),
 	    cmocka_unit_test(test_rlimit_as),
 	    cmocka_unit_test(test_rlimit_fsize),
 	    cmocka_unit_test(test_rlimit_cpu),
@@ -1058,5 +1074,5 @@ int main(void)
 	    cmocka_unit_test(test_rusage_and_parent_idle),
 	};
 
-	return cmocka_run_group_tests(tests, setup_group, teardown_group);
+	return test_run(tests, setup_group, teardown_group);
 }

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +20,18 @@
 #include <unistd.h>
 
 #include "base/proc.h"
+#include "test_util.h"
 
 static pid_t run_escaper(double timeout)
 {
-	char pidfile[] = "/tmp/optimize-escape-XXXXXX";
+	char pidfile[PATH_MAX];
 	struct proc_spec spec;
 	struct proc_result res;
 	struct buf err = BUF_INIT, cmd = BUF_INIT, pid = BUF_INIT;
-	int fd = mkstemp(pidfile);
+	int fd;
 
+	snprintf(pidfile, sizeof(pidfile), "%s/escape-XXXXXX", test_tmpdir());
+	fd = mkstemp(pidfile);
 	assert_true(fd >= 0);
 	close(fd);
 	/* The escapee writes its own pid, then sleeps far longer than the run. */
@@ -79,5 +83,5 @@ int main(void)
 	    cmocka_unit_test(test_escapee_killed_after_timeout),
 	};
 	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_run(tests, NULL, NULL);
 }

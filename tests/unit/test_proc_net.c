@@ -3,7 +3,9 @@
  * only loopback (proc_spec.isolate_net): they cannot reach another host, and
  * loopback works inside. Without isolation the same child can. And the
  * user's tree can be made read-only for them (readonly_paths), except the
- * tool's own state directory (writable_paths).
+ * tool's own state directory (writable_paths). Where namespaces are not
+ * available these tests fail, unless OPTIMIZE_TEST_NO_NAMESPACES=1 (or the
+ * older OPTIMIZE_TEST_NO_NETNS=1) skips them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,11 +14,14 @@
 
 #include <cmocka.h>
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "base/proc.h"
+#include "test_util.h"
 
 /*
  * What the child can see of the network, without sending anything anywhere:
@@ -46,17 +51,10 @@ static void run(int isolate, struct buf *out)
 
 static void test_isolated_child_reaches_only_loopback(void **state)
 {
-	struct buf why = BUF_INIT, in = BUF_INIT, out = BUF_INIT;
+	struct buf in = BUF_INIT, out = BUF_INIT;
 
 	(void)state;
-	if (proc_net_isolation_probe(&why) < 0) {
-		const char *skip_ok = getenv("OPTIMIZE_TEST_NO_NETNS");
-		if (skip_ok && !strcmp(skip_ok, "1"))
-			skip();
-		fail_msg("network namespaces unavailable here (%s); set OPTIMIZE_TEST_NO_NETNS=1 "
-		         "to skip on such a machine",
-		         why.data);
-	}
+	test_require(TEST_NEED_NAMESPACES, proc_net_isolation_probe);
 	run(1, &in);
 	/* only loopback, no route anywhere, and loopback works */
 	assert_non_null(strstr(in.data, "ifaces lo\n"));
@@ -66,22 +64,43 @@ static void test_isolated_child_reaches_only_loopback(void **state)
 	run(0, &out);
 	assert_null(strstr(out.data, "ifaces lo\n"));
 	assert_non_null(strstr(out.data, "loopback ok"));
-	buf_release(&why);
 	buf_release(&in);
 	buf_release(&out);
+}
+
+/* A tree and its state directory, as the tool would make read-only and
+ * writable; probed with the same kind of paths as the test uses. */
+static int mount_probe(struct buf *why)
+{
+	char root[PATH_MAX], st[PATH_MAX + 16];
+	const char *ro[2], *rw[2];
+
+	snprintf(root, sizeof(root), "%s/probe-XXXXXX", test_tmpdir());
+	if (!mkdtemp(root))
+		return err_set(why, "mkdtemp '%s' failed", root);
+	snprintf(st, sizeof(st), "%s/.optimize", root);
+	if (mkdir(st, 0755) < 0)
+		return err_set(why, "mkdir '%s' failed", st);
+	ro[0] = root;
+	ro[1] = NULL;
+	rw[0] = st;
+	rw[1] = NULL;
+	return proc_isolation_probe(0, ro, rw, why);
 }
 
 /* readonly_paths: the child cannot write the directory, except the writable
  * subdirectory bound again on top; without them it can write both. */
 static void test_readonly_tree_with_writable_state(void **state)
 {
-	char root[] = "/tmp/optimize-ro-XXXXXX";
+	char root[PATH_MAX];
 	const char *ro[2], *rw[2];
-	struct buf why = BUF_INIT, out = BUF_INIT, err = BUF_INIT, cmd = BUF_INIT, st = BUF_INIT;
+	struct buf out = BUF_INIT, err = BUF_INIT, cmd = BUF_INIT, st = BUF_INIT;
 	struct proc_spec spec;
 	struct proc_result res;
 
 	(void)state;
+	test_require(TEST_NEED_NAMESPACES, mount_probe);
+	snprintf(root, sizeof(root), "%s/ro-XXXXXX", test_tmpdir());
 	assert_non_null(mkdtemp(root));
 	buf_addf(&st, "%s/.optimize", root);
 	assert_int_equal(mkdir(st.data, 0755), 0);
@@ -89,14 +108,6 @@ static void test_readonly_tree_with_writable_state(void **state)
 	ro[1] = NULL;
 	rw[0] = st.data;
 	rw[1] = NULL;
-	if (proc_isolation_probe(0, ro, rw, &why) < 0) {
-		const char *skip_ok = getenv("OPTIMIZE_TEST_NO_NETNS");
-		if (skip_ok && !strcmp(skip_ok, "1"))
-			skip();
-		fail_msg("mount namespaces unavailable here (%s); set OPTIMIZE_TEST_NO_NETNS=1 "
-		         "to skip on such a machine",
-		         why.data);
-	}
 	buf_addf(
 	    &cmd,
 	    "(echo x > %s/user.c) 2>/dev/null && echo tree-writable || echo tree-readonly; "
@@ -117,11 +128,7 @@ static void test_readonly_tree_with_writable_state(void **state)
 	spec.timeout_s = 30;
 	assert_int_equal(proc_run_sh(&spec, cmd.data, &res, &err), 0);
 	assert_non_null(strstr(out.data, "tree-writable"));
-	buf_reset(&cmd);
-	buf_addf(&cmd, "rm -rf %s", root);
-	proc_spec_init(&spec);
-	assert_int_equal(proc_run_sh(&spec, cmd.data, &res, &err), 0);
-	buf_release(&why);
+	assert_int_equal(test_rmtree(root), 0);
 	buf_release(&out);
 	buf_release(&err);
 	buf_release(&cmd);
@@ -134,5 +141,5 @@ int main(void)
 	    cmocka_unit_test(test_isolated_child_reaches_only_loopback),
 	    cmocka_unit_test(test_readonly_tree_with_writable_state),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_run(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "prof/profile.h"
+#include "test_util.h"
 
 static void test_set_replace_find(void **state)
 {
@@ -349,5 +350,5 @@ int main(void)
 	    cmocka_unit_test(test_sort_hotspots),      cmocka_unit_test(test_json),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_run(tests, NULL, NULL);
 }

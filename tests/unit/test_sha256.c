@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "base/sha256.h"
+#include "test_util.h"
 
 static void check(const char *msg, const char *want)
 {
@@ -89,5 +90,5 @@ int main(void)
 	    cmocka_unit_test(test_million_a_incremental),
 	    cmocka_unit_test(test_block_boundaries),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_run(tests, NULL, NULL);
 }

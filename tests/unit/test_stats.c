@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "engine/stats.h"
+#include "test_util.h"
 
 #define EPS 1e-12
 
@@ -436,5 +437,5 @@ int main(void)
 	    cmocka_unit_test(test_small_gain_not_accepted),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_run(tests, NULL, NULL);
 }

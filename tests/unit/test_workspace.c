@@ -22,6 +22,7 @@
 #include "engine/manifest.h"
 #include "base/fileio.h"
 #include "engine/workspace.h"
+#include "test_util.h"
 
 static char root[256];
 
@@ -50,7 +51,8 @@ static char *get(const char *path)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/optimize-ws-test.XXXXXX");
+	assert_true(snprintf(root, sizeof(root), "%s/ws-XXXXXX", test_tmpdir()) <
+	            (int)sizeof(root));
 	assert_non_null(mkdtemp(root));
 	return 0;
 }
@@ -280,5 +282,5 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_failed_write_keeps_old_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_apply_and_diff, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_run(tests, NULL, NULL);
 }
