@@ -50,12 +50,6 @@ static inline void fixture_prog(struct buf *out, int ms, long work, long value)
 	         work, ms, value);
 }
 
-/* 1 when valgrind can run here (the deterministic objective needs it). */
-static inline int fixture_have_valgrind(void)
-{
-	return system("valgrind --version >/dev/null 2>&1") == 0;
-}
-
 static inline void fixture_put(const struct fixture *f, const char *rel, const char *text)
 {
 	struct buf p = BUF_INIT;

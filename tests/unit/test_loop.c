@@ -20,6 +20,8 @@
 #include "engine/loop.h"
 #include "engine/proposer.h"
 #include "engine_fixture.h"
+#include "prof/counters.h"
+#include "test_util.h"
 
 /* ---- a scripted proposer ---- */
 
@@ -115,22 +117,6 @@ static void on_done(void *ctx, const struct run_view *v, const struct candidate 
 
 static struct engine_events events = {NULL, NULL, on_done, NULL};
 
-/* Without valgrind the deterministic tests cannot run: fail, or skip when told. */
-static int need_valgrind(void)
-{
-	const char *no = getenv("OPTIMIZE_TEST_NO_VALGRIND");
-
-	if (fixture_have_valgrind())
-		return 1;
-	if (no && !strcmp(no, "1")) {
-		fprintf(stderr, "SKIP: valgrind is not installed (OPTIMIZE_TEST_NO_VALGRIND=1)\n");
-		return 0;
-	}
-	fail_msg("valgrind is not installed (scripts/bootstrap.sh installs it); set "
-	         "OPTIMIZE_TEST_NO_VALGRIND=1 to skip");
-	return 0;
-}
-
 #define INSTRUCTIONS "\"objective\": \"instructions\","
 
 static enum engine_status run_script(struct run *r, int orig_ms, long orig_work, const char *extra,
@@ -205,8 +191,7 @@ static void test_accept_reject_verify(void **state)
 	const struct run_view *v;
 
 	(void)state;
-	if (!need_valgrind())
-		return;
+	test_require(TEST_NEED_VALGRIND, counters_cachegrind.probe);
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(run_script(&r, 0, 4000, INSTRUCTIONS, &s, &err), ENGINE_OK);
 	v = loop_view(r.l);
@@ -275,8 +260,7 @@ static void test_chain_confirmed(void **state)
 	const struct candidate *w;
 
 	(void)state;
-	if (!need_valgrind())
-		return;
+	test_require(TEST_NEED_VALGRIND, counters_cachegrind.probe);
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(run_script(&r, 0, 4000, INSTRUCTIONS, &s, &err), ENGINE_OK);
 	assert_int_equal(loop_view(r.l)->best, 2);
@@ -323,8 +307,7 @@ static void test_chain_rolled_back(void **state)
 	struct buf err = BUF_INIT;
 
 	(void)state;
-	if (!need_valgrind())
-		return;
+	test_require(TEST_NEED_VALGRIND, counters_cachegrind.probe);
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(run_script(&r, 0, 4000, INSTRUCTIONS, &s, &err), ENGINE_OK);
 	if (cand(&r, 2)->status != CAND_ACCEPTED || loop_view(r.l)->best != 1)
@@ -375,8 +358,7 @@ static void test_proposer_stop_and_error(void **state)
 	struct buf err = BUF_INIT;
 
 	(void)state;
-	if (!need_valgrind())
-		return;
+	test_require(TEST_NEED_VALGRIND, counters_cachegrind.probe);
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(run_script(&r, 0, 4000, INSTRUCTIONS, &s, &err), ENGINE_OK);
 	assert_int_equal(loop_view(r.l)->ncands, 2);
@@ -462,5 +444,5 @@ int main(void)
 	    cmocka_unit_test(test_duplicate_and_no_proposer),
 	    cmocka_unit_test(test_original_does_not_build),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_run(tests, NULL, NULL);
 }

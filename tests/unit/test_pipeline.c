@@ -21,6 +21,7 @@
 #include "engine/pipeline.h"
 #include "engine_fixture.h"
 #include "prof/counters.h"
+#include "test_util.h"
 
 struct pipe_run {
 	struct fixture f;
@@ -139,22 +140,6 @@ static void own_netns(char *out, size_t n)
 	out[k > 0 ? k : 0] = '\0';
 }
 
-static int skip_without_namespaces(const struct pipe_run *r)
-{
-	const char *no = getenv("OPTIMIZE_TEST_NO_NETNS");
-
-	if (!strncmp(pipeline_isolation_net(r->p), "network namespace", 17))
-		return 0;
-	if (no && !strcmp(no, "1")) {
-		fprintf(stderr, "SKIP: no namespaces here: %s (OPTIMIZE_TEST_NO_NETNS=1)\n",
-		        pipeline_isolation_net(r->p));
-		return 1;
-	}
-	fail_msg("candidates are not isolated here (%s); set OPTIMIZE_TEST_NO_NETNS=1 to skip",
-	         pipeline_isolation_net(r->p));
-	return 1;
-}
-
 /*
  * Every child of a candidate is isolated: its test command and its profile
  * run (the path the LLM proposer's profiles take) see another network
@@ -171,6 +156,7 @@ static void test_children_isolated(void **state)
 	char ns[128];
 
 	(void)state;
+	test_require(TEST_NEED_NAMESPACES, proc_net_isolation_probe);
 	own_netns(ns, sizeof(ns));
 	/* open_pipe makes the tree: its path is known after fixture_init. */
 	buf_addf(&extra,
@@ -179,11 +165,7 @@ static void test_children_isolated(void **state)
 	         "2>/dev/null\",",
 	         ns);
 	open_pipe(&r, 200, extra.data);
-	if (skip_without_namespaces(&r)) {
-		close_pipe(&r);
-		buf_release(&extra);
-		return;
-	}
+	assert_non_null(strstr(pipeline_isolation_net(r.p), "network namespace"));
 	assert_int_equal(r.cands[0]->status, CAND_ACCEPTED); /* the test passed for it */
 	c = eval(&r, fixture_candidate("fast", 2, 0, 42));
 	assert_int_equal(c->status, CAND_ACCEPTED);
@@ -216,5 +198,5 @@ int main(void)
 	    cmocka_unit_test(test_stage_outcomes),
 	    cmocka_unit_test(test_children_isolated),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_run(tests, NULL, NULL);
 }

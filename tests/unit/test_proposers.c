@@ -21,6 +21,7 @@
 #include "base/xalloc.h"
 #include "engine/pipeline.h"
 #include "engine_fixture.h"
+#include "test_util.h"
 #include "propose/propose.h"
 
 struct pv {
@@ -235,5 +236,5 @@ int main(void)
 	    cmocka_unit_test(test_dir),
 	    cmocka_unit_test(test_seq),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_run(tests, NULL, NULL);
 }

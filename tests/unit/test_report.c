@@ -21,6 +21,7 @@
 #include "engine/objective.h"
 #include "engine/pipeline.h"
 #include "engine_fixture.h"
+#include "test_util.h"
 #include "report/report.h"
 
 struct rep {
@@ -220,5 +221,5 @@ int main(void)
 	    cmocka_unit_test(test_table_and_summary),
 	    cmocka_unit_test(test_original_kept),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return test_run(tests, NULL, NULL);
 }
