@@ -181,9 +181,9 @@ static const struct candidate *cand(struct run *r, int id)
 static void test_accept_reject_verify(void **state)
 {
 	static const struct step steps[] = {
-	    {"fast", 0, 1000, 42, -1, NULL},
-	    {"slower than the best", 0, 2000, 42, -1, NULL},
-	    {"wrong", 0, 100, 41, -1, NULL},
+	    {"fast", 0, 100, 42, -1, NULL},
+	    {"slower than the best", 0, 200, 42, -1, NULL},
+	    {"wrong", 0, 10, 41, -1, NULL},
 	};
 	struct script s = {steps, 3, 0, 1, -1, -1, 0, NULL, {0}, 0};
 	struct run r;
@@ -193,7 +193,7 @@ static void test_accept_reject_verify(void **state)
 	(void)state;
 	test_require(TEST_NEED_VALGRIND, counters_cachegrind.probe);
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(run_script(&r, 0, 4000, INSTRUCTIONS, &s, &err), ENGINE_OK);
+	assert_int_equal(run_script(&r, 0, 400, INSTRUCTIONS, &s, &err), ENGINE_OK);
 	v = loop_view(r.l);
 	assert_int_equal(v->ncands, 4);
 	assert_int_equal(cand(&r, 1)->status, CAND_ACCEPTED);
@@ -251,8 +251,8 @@ static void test_time_objective(void **state)
 static void test_chain_confirmed(void **state)
 {
 	static const struct step steps[] = {
-	    {"medium", 0, 2000, 42, -1, NULL},
-	    {"fast", 0, 500, 42, -1, NULL},
+	    {"medium", 0, 200, 42, -1, NULL},
+	    {"fast", 0, 50, 42, -1, NULL},
 	};
 	struct script s = {steps, 2, 0, 1, -1, -1, 0, NULL, {0}, 0};
 	struct run r;
@@ -262,7 +262,7 @@ static void test_chain_confirmed(void **state)
 	(void)state;
 	test_require(TEST_NEED_VALGRIND, counters_cachegrind.probe);
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(run_script(&r, 0, 4000, INSTRUCTIONS, &s, &err), ENGINE_OK);
+	assert_int_equal(run_script(&r, 0, 400, INSTRUCTIONS, &s, &err), ENGINE_OK);
 	assert_int_equal(loop_view(r.l)->best, 2);
 	w = cand(&r, 2);
 	assert_int_equal(w->meas.compared_with, 1);
@@ -295,11 +295,11 @@ static void test_chain_rolled_back(void **state)
 	    "\tf = fopen(\"count\", \"w\");\n\tif (f) { fprintf(f, \"%d\\n\", n + 1); fclose(f); "
 	    "}\n"
 	    "\tvolatile unsigned long s = 0;\n"
-	    "\tfor (long i = 0; i < (n < 2 ? 500L : 2000L) * 1000L; i++)\n"
+	    "\tfor (long i = 0; i < (n < 2 ? 50L : 200L) * 1000L; i++)\n"
 	    "\t\ts += (unsigned long)i % 7;\n"
 	    "\tprintf(\"sum 42\\n\");\n\treturn 0;\n}\n";
 	static const struct step steps[] = {
-	    {"medium", 0, 2000, 42, -1, NULL},
+	    {"medium", 0, 200, 42, -1, NULL},
 	    {"less work at first", 0, 0, 0, -1, flaky},
 	};
 	struct script s = {steps, 2, 0, 1, -1, -1, 0, NULL, {0}, 0};
@@ -309,7 +309,7 @@ static void test_chain_rolled_back(void **state)
 	(void)state;
 	test_require(TEST_NEED_VALGRIND, counters_cachegrind.probe);
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(run_script(&r, 0, 4000, INSTRUCTIONS, &s, &err), ENGINE_OK);
+	assert_int_equal(run_script(&r, 0, 400, INSTRUCTIONS, &s, &err), ENGINE_OK);
 	if (cand(&r, 2)->status != CAND_ACCEPTED || loop_view(r.l)->best != 1)
 		print_candidates(&r);
 	assert_int_equal(cand(&r, 2)->status, CAND_ACCEPTED); /* during the search */
@@ -349,8 +349,8 @@ static void test_interrupt(void **state)
 static void test_proposer_stop_and_error(void **state)
 {
 	static const struct step steps[] = {
-	    {"fast", 0, 1000, 42, -1, NULL},
-	    {"never proposed", 0, 500, 42, -1, NULL},
+	    {"fast", 0, 100, 42, -1, NULL},
+	    {"never proposed", 0, 50, 42, -1, NULL},
 	};
 	struct script s = {steps, 2, 0, 1, 1, -1, 0, NULL, {0}, 0};
 	struct script e = {steps, 2, 0, 1, -1, 1, 0, NULL, {0}, 0};
@@ -360,7 +360,7 @@ static void test_proposer_stop_and_error(void **state)
 	(void)state;
 	test_require(TEST_NEED_VALGRIND, counters_cachegrind.probe);
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(run_script(&r, 0, 4000, INSTRUCTIONS, &s, &err), ENGINE_OK);
+	assert_int_equal(run_script(&r, 0, 400, INSTRUCTIONS, &s, &err), ENGINE_OK);
 	assert_int_equal(loop_view(r.l)->ncands, 2);
 	assert_true(loop_view(r.l)->stopped);
 	assert_string_equal(loop_view(r.l)->stop_reason, "token budget reached");
@@ -369,7 +369,7 @@ static void test_proposer_stop_and_error(void **state)
 
 	memset(&r, 0, sizeof(r));
 	buf_reset(&err);
-	assert_int_equal(run_script(&r, 0, 4000, INSTRUCTIONS, &e, &err), ENGINE_PROPOSER);
+	assert_int_equal(run_script(&r, 0, 400, INSTRUCTIONS, &e, &err), ENGINE_PROPOSER);
 	assert_string_equal(loop_view(r.l)->stop_reason, "the model is gone");
 	buf_release(&err);
 	run_release(&r);
