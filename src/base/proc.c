@@ -1,10 +1,7 @@
-#include "base/proc.h"
+#include "base/proc_int.h"
 #include "base/fileio.h"
 
 #include <errno.h>
-#include <net/if.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -13,9 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <dirent.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -24,8 +19,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define PROC_DEFAULT_GRACE_S 2.0
 #define PROC_DEFAULT_TICK_MS 50
@@ -48,41 +41,6 @@ void proc_limits_default(struct proc_limits *l)
 	l->as_bytes = PROC_DEFAULT_AS_BYTES;
 	l->fsize_bytes = PROC_DEFAULT_FSIZE_BYTES;
 	l->nproc = PROC_DEFAULT_NPROC;
-}
-
-static int has_suffix(const char *s, size_t n, const char *suffix)
-{
-	size_t m = strlen(suffix);
-
-	return n >= m && strncasecmp(s + n - m, suffix, m) == 0;
-}
-
-static int contains(const char *s, size_t n, const char *needle)
-{
-	size_t m = strlen(needle);
-	size_t i;
-
-	for (i = 0; i + m <= n; i++)
-		if (strncasecmp(s + i, needle, m) == 0)
-			return 1;
-	return 0;
-}
-
-static int is_secret(const char *name, size_t n)
-{
-	static const char *const inside[] = {"API_KEY", "APIKEY",     "SECRET",    "PASSWORD",
-	                                     "PASSWD",  "PASSPHRASE", "CREDENTIAL"};
-	size_t i;
-
-	if ((n == 3 && strncasecmp(name, "KEY", 3) == 0) ||
-	    (n == 5 && strncasecmp(name, "TOKEN", 5) == 0))
-		return 1;
-	if (has_suffix(name, n, "_KEY") || has_suffix(name, n, "_TOKEN"))
-		return 1;
-	for (i = 0; i < sizeof(inside) / sizeof(inside[0]); i++)
-		if (contains(name, n, inside[i]))
-			return 1;
-	return 0;
 }
 
 int proc_isolation_probe(int net, const char *const *readonly_paths,
@@ -110,315 +68,12 @@ int proc_net_isolation_probe(struct buf *why)
 	return proc_isolation_probe(1, NULL, NULL, why);
 }
 
-int proc_env_is_secret(const char *name)
-{
-	return name ? is_secret(name, strlen(name)) : 0;
-}
-
-static size_t env_name_len(const char *entry)
-{
-	const char *eq = strchr(entry, '=');
-
-	return eq ? (size_t)(eq - entry) : strlen(entry);
-}
-
-/* 1 if add[from..] has an entry for the name s[0..n). */
-static int env_add_names(const char *const *add, size_t from, const char *s, size_t n)
-{
-	size_t i;
-
-	if (!add)
-		return 0;
-	for (i = from; add[i]; i++)
-		if (env_name_len(add[i]) == n && strncmp(add[i], s, n) == 0)
-			return 1;
-	return 0;
-}
-
-/* The child's environment: pointers into environ and add, in a new array. */
-static char **env_build(const char *const *add)
-{
-	size_t count = 0, n = 0, i;
-	char **env;
-
-	for (i = 0; environ && environ[i]; i++)
-		count++;
-	for (i = 0; add && add[i]; i++)
-		count++;
-	env = calloc(count + 1, sizeof(*env));
-	if (!env)
-		return NULL;
-	for (i = 0; environ && environ[i]; i++) {
-		const char *e = environ[i];
-		size_t len = env_name_len(e);
-
-		if (!e[len] || !len || is_secret(e, len) || env_add_names(add, 0, e, len))
-			continue;
-		env[n++] = (char *)e;
-	}
-	for (i = 0; add && add[i]; i++) {
-		size_t len = env_name_len(add[i]);
-
-		/* A bare NAME only removes; a later entry for the same name wins. */
-		if (!add[i][len] || !len || env_add_names(add, i + 1, add[i], len))
-			continue;
-		env[n++] = (char *)add[i];
-	}
-	env[n] = NULL;
-	return env;
-}
-
 static double mono_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* What the child writes to the report pipe when it cannot exec. */
-enum child_stage {
-	STAGE_STDIO = 1,
-	STAGE_LIMITS,
-	STAGE_CPU,
-	STAGE_CWD,
-	STAGE_EXEC,
-	STAGE_NET,
-	STAGE_FS,
-};
-
-struct child_report {
-	int stage;
-	int err;
-};
-
-struct child_ctx {
-	const struct proc_spec *spec;
-	char *const *argv;
-	char **envp;
-	int stdin_fd, out_w, err_w, go_r, report_w;
-};
-
-static void child_fail(const struct child_ctx *c, int stage)
-{
-	struct child_report rep = {stage, errno};
-	ssize_t n;
-
-	n = write(c->report_w, &rep, sizeof(rep));
-	(void)n;
-	_exit(127);
-}
-
-static int child_limit(int resource, rlim_t soft, rlim_t hard)
-{
-	struct rlimit cur, want;
-
-	if (getrlimit(resource, &cur) < 0)
-		return -1;
-	/* Never ask for more than we hold: that would fail without privilege. */
-	if (cur.rlim_max != RLIM_INFINITY && hard > cur.rlim_max)
-		hard = cur.rlim_max;
-	if (soft > hard)
-		soft = hard;
-	want.rlim_cur = soft;
-	want.rlim_max = hard;
-	return setrlimit(resource, &want);
-}
-
-static int child_limits(const struct proc_limits *l)
-{
-	if (l->cpu_s > 0) {
-		rlim_t s = (rlim_t)l->cpu_s;
-
-		if ((double)s < l->cpu_s || s == 0)
-			s++;
-		/* soft < hard: SIGXCPU first, which says why the child died. */
-		if (child_limit(RLIMIT_CPU, s, s + 1) < 0)
-			return -1;
-	}
-	if (l->as_bytes && child_limit(RLIMIT_AS, l->as_bytes, l->as_bytes) < 0)
-		return -1;
-	if (l->fsize_bytes && child_limit(RLIMIT_FSIZE, l->fsize_bytes, l->fsize_bytes) < 0)
-		return -1;
-	if (l->nproc > 0 && child_limit(RLIMIT_NPROC, (rlim_t)l->nproc, (rlim_t)l->nproc) < 0)
-		return -1;
-	return child_limit(RLIMIT_CORE, 0, 0);
-}
-
-/* Mark every descriptor above 2 close-on-exec. */
-static void child_cloexec_rest(void)
-{
-	struct rlimit nofile;
-	long fd, max = 65536;
-
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return;
-	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY)
-		max = nofile.rlim_cur < (1 << 20) ? (long)nofile.rlim_cur : (1 << 20);
-	for (fd = 3; fd < max; fd++)
-		fcntl((int)fd, F_SETFD, FD_CLOEXEC);
-}
-
-/* Write "<id> <id> 1" to a /proc/self map file (async-signal-safe). */
-static int child_write_map(const char *file, unsigned long id)
-{
-	char line[64], digits[24];
-	size_t n = 0, k = 0;
-	int fd, ok;
-
-	do
-		digits[k++] = (char)('0' + id % 10);
-	while ((id /= 10) && k < sizeof(digits));
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = k; i > 0; i--)
-			line[n++] = digits[i - 1];
-		line[n++] = ' ';
-	}
-	line[n++] = '1';
-	line[n++] = '\n';
-	fd = open(file, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, line, n) == (ssize_t)n;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-/*
- * Namespaces for a candidate, created before the parent starts the clock:
- *  - network (isolate_net): only loopback, brought up, so a candidate can
- *    talk to itself but to nothing else;
- *  - mounts (readonly_paths): each listed directory becomes a read-only bind
- *    mount, except the writable_paths inside it, which stay writable;
- *    so a candidate cannot write into the user's tree even through "../..".
- * As root the namespaces are made directly; otherwise inside a user
- * namespace that maps our own uid and gid. Returns 0, or the failing stage.
- */
-static int child_isolate(const struct proc_spec *spec)
-{
-	int flags = 0;
-	size_t i;
-
-	if (spec->isolate_net)
-		flags |= CLONE_NEWNET;
-	if (spec->readonly_paths && spec->readonly_paths[0])
-		flags |= CLONE_NEWNS;
-	if (!flags)
-		return 0;
-	if (geteuid() == 0) {
-		if (unshare(flags) < 0)
-			return STAGE_NET;
-	} else {
-		uid_t uid = getuid();
-		gid_t gid = getgid();
-		int sfd;
-
-		if (unshare(CLONE_NEWUSER | flags) < 0)
-			return STAGE_NET;
-		sfd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC);
-		if (sfd >= 0) {
-			ssize_t w = write(sfd, "deny\n", 5);
-			(void)w;
-			close(sfd);
-		}
-		if (child_write_map("/proc/self/uid_map", uid) < 0 ||
-		    child_write_map("/proc/self/gid_map", gid) < 0)
-			return STAGE_NET;
-	}
-	if (spec->isolate_net) {
-		struct ifreq ifr;
-		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
-
-		if (fd < 0)
-			return STAGE_NET;
-		memset(&ifr, 0, sizeof(ifr));
-		memcpy(ifr.ifr_name, "lo", 3);
-		r = ioctl(fd, SIOCGIFFLAGS, &ifr);
-		if (r == 0) {
-			ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-			r = ioctl(fd, SIOCSIFFLAGS, &ifr);
-		}
-		close(fd);
-		if (r < 0)
-			return STAGE_NET;
-	}
-	if (!(flags & CLONE_NEWNS))
-		return 0;
-	/* Nothing done here may reach the parent's mounts. */
-	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return STAGE_FS;
-	/* The writable ones first, as mounts of their own: the recursive bind
-	 * below copies them, and the read-only remount touches only its top. */
-	for (i = 0; spec->writable_paths && spec->writable_paths[i]; i++) {
-		const char *p = spec->writable_paths[i];
-		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
-			return STAGE_FS;
-	}
-	for (i = 0; spec->readonly_paths[i]; i++) {
-		const char *p = spec->readonly_paths[i];
-		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-		    mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
-			return STAGE_FS;
-	}
-	return 0;
-}
-
-/*
- * Between fork and exec: only async-signal-safe calls, no allocation (the
- * caller may have other threads holding malloc's locks).
- */
-static void __attribute__((noreturn)) child_main(const struct child_ctx *c)
-{
-	const struct proc_spec *spec = c->spec;
-	struct sigaction dfl;
-	sigset_t none;
-	ssize_t n;
-	char go;
-	int sig;
-
-	setpgid(0, 0);
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* Before the parent starts the clock: the namespace costs no measured time. */
-	{
-		int stage = child_isolate(spec);
-		if (stage)
-			child_fail(c, stage);
-	}
-
-	/* Wait until the parent's before_exec hook has run; EOF means abort. */
-	do
-		n = read(c->go_r, &go, 1);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
-		_exit(127);
-
-	if (dup2(c->stdin_fd, 0) < 0 || dup2(c->out_w, 1) < 0 || dup2(c->err_w, 2) < 0)
-		child_fail(c, STAGE_STDIO);
-	if (child_limits(&spec->limits) < 0)
-		child_fail(c, STAGE_LIMITS);
-	if (spec->cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(spec->cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set) < 0)
-			child_fail(c, STAGE_CPU);
-	}
-	if (spec->cwd && chdir(spec->cwd) < 0)
-		child_fail(c, STAGE_CWD);
-	child_cloexec_rest();
-	/* execvp looks argv[0] up in the PATH of the environment it sees. */
-	environ = c->envp;
-	execvp(c->argv[0], c->argv);
-	child_fail(c, STAGE_EXEC);
-	_exit(127);
 }
 
 /* One captured stream. */
@@ -751,21 +406,18 @@ static int child_exited(pid_t pid, int pidfd, int pidfd_ready)
 	return si.si_pid == pid;
 }
 
-static int run_child(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
-                     struct proc_result *res, struct buf *err)
+/*
+ * Let the child go: run the before_exec hook, send the go byte, and wait for
+ * the exec (EOF on the report pipe) or the child's report of why it could
+ * not. On failure the child is reaped and err says why.
+ */
+static int run_child_start(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
+                           double *start, struct buf *err)
 {
 	const struct proc_hooks *hooks = spec->hooks;
-	uint64_t cap = spec->output_cap ? spec->output_cap : PROC_DEFAULT_OUTPUT_CAP;
-	double grace = spec->kill_grace_s > 0 ? spec->kill_grace_s : PROC_DEFAULT_GRACE_S;
-	int tick_ms = 0;
-	struct sink sinks[2] = {
-	    {f->out_r, f->out_file, f->out_file < 0 ? spec->stdout_buf : NULL, cap, 0, 0, 0},
-	    {f->err_r, f->err_file, f->err_file < 0 ? spec->stderr_buf : NULL, cap, 0, 0, 0},
-	};
 	struct child_report rep;
 	struct rusage ru;
-	double start, now, deadline = 0, kill_at = 0, next_tick = 0, drain_end;
-	int stopping = 0, killed = 0, status = 0, exited = 0;
+	int status = 0;
 	char go = 'g';
 	ssize_t n;
 
@@ -783,7 +435,7 @@ static int run_child(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
 	close_fd(&f->err_w);
 	close_fd(&f->rep_w);
 
-	start = mono_now();
+	*start = mono_now();
 	if (write(f->go_w, &go, 1) != 1) {
 		err_set(err, "cannot start '%s': %s", spec->argv[0], strerror(errno));
 		signal_child(pid, SIGKILL);
@@ -801,8 +453,21 @@ static int run_child(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
 		return -1;
 	}
 	close_fd(&f->rep_r);
-	/* From here on the sinks own the read ends. */
-	f->out_r = f->err_r = -1;
+	return 0;
+}
+
+/*
+ * While the child runs: keep the sinks drained, call the tick hook, and on
+ * timeout or cancel send SIGTERM to the group, then SIGKILL after the grace.
+ * Returns once the child has exited (not yet reaped).
+ */
+static void run_child_wait(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
+                           struct sink *sinks, double start, struct proc_result *res)
+{
+	const struct proc_hooks *hooks = spec->hooks;
+	double grace = spec->kill_grace_s > 0 ? spec->kill_grace_s : PROC_DEFAULT_GRACE_S;
+	double now, deadline = 0, kill_at = 0, next_tick = 0;
+	int stopping = 0, killed = 0, exited = 0, tick_ms = 0;
 
 	f->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (spec->timeout_s > 0)
@@ -857,6 +522,68 @@ static int run_child(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
 		}
 		exited = child_exited(pid, f->pidfd, pidfd_ready);
 	}
+}
+
+/* Grandchildren held the pipes too; they are dead now, so EOF comes at
+ * once, unless one escaped the group: stop when the pipes stay quiet. */
+static void sinks_drain(struct sink *sinks)
+{
+	double now, drain_end = mono_now() + PROC_DRAIN_S;
+	int n;
+
+	while (sinks[0].fd >= 0 || sinks[1].fd >= 0) {
+		now = mono_now();
+		if (now >= drain_end)
+			break;
+		n = sinks_poll(sinks, 2, -1,
+		               wait_min(ms_until(drain_end, now), PROC_DRAIN_QUIET_MS), NULL);
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+	}
+	close_fd(&sinks[0].fd);
+	close_fd(&sinks[1].fd);
+}
+
+static void result_fill(struct proc_result *res, int status, const struct rusage *ru,
+                        const struct sink *sinks)
+{
+	if (WIFEXITED(status)) {
+		res->exited = 1;
+		res->exit_code = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		res->signaled = 1;
+		res->signo = WTERMSIG(status);
+	}
+	res->stdout_truncated = sinks[0].truncated;
+	res->stderr_truncated = sinks[1].truncated;
+	res->output_error = sinks[0].error ? sinks[0].error : sinks[1].error;
+	res->user_s = (double)ru->ru_utime.tv_sec + (double)ru->ru_utime.tv_usec / 1e6;
+	res->sys_s = (double)ru->ru_stime.tv_sec + (double)ru->ru_stime.tv_usec / 1e6;
+	res->maxrss_kb = ru->ru_maxrss;
+	res->minflt = ru->ru_minflt;
+	res->majflt = ru->ru_majflt;
+	res->nvcsw = ru->ru_nvcsw;
+	res->nivcsw = ru->ru_nivcsw;
+}
+
+static int run_child(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
+                     struct proc_result *res, struct buf *err)
+{
+	const struct proc_hooks *hooks = spec->hooks;
+	uint64_t cap = spec->output_cap ? spec->output_cap : PROC_DEFAULT_OUTPUT_CAP;
+	struct sink sinks[2] = {
+	    {f->out_r, f->out_file, f->out_file < 0 ? spec->stdout_buf : NULL, cap, 0, 0, 0},
+	    {f->err_r, f->err_file, f->err_file < 0 ? spec->stderr_buf : NULL, cap, 0, 0, 0},
+	};
+	struct rusage ru;
+	double start;
+	int status = 0;
+
+	if (run_child_start(spec, f, pid, &start, err) < 0)
+		return -1;
+	/* From here on the sinks own the read ends. */
+	f->out_r = f->err_r = -1;
+	run_child_wait(spec, f, pid, sinks, start, res);
 
 	/* The child is a zombie, so its group id cannot be reused yet: kill
 	 * what is left of the group before reaping. */
@@ -869,39 +596,8 @@ static int run_child(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
 	}
 	res->wall_s = mono_now() - start;
 	kill_escaped();
-
-	/* Grandchildren held the pipes too; they are dead now, so EOF comes at
-	 * once, unless one escaped the group: stop when the pipes stay quiet. */
-	drain_end = mono_now() + PROC_DRAIN_S;
-	while (sinks[0].fd >= 0 || sinks[1].fd >= 0) {
-		now = mono_now();
-		if (now >= drain_end)
-			break;
-		n = sinks_poll(sinks, 2, -1,
-		               wait_min(ms_until(drain_end, now), PROC_DRAIN_QUIET_MS), NULL);
-		if (n == 0 || (n < 0 && errno != EINTR))
-			break;
-	}
-	close_fd(&sinks[0].fd);
-	close_fd(&sinks[1].fd);
-
-	if (WIFEXITED(status)) {
-		res->exited = 1;
-		res->exit_code = WEXITSTATUS(status);
-	} else if (WIFSIGNALED(status)) {
-		res->signaled = 1;
-		res->signo = WTERMSIG(status);
-	}
-	res->stdout_truncated = sinks[0].truncated;
-	res->stderr_truncated = sinks[1].truncated;
-	res->output_error = sinks[0].error ? sinks[0].error : sinks[1].error;
-	res->user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
-	res->sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-	res->maxrss_kb = ru.ru_maxrss;
-	res->minflt = ru.ru_minflt;
-	res->majflt = ru.ru_majflt;
-	res->nvcsw = ru.ru_nvcsw;
-	res->nivcsw = ru.ru_nivcsw;
+	sinks_drain(sinks);
+	result_fill(res, status, &ru, sinks);
 	if (hooks && hooks->after_exit)
 		hooks->after_exit(pid, res, hooks->ctx);
 	return 0;
@@ -924,7 +620,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct buf *
 		return err_set(err, "empty command");
 	if (spec->cpu >= CPU_SETSIZE)
 		return err_set(err, "cpu %d is out of range", spec->cpu);
-	envp = env_build(spec->env_add);
+	envp = proc_env_build(spec->env_add);
 	if (!envp)
 		return err_set(err, "out of memory");
 	if (run_fds_open(spec, &f, err) < 0)
@@ -946,7 +642,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct buf *
 	c.report_w = f.rep_w;
 	pid = fork();
 	if (pid == 0)
-		child_main(&c);
+		proc_child_main(&c);
 	if (pid < 0)
 		err_set(err, "cannot start '%s': %s", spec->argv[0], strerror(errno));
 	else

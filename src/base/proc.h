@@ -13,8 +13,12 @@
  *  - a scrubbed environment: variables whose names look like secrets
  *    (proc_env_is_secret) are never passed on;
  *  - when the child exits, whatever is left of its process group is killed
- *    with SIGKILL, so no grandchild outlives the run (a grandchild that left
- *    the group with setsid/setpgid is out of reach);
+ *    with SIGKILL, so no grandchild outlives the run. A grandchild that left
+ *    the group with setsid/setpgid escapes that kill, but not the run: main
+ *    sets PR_SET_CHILD_SUBREAPER, so such an orphan is reparented to this
+ *    process, and after the reap proc_run kills and reaps every child it
+ *    finds (kill_escaped in proc.c). Without the subreaper flag (a program
+ *    other than main that links this) such a grandchild is out of reach;
  *  - wall time from CLOCK_MONOTONIC around the child, and user/sys time,
  *    max RSS, page faults and context switches from wait4.
  *
