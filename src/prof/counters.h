@@ -36,9 +36,9 @@ struct counter_backend {
 };
 
 /*
- * The backends. counters_cachegrind lives in src/counters_cachegrind.c, the
- * others in src/counters.c (rusage), src/counters_perf.c and
- * src/counters_papi.c.
+ * The backends. counters_cachegrind lives in src/prof/counters_cachegrind*.c,
+ * the others in src/prof/counters.c (rusage), src/prof/counters_perf.c and
+ * src/prof/counters_papi.c.
  *
  * Event names a request may carry (events NULL = counters_default_events):
  *  - perf: anything libpfm4 encodes: the perf tool's names (cycles,

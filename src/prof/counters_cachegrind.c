@@ -7,6 +7,7 @@
  */
 #include "prof/counters.h"
 #include "prof/hotspots.h"
+#include "prof/counters_cachegrind_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,403 +23,6 @@
 
 #define CG_MAX_FUNCTIONS HOTSPOTS_MAX_FUNCTIONS
 #define CG_MAX_LINES     HOTSPOTS_MAX_LINES
-
-enum cg_event {
-	CG_IR,
-	CG_I1MR,
-	CG_ILMR,
-	CG_DR,
-	CG_D1MR,
-	CG_DLMR,
-	CG_DW,
-	CG_D1MW,
-	CG_DLMW,
-	CG_BC,
-	CG_BCM,
-	CG_BI,
-	CG_BIM,
-	CG_NEVENTS,
-};
-
-static const char *const cg_event_names[CG_NEVENTS] = {
-    "Ir", "I1mr", "ILmr", "Dr", "D1mr", "DLmr", "Dw", "D1mw", "DLmw", "Bc", "Bcm", "Bi", "Bim",
-};
-
-struct cg_fn {
-	char *key; /* module "\n" name */
-	uint64_t ir;
-};
-
-struct cg_line {
-	char *key; /* file "\n" line */
-	char *file;
-	int line;
-	char *fn;
-	uint64_t ev[CG_NEVENTS];
-};
-
-/* String -> index, open addressing; grows at half full. */
-struct strmap {
-	char **keys; /* borrowed from the entries */
-	size_t *idx;
-	size_t cap, n;
-};
-
-struct cg_data {
-	uint64_t total[CG_NEVENTS];
-	int have_summary;
-	struct cg_fn *fns;
-	size_t nfns, afns;
-	struct strmap fnmap;
-	struct cg_line *lines;
-	size_t nlines, alines;
-	struct strmap linemap;
-	int oom;
-};
-
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
-static int strmap_grow(struct strmap *m)
-{
-	size_t ncap = m->cap ? m->cap * 2 : 256, i;
-	char **nk = calloc(ncap, sizeof(*nk));
-	size_t *ni = calloc(ncap, sizeof(*ni));
-
-	if (!nk || !ni) {
-		free(nk);
-		free(ni);
-		return -1;
-	}
-	for (i = 0; i < m->cap; i++) {
-		size_t j;
-
-		if (!m->keys[i])
-			continue;
-		for (j = str_hash(m->keys[i]) & (ncap - 1); nk[j]; j = (j + 1) & (ncap - 1))
-			;
-		nk[j] = m->keys[i];
-		ni[j] = m->idx[i];
-	}
-	free(m->keys);
-	free(m->idx);
-	m->keys = nk;
-	m->idx = ni;
-	m->cap = ncap;
-	return 0;
-}
-
-/* Index of key, or (size_t)-1 when absent; *slot gets where it would go. */
-static size_t strmap_find(struct strmap *m, const char *key, size_t *slot)
-{
-	size_t j;
-
-	if (!m->cap)
-		return (size_t)-1;
-	for (j = str_hash(key) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1))
-		if (!strcmp(m->keys[j], key))
-			return m->idx[j];
-	*slot = j;
-	return (size_t)-1;
-}
-
-static int strmap_put(struct strmap *m, char *key, size_t idx)
-{
-	size_t slot = 0;
-
-	if ((m->n + 1) * 2 > m->cap && strmap_grow(m) < 0)
-		return -1;
-	if (strmap_find(m, key, &slot) != (size_t)-1)
-		return 0;
-	m->keys[slot] = key;
-	m->idx[slot] = idx;
-	m->n++;
-	return 0;
-}
-
-static void strmap_release(struct strmap *m)
-{
-	free(m->keys);
-	free(m->idx);
-	memset(m, 0, sizeof(*m));
-}
-
-static void cg_data_release(struct cg_data *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->nfns; i++)
-		free(d->fns[i].key);
-	free(d->fns);
-	for (i = 0; i < d->nlines; i++) {
-		free(d->lines[i].key);
-		free(d->lines[i].file);
-		free(d->lines[i].fn);
-	}
-	free(d->lines);
-	strmap_release(&d->fnmap);
-	strmap_release(&d->linemap);
-}
-
-static struct cg_fn *fn_get(struct cg_data *d, const char *module, const char *name)
-{
-	struct buf key = BUF_INIT;
-	size_t i, slot = 0;
-
-	buf_init(&key, 0);
-	buf_addf(&key, "%s\n%s", module, name);
-	i = strmap_find(&d->fnmap, key.data, &slot);
-	if (i != (size_t)-1) {
-		buf_release(&key);
-		return &d->fns[i];
-	}
-	if (d->nfns == d->afns) {
-		size_t na = d->afns ? d->afns * 2 : 128;
-		struct cg_fn *nf = realloc(d->fns, na * sizeof(*nf));
-
-		if (!nf)
-			goto oom;
-		d->fns = nf;
-		d->afns = na;
-	}
-	d->fns[d->nfns].key = buf_detach(&key);
-	d->fns[d->nfns].ir = 0;
-	if (!d->fns[d->nfns].key || strmap_put(&d->fnmap, d->fns[d->nfns].key, d->nfns) < 0) {
-		free(d->fns[d->nfns].key);
-		goto oom;
-	}
-	return &d->fns[d->nfns++];
-oom:
-	buf_release(&key);
-	d->oom = 1;
-	return NULL;
-}
-
-static struct cg_line *line_get(struct cg_data *d, const char *file, int line, const char *fn)
-{
-	struct buf key = BUF_INIT;
-	struct cg_line *l;
-	size_t i, slot = 0;
-
-	buf_init(&key, 0);
-	buf_addf(&key, "%s\n%d", file, line);
-	i = strmap_find(&d->linemap, key.data, &slot);
-	if (i != (size_t)-1) {
-		buf_release(&key);
-		return &d->lines[i];
-	}
-	if (d->nlines == d->alines) {
-		size_t na = d->alines ? d->alines * 2 : 256;
-		struct cg_line *nl = realloc(d->lines, na * sizeof(*nl));
-
-		if (!nl)
-			goto oom;
-		d->lines = nl;
-		d->alines = na;
-	}
-	l = &d->lines[d->nlines];
-	memset(l, 0, sizeof(*l));
-	l->key = buf_detach(&key);
-	l->file = strdup(file);
-	l->fn = strdup(fn);
-	l->line = line;
-	if (!l->key || !l->file || !l->fn || strmap_put(&d->linemap, l->key, d->nlines) < 0) {
-		free(l->key);
-		free(l->file);
-		free(l->fn);
-		goto oom;
-	}
-	d->nlines++;
-	return l;
-oom:
-	buf_release(&key);
-	d->oom = 1;
-	return NULL;
-}
-
-/* Parse "N N N ..." into counts mapped through col (column -> cg_event or -1). */
-static int parse_counts(const char *s, const int *col, size_t ncol, uint64_t *ev)
-{
-	size_t c;
-
-	memset(ev, 0, CG_NEVENTS * sizeof(*ev));
-	for (c = 0; c < ncol; c++) {
-		char *end;
-		unsigned long long v;
-
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s || *s == '\n')
-			break; /* missing trailing counts are 0 */
-		errno = 0;
-		v = strtoull(s, &end, 10);
-		if (end == s || errno)
-			return -1;
-		if (col[c] >= 0)
-			ev[col[c]] = v;
-		s = end;
-	}
-	return 0;
-}
-
-/* The command's program name: basename of the first word of "cmd:". */
-static char *cmd_module(const char *cmd)
-{
-	const char *start, *end, *slash;
-
-	while (*cmd == ' ')
-		cmd++;
-	end = cmd + strcspn(cmd, " \t\n");
-	start = cmd;
-	for (slash = cmd; slash < end; slash++)
-		if (*slash == '/')
-			start = slash + 1;
-	return strndup(start, (size_t)(end - start));
-}
-
-/* Compressed names ("(3) name" / "(3)") as callgrind writes them; plain
- * names pass through. Cachegrind writes plain names; this is defensive. */
-struct name_table {
-	char **v;
-	size_t n;
-};
-
-static const char *decompress_name(struct name_table *t, const char *s)
-{
-	char *end;
-	unsigned long id;
-
-	if (*s != '(')
-		return s;
-	id = strtoul(s + 1, &end, 10);
-	if (*end != ')' || id > 1000000)
-		return s;
-	end++;
-	while (*end == ' ')
-		end++;
-	if (*end) {
-		if (id >= t->n) {
-			char **nv = realloc(t->v, (id + 1) * sizeof(*nv));
-
-			if (!nv)
-				return end;
-			memset(nv + t->n, 0, (id + 1 - t->n) * sizeof(*nv));
-			t->v = nv;
-			t->n = id + 1;
-		}
-		free(t->v[id]);
-		t->v[id] = strdup(end);
-		return end;
-	}
-	return id < t->n && t->v[id] ? t->v[id] : s;
-}
-
-static void name_table_release(struct name_table *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->v[i]);
-	free(t->v);
-}
-
-static int parse_cg_file(const char *path, struct cg_data *d, struct buf *err)
-{
-	FILE *f = fopen(path, "r");
-	char *line = NULL, *module = NULL, *file = NULL, *fn = NULL;
-	struct name_table files = {NULL, 0}, fns = {NULL, 0};
-	int col[64];
-	size_t ncol = 0, cap = 0;
-	ssize_t len;
-	unsigned long lineno = 0;
-	struct cg_fn *cur_fn = NULL;
-	int rc = 0;
-
-	if (!f)
-		return err_set(err, "cannot read cachegrind output '%s': %s", path,
-		               strerror(errno));
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		uint64_t ev[CG_NEVENTS];
-
-		lineno++;
-		if (len && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (line[0] >= '0' && line[0] <= '9') {
-			char *end;
-			long ln = strtol(line, &end, 10);
-			size_t e;
-
-			if (!ncol || parse_counts(end, col, ncol, ev) < 0) {
-				rc =
-				    err_set(err, "%s:%lu: malformed cachegrind line", path, lineno);
-				break;
-			}
-			if (!cur_fn && fn)
-				cur_fn = fn_get(d, module ? module : "?", fn);
-			if (cur_fn)
-				cur_fn->ir += ev[CG_IR];
-			if (file && strcmp(file, "???") && ln > 0 && ev[CG_IR]) {
-				struct cg_line *l = line_get(d, file, (int)ln, fn ? fn : "???");
-
-				if (l)
-					for (e = 0; e < CG_NEVENTS; e++)
-						l->ev[e] += ev[e];
-			}
-		} else if (!strncmp(line, "fl=", 3) || !strncmp(line, "fi=", 3) ||
-		           !strncmp(line, "fe=", 3)) {
-			free(file);
-			file = strdup(decompress_name(&files, line + 3));
-		} else if (!strncmp(line, "fn=", 3)) {
-			free(fn);
-			/* hot.constprop.0 counts as hot, as in the sampling backend */
-			fn = hotspots_clean_name(decompress_name(&fns, line + 3));
-			cur_fn = NULL;
-		} else if (!strncmp(line, "events:", 7)) {
-			char *tok, *save = NULL;
-
-			ncol = 0;
-			for (tok = strtok_r(line + 7, " \t", &save); tok && ncol < 64;
-			     tok = strtok_r(NULL, " \t", &save)) {
-				int e;
-
-				col[ncol] = -1;
-				for (e = 0; e < CG_NEVENTS; e++)
-					if (!strcmp(tok, cg_event_names[e]))
-						col[ncol] = e;
-				ncol++;
-			}
-		} else if (!strncmp(line, "cmd:", 4)) {
-			free(module);
-			module = cmd_module(line + 4);
-		} else if (!strncmp(line, "summary:", 8)) {
-			size_t e;
-
-			if (!ncol || parse_counts(line + 8, col, ncol, ev) < 0) {
-				rc = err_set(err, "%s:%lu: malformed summary line", path, lineno);
-				break;
-			}
-			for (e = 0; e < CG_NEVENTS; e++)
-				d->total[e] += ev[e];
-			d->have_summary = 1;
-		}
-	}
-	free(line);
-	free(module);
-	free(file);
-	free(fn);
-	name_table_release(&files);
-	name_table_release(&fns);
-	fclose(f);
-	if (!rc && d->oom)
-		rc = err_set(err, "out of memory while reading cachegrind output");
-	return rc;
-}
 
 /* ---- valgrind logs: why a run failed ---- */
 
@@ -752,6 +356,35 @@ static int add_hotspots(struct cg_data *d, const char *cwd, struct profile *out,
 	return 0;
 }
 
+/* Add every cachegrind output file in dir to data: how many, or -1 with err. */
+static int read_outputs(const char *dir, struct cg_data *data, struct buf *err)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	int nfiles = 0;
+
+	if (!dh)
+		return err_set(err, "cannot read '%s': %s", dir, strerror(errno));
+	while ((de = readdir(dh))) {
+		struct buf p = BUF_INIT;
+		int r;
+
+		if (strncmp(de->d_name, "cg.out.", 7))
+			continue;
+		buf_init(&p, 0);
+		buf_addf(&p, "%s/%s", dir, de->d_name);
+		r = cg_parse_file(p.data, data, err);
+		buf_release(&p);
+		if (r < 0) {
+			closedir(dh);
+			return -1;
+		}
+		nfiles++;
+	}
+	closedir(dh);
+	return nfiles;
+}
+
 static int cg_run(const struct counter_request *req, struct proc_result *res, struct profile *out,
                   struct buf *err)
 {
@@ -760,8 +393,6 @@ static int cg_run(const struct counter_request *req, struct proc_result *res, st
 	struct cg_data data;
 	struct proc_spec spec;
 	const char *argv[12];
-	DIR *dh = NULL;
-	struct dirent *de;
 	int rc = -1, nfiles = 0, verdict;
 
 	memset(&data, 0, sizeof(data));
@@ -823,25 +454,9 @@ static int cg_run(const struct counter_request *req, struct proc_result *res, st
 		goto out;
 	}
 
-	dh = opendir(dir.data);
-	if (!dh) {
-		err_set(err, "cannot read '%s': %s", dir.data, strerror(errno));
+	nfiles = read_outputs(dir.data, &data, err);
+	if (nfiles < 0)
 		goto out;
-	}
-	while ((de = readdir(dh))) {
-		struct buf p = BUF_INIT;
-		int r;
-
-		if (strncmp(de->d_name, "cg.out.", 7))
-			continue;
-		buf_init(&p, 0);
-		buf_addf(&p, "%s/%s", dir.data, de->d_name);
-		r = parse_cg_file(p.data, &data, err);
-		buf_release(&p);
-		if (r < 0)
-			goto out;
-		nfiles++;
-	}
 	if (!nfiles || !data.have_summary) {
 		if (res->timed_out || res->cancelled) {
 			struct buf what = BUF_INIT;
@@ -863,8 +478,6 @@ static int cg_run(const struct counter_request *req, struct proc_result *res, st
 		goto out;
 	rc = 0;
 out:
-	if (dh)
-		closedir(dh);
 	if (dir.len)
 		remove_tmpdir(dir.data);
 	cg_data_release(&data);
