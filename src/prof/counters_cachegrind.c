@@ -357,7 +357,8 @@ static int add_hotspots(struct cg_data *d, const char *cwd, struct profile *out,
 }
 
 /* Add every cachegrind output file in dir to data: how many, or -1 with err. */
-static int read_outputs(const char *dir, struct cg_data *data, struct buf *err)
+static int read_outputs(const char *dir, struct cg_data *data, const char *skip_cmd,
+                        struct buf *err)
 {
 	DIR *dh = opendir(dir);
 	struct dirent *de;
@@ -373,7 +374,7 @@ static int read_outputs(const char *dir, struct cg_data *data, struct buf *err)
 			continue;
 		buf_init(&p, 0);
 		buf_addf(&p, "%s/%s", dir, de->d_name);
-		r = cg_parse_file(p.data, data, err);
+		r = cg_parse_file(p.data, data, skip_cmd, err);
 		buf_release(&p);
 		if (r < 0) {
 			closedir(dh);
@@ -454,7 +455,12 @@ static int cg_run(const struct counter_request *req, struct proc_result *res, st
 		goto out;
 	}
 
-	nfiles = read_outputs(dir.data, &data, err);
+	{
+		struct buf wrapper = BUF_INIT;
+		buf_addf(&wrapper, "sh -c %s", req->cmd);
+		nfiles = read_outputs(dir.data, &data, wrapper.data, err);
+		buf_release(&wrapper);
+	}
 	if (nfiles < 0)
 		goto out;
 	if (!nfiles || !data.have_summary) {

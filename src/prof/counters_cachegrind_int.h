@@ -61,7 +61,11 @@ struct cg_data {
 };
 
 /* Add one cachegrind output file's counts to d. 0, or -1 with err. */
-int cg_parse_file(const char *path, struct cg_data *d, struct buf *err);
+/* Add one cachegrind output file to d. A file whose "cmd:" is skip_cmd
+ * (the tool's own `sh -c CMD` wrapper; NULL = none) counts nothing: the
+ * wrapper's instructions are not the program's, and they vary with process
+ * ids and paths, which would make "deterministic" counts differ. */
+int cg_parse_file(const char *path, struct cg_data *d, const char *skip_cmd, struct buf *err);
 void cg_data_release(struct cg_data *d);
 
 #endif

@@ -266,7 +266,7 @@ static void name_table_release(struct name_table *t)
 	free(t->v);
 }
 
-int cg_parse_file(const char *path, struct cg_data *d, struct buf *err)
+int cg_parse_file(const char *path, struct cg_data *d, const char *skip_cmd, struct buf *err)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL, *module = NULL, *file = NULL, *fn = NULL;
@@ -276,7 +276,7 @@ int cg_parse_file(const char *path, struct cg_data *d, struct buf *err)
 	ssize_t len;
 	unsigned long lineno = 0;
 	struct cg_fn *cur_fn = NULL;
-	int rc = 0;
+	int rc = 0, skip = 0;
 
 	if (!f)
 		return err_set(err, "cannot read cachegrind output '%s': %s", path,
@@ -287,6 +287,14 @@ int cg_parse_file(const char *path, struct cg_data *d, struct buf *err)
 		lineno++;
 		if (len && line[len - 1] == '\n')
 			line[--len] = '\0';
+		if (!strncmp(line, "cmd:", 4) && skip_cmd) {
+			const char *c = line + 4;
+			while (*c == ' ')
+				c++;
+			skip = !strcmp(c, skip_cmd);
+		}
+		if (skip)
+			continue;
 		if (line[0] >= '0' && line[0] <= '9') {
 			char *end;
 			long ln = strtol(line, &end, 10);
