@@ -459,6 +459,9 @@ static int cg_run(const struct counter_request *req, struct proc_result *res, st
 		struct buf wrapper = BUF_INIT;
 		buf_addf(&wrapper, "sh -c %s", req->cmd);
 		nfiles = read_outputs(dir.data, &data, wrapper.data, err);
+		/* A command the shell ran itself (a builtin): its counts are the shell's. */
+		if (nfiles > 0 && !data.have_summary)
+			nfiles = read_outputs(dir.data, &data, NULL, err);
 		buf_release(&wrapper);
 	}
 	if (nfiles < 0)
