@@ -23,22 +23,26 @@ mkdir -p "$work/same" "$work/gain5"
 sed 's/for (long i = 0; i < n; i++)/for (long i = 0; i < (rep == 0 ? n - 3 * n \/ 10 : n); i++)/' \
   "$work/tree/sum.c" > "$work/gain5/sum.c"
 grep -q 'rep == 0' "$work/gain5/sum.c" || { echo "bench-decisions: could not make the 5% candidate" >&2; exit 1; }
-aa=0 pw=0 ratios=""
+aa=0 pw=0 aak=0 pwk=0 ratios=""
 for i in $(seq 1 "$trials"); do
   for kind in same gain5; do
     "$bin" run "$work/tree" --no-flags --no-profile -q --seed "$i" --candidate "$work/$kind" \
       --state-dir "$work/state" >/dev/null 2>&1 || true
     r=$(ls -d "$work"/state/runs/*/ | sort | tail -n 1)/report.json
     st=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['targets'][0]['candidates'][1]['status'])" "$r")
+    # kept: still the winner after the confirming head-to-head (what the user gets)
+    kept=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['targets'][0]['best']['id'])" "$r")
     if [ "$kind" = gain5 ]; then
       ratios="$ratios $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['targets'][0]['candidates'][1]['measurement']['ratio']['estimate'])" "$r")"
     fi
     [ "$kind" = same ] && [ "$st" = accepted ] && aa=$((aa + 1))
     [ "$kind" = gain5 ] && [ "$st" = accepted ] && pw=$((pw + 1))
+    [ "$kind" = same ] && [ "$kept" = 1 ] && aak=$((aak + 1))
+    [ "$kind" = gain5 ] && [ "$kept" = 1 ] && pwk=$((pwk + 1))
     rm -rf "$work/state"
   done
 done
 echo "trials              $trials (each: original vs candidate, 5..30 interleaved pairs, min gain 3%)"
-echo "A/A false wins      $aa / $trials"
+echo "A/A false wins      $aa / $trials accepted in the search, $aak / $trials kept after the confirmation"
 gain=$(python3 -c "import statistics,sys; print('%.1f' % (100 * (1 - statistics.median(map(float, sys.argv[1:])))))" $ratios)
-echo "true gain found     $pw / $trials   (the candidate's measured gain: median $gain%)"
+echo "true gain found     $pw / $trials accepted, $pwk / $trials kept   (the candidate's measured gain: median $gain%)"
