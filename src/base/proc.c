@@ -1,4 +1,5 @@
 #include "base/proc_int.h"
+#include "base/util.h"
 #include "base/fileio.h"
 
 #include <errno.h>
@@ -70,10 +71,7 @@ int proc_net_isolation_probe(struct buf *why)
 
 static double mono_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return clock_mono_s();
 }
 
 /* One captured stream. */

@@ -61,31 +61,6 @@ void llm_cache_path(const char *dir, const char *key, struct buf *out)
 	buf_setf(out, "%s/%.2s/%s.json", dir, key, key + 2);
 }
 
-/* mkdir -p of path (which must not end in a file name). */
-static int cache_mkdirs(const char *path, struct buf *err)
-{
-	struct buf p = BUF_INIT;
-	size_t i;
-	int r = 0;
-
-	buf_init(&p, 0);
-	buf_addstr(&p, path);
-	for (i = 1; i <= p.len; i++) {
-		if (p.data[i] != '/' && p.data[i] != '\0')
-			continue;
-		p.data[i] = '\0';
-		if (mkdir(p.data, 0755) < 0 && errno != EEXIST) {
-			r = err_set(err, "cannot create cache directory '%s': %s", p.data,
-			            strerror(errno));
-			break;
-		}
-		if (i < p.len)
-			p.data[i] = '/';
-	}
-	buf_release(&p);
-	return r;
-}
-
 int llm_cache_lookup(const char *dir, const char *key, struct llm_result *res, struct buf *err)
 {
 	struct buf path = BUF_INIT, data = BUF_INIT;
@@ -173,7 +148,7 @@ int llm_cache_store(const char *dir, const char *key, const struct llm_cache_ent
 	llm_cache_path(dir, key, &path);
 	slash = strrchr(path.data, '/');
 	*slash = '\0';
-	if (cache_mkdirs(path.data, err) < 0)
+	if (file_mkdirs(path.data, 0755, err) < 0)
 		goto done;
 	*slash = '/';
 	if (file_write_atomic(path.data, s, strlen(s), 0644, err) < 0)

@@ -3,6 +3,7 @@
  * candidate, each moving through attempt -> (wait -> attempt)* -> done, with
  * the cache consulted before any HTTP and fed after each good answer.
  */
+#include "base/util.h"
 #include "llm/llm_client_int.h"
 
 #include <ctype.h>
@@ -39,10 +40,7 @@ struct llm_xfer {
 
 static double llm_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return clock_mono_s();
 }
 
 /* Replace every copy of the key in b with "***" (servers echo keys back). */

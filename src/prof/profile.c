@@ -1,5 +1,7 @@
 #include "prof/profile.h"
 
+#include "base/xalloc.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +22,6 @@ const char *metric_source_name(enum metric_source s)
 		return "unsupported";
 	}
 	return "unknown";
-}
-
-static char *xstrdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
 }
 
 static void replace_str(char **dst, const char *s)
