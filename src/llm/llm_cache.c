@@ -86,27 +86,13 @@ static int cache_mkdirs(const char *path, struct buf *err)
 	return r;
 }
 
-int llm_cache_lookup(const char *dir, const char *key, struct llm_result *res, struct buf *err)
+int llm_cache_parse(const char *data, size_t len, const char *key, const char *origin,
+                    struct llm_result *res, struct buf *err)
 {
-	struct buf path = BUF_INIT, data = BUF_INIT;
 	const cJSON *v, *text, *status;
-	cJSON *root = NULL;
+	cJSON *root = cJSON_ParseWithLength(data, len);
 	int r = -1;
 
-	if (!cache_key_ok(key))
-		return err_set(err, "invalid cache key '%s'", key);
-	buf_init(&path, 0);
-	buf_init(&data, 0);
-	llm_cache_path(dir, key, &path);
-	if (access(path.data, F_OK) < 0 && errno == ENOENT) {
-		r = 0;
-		goto done;
-	}
-	if (buf_read_file(&data, path.data) < 0) {
-		err_set(err, "cannot read cache entry '%s': %s", path.data, strerror(errno));
-		goto done;
-	}
-	root = cJSON_ParseWithLength(data.data, data.len);
 	v = root ? cJSON_GetObjectItemCaseSensitive(root, "key") : NULL;
 	text = root ? cJSON_GetObjectItemCaseSensitive(root, "text") : NULL;
 	status = root ? cJSON_GetObjectItemCaseSensitive(root, "status") : NULL;
@@ -114,7 +100,7 @@ int llm_cache_lookup(const char *dir, const char *key, struct llm_result *res, s
 	    !cJSON_IsString(status) ||
 	    (strcmp(status->valuestring, "ok") && strcmp(status->valuestring, "truncated"))) {
 		err_set(err, "corrupt cache entry '%s': remove it to record the response again",
-		        path.data);
+		        origin);
 		goto done;
 	}
 	res->status = strcmp(status->valuestring, "ok") ? LLM_TRUNCATED : LLM_OK;
@@ -132,6 +118,29 @@ int llm_cache_lookup(const char *dir, const char *key, struct llm_result *res, s
 	r = 1;
 done:
 	cJSON_Delete(root);
+	return r;
+}
+
+int llm_cache_lookup(const char *dir, const char *key, struct llm_result *res, struct buf *err)
+{
+	struct buf path = BUF_INIT, data = BUF_INIT;
+	int r = -1;
+
+	if (!cache_key_ok(key))
+		return err_set(err, "invalid cache key '%s'", key);
+	buf_init(&path, 0);
+	buf_init(&data, 0);
+	llm_cache_path(dir, key, &path);
+	if (access(path.data, F_OK) < 0 && errno == ENOENT) {
+		r = 0;
+		goto done;
+	}
+	if (buf_read_file(&data, path.data) < 0) {
+		err_set(err, "cannot read cache entry '%s': %s", path.data, strerror(errno));
+		goto done;
+	}
+	r = llm_cache_parse(data.data, data.len, key, path.data, res, err);
+done:
 	buf_release(&path);
 	buf_release(&data);
 	return r;

@@ -441,6 +441,13 @@ static void test_read_written_trace(void **state)
 	assert_int_equal(cltrace_read(path.data, &p, &err), 0);
 	assert_int_equal(p.nkernels, 2);
 
+	/* The same text from memory, its last line without a newline. */
+	assert_int_equal(cltrace_parse(text, sizeof(text) - 2, "mem", &p, &err), 0);
+	assert_int_equal(p.nkernels, 2);
+	assert_true(p.kernels[0].total_ms == 4.0);
+	assert_true(profile_value(&p, "opencl-records-missing") == 3.0);
+	assert_non_null(strstr(p.cl_build_log, "-cl-mad-enable"));
+
 	profile_release(&p);
 	buf_release(&path);
 	buf_release(&err);
@@ -468,6 +475,8 @@ static void test_read_errors(void **state)
 	fclose(f);
 	assert_int_equal(cltrace_read(path.data, &p, &err), -1);
 	assert_non_null(strstr(err.data, "line 2"));
+	assert_int_equal(cltrace_parse("{}\r\n\n{\"type\":\"kernel\",", 22, "mem", &p, &err), -1);
+	assert_non_null(strstr(err.data, "trace 'mem' line 3"));
 	profile_release(&p);
 	buf_release(&path);
 	buf_release(&err);
