@@ -282,6 +282,16 @@ struct llm_provider {
 /* The shared parse_error of both providers: the error message of a body. */
 void llm_error_message(const char *body, size_t len, struct buf *out);
 
+/*
+ * A token count as a response or a cache entry gives it: a JSON number in
+ * 0 .. LLM_TOKENS_MAX (a fraction is dropped), else -1 for "not reported".
+ * Anything larger is not a real count, and converting it to long (or adding
+ * it to the totals) would overflow.
+ */
+#define LLM_TOKENS_MAX 1e12
+struct cJSON;
+long llm_token_count(const struct cJSON *v);
+
 extern const struct llm_provider llm_provider_openai;
 extern const struct llm_provider llm_provider_openai_compatible;
 extern const struct llm_provider llm_provider_anthropic;

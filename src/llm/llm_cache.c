@@ -110,10 +110,10 @@ int llm_cache_parse(const char *data, size_t len, const char *key, const char *o
 	v = cJSON_GetObjectItemCaseSensitive(root, "finish_reason");
 	if (cJSON_IsString(v))
 		buf_addstr(&res->finish_reason, v->valuestring);
-	v = cJSON_GetObjectItemCaseSensitive(root, "prompt_tokens");
-	res->prompt_tokens = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
-	v = cJSON_GetObjectItemCaseSensitive(root, "completion_tokens");
-	res->completion_tokens = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
+	res->prompt_tokens =
+	    llm_token_count(cJSON_GetObjectItemCaseSensitive(root, "prompt_tokens"));
+	res->completion_tokens =
+	    llm_token_count(cJSON_GetObjectItemCaseSensitive(root, "completion_tokens"));
 	res->cached = 1;
 	r = 1;
 done:

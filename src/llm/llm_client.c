@@ -956,6 +956,13 @@ int llm_complete(struct llm_client *c, const struct llm_request *req, struct llm
  * Anthropic ({"error": {"message": ...}}), servers that put a string in
  * "error", "message" or "detail" (vLLM, FastAPI). Empty when none is found.
  */
+long llm_token_count(const cJSON *v)
+{
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= LLM_TOKENS_MAX
+	           ? (long)v->valuedouble
+	           : -1;
+}
+
 void llm_error_message(const char *body, size_t len, struct buf *out)
 {
 	cJSON *root = cJSON_ParseWithLength(body, len);
