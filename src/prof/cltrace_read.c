@@ -235,11 +235,15 @@ static unsigned get_uint(const cJSON *obj, const char *key)
 	return v > 0 && v < 4294967296.0 ? (unsigned)v : 0;
 }
 
+/* A count or size: 0 when absent, negative or too large to convert. */
+static uint64_t to_u64(double v)
+{
+	return v > 0 && v < 1.8e19 ? (uint64_t)v : 0;
+}
+
 static uint64_t get_u64(const cJSON *obj, const char *key)
 {
-	double v = json_get_number(obj, key, 0);
-
-	return v > 0 && v < 1.8e19 ? (uint64_t)v : 0;
+	return to_u64(json_get_number(obj, key, 0));
 }
 
 static int read_device(struct reader *rd, const cJSON *o)
@@ -288,7 +292,7 @@ static void read_sizes(const cJSON *arr, size_t out[3])
 	{
 		if (i == 3)
 			break;
-		out[i++] = cJSON_IsNumber(it) && it->valuedouble > 0 ? (size_t)it->valuedouble : 0;
+		out[i++] = cJSON_IsNumber(it) ? (size_t)to_u64(it->valuedouble) : 0;
 	}
 }
 
@@ -388,8 +392,8 @@ static int read_line(struct reader *rd, const char *line, size_t len, size_t lin
 	} else if (!strcmp(type, "build_error")) {
 		read_build_error(rd, o);
 	} else if (!strcmp(type, "process")) {
-		rd->dropped += (unsigned long)json_get_number(o, "dropped", 0);
-		rd->lost += (unsigned long)json_get_number(o, "lost", 0);
+		rd->dropped += get_u64(o, "dropped");
+		rd->lost += get_u64(o, "lost");
 	} /* other types: from a newer interposer, skipped */
 	cJSON_Delete(o);
 	if (r < 0)

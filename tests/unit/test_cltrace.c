@@ -454,6 +454,31 @@ static void test_read_written_trace(void **state)
 	buf_release(&table);
 }
 
+/* Counts and sizes no integer holds (found by fuzzing: converting them was
+ * undefined) read as 0. */
+static void test_read_huge_numbers(void **state)
+{
+	static const char text[] =
+	    "{\"type\":\"process\",\"dropped\":6.7e68,\"lost\":-1}\n"
+	    "{\"type\":\"kernel\",\"name\":\"k\",\"work_dim\":2,\"global\":[1e300,5],"
+	    "\"local\":[-2,1.9e19],\"start\":0,\"end\":1000000}\n";
+	struct buf err = BUF_INIT;
+	struct profile p;
+
+	(void)state;
+	buf_init(&err, 0);
+	profile_init(&p);
+	assert_int_equal(cltrace_parse(text, sizeof(text) - 1, "mem", &p, &err), 0);
+	assert_int_equal(p.nkernels, 1);
+	assert_int_equal(p.kernels[0].global[0], 0);
+	assert_int_equal(p.kernels[0].global[1], 5);
+	assert_int_equal(p.kernels[0].local[0], 0);
+	assert_int_equal(p.kernels[0].local[1], 0);
+	assert_null(profile_find(&p, "opencl-records-missing"));
+	profile_release(&p);
+	buf_release(&err);
+}
+
 static void test_read_errors(void **state)
 {
 	struct buf path = BUF_INIT, err = BUF_INIT;
@@ -549,6 +574,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read_written_trace),
+	    cmocka_unit_test(test_read_huge_numbers),
 	    cmocka_unit_test(test_read_errors),
 	    cmocka_unit_test(test_env_and_library_path),
 	    cmocka_unit_test(test_opencl_describe),
