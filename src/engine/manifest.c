@@ -887,10 +887,11 @@ static int parse_root(struct mparse *mp, const cJSON *root, const char *tree,
 		            json_type_name(root));
 	if ((r = check_members(mp, root, targets ? multi_fields : single_fields,
 	                       targets ? target_fields : NULL)) ||
-	    (r = get_str(mp, root, "$schema", 0, NULL, &schema)) ||
-	    (r = get_long(mp, root, "version", MANIFEST_VERSION, 0, &version)))
+	    (r = get_str(mp, root, "$schema", 0, NULL, &schema)))
 		return r;
-	free(schema);
+	free(schema); /* only checked to be a string; freed before anything else can fail */
+	if ((r = get_long(mp, root, "version", MANIFEST_VERSION, 0, &version)))
+		return r;
 	if (version != MANIFEST_VERSION) {
 		push_key(mp, "version");
 		r = merr(mp, "field 'version': this optimize reads version %d manifests, found %ld",
