@@ -481,10 +481,11 @@ static int parse_root(struct mparse *mp, const cJSON *root, const char *tree,
 		                   json_type_name(root));
 	if ((r = check_members(mp, root, targets ? multi_fields : single_fields,
 	                       targets ? target_fields : NULL)) ||
-	    (r = mparse_get_str(mp, root, "$schema", 0, NULL, &schema)) ||
-	    (r = mparse_get_long(mp, root, "version", MANIFEST_VERSION, 0, &version)))
+	    (r = mparse_get_str(mp, root, "$schema", 0, NULL, &schema)))
 		return r;
-	free(schema);
+	free(schema); /* only checked to be a string; freed before anything else can fail */
+	if ((r = mparse_get_long(mp, root, "version", MANIFEST_VERSION, 0, &version)))
+		return r;
 	if (version != MANIFEST_VERSION) {
 		mparse_push_key(mp, "version");
 		r = mparse_merr(

@@ -247,6 +247,11 @@ struct llm_cache_entry {
 /* 1 and result filled (status, text, finish_reason, tokens, cached = 1) on
  * a hit; 0 on a miss; -1 with err on an unreadable or corrupt entry. */
 int llm_cache_lookup(const char *dir, const char *key, struct llm_result *result, struct buf *err);
+/* The same for an entry already read (len bytes): 1 and result filled when
+ * it is a valid entry for key, -1 with err naming origin otherwise. What
+ * llm_cache_lookup calls after reading the file; for tests and the fuzzer. */
+int llm_cache_parse(const char *data, size_t len, const char *key, const char *origin,
+                    struct llm_result *result, struct buf *err);
 int llm_cache_store(const char *dir, const char *key, const struct llm_cache_entry *e,
                     struct buf *err);
 /* The entry's path for a key (replaces out's contents). */
@@ -276,6 +281,16 @@ struct llm_provider {
 
 /* The shared parse_error of both providers: the error message of a body. */
 void llm_error_message(const char *body, size_t len, struct buf *out);
+
+/*
+ * A token count as a response or a cache entry gives it: a JSON number in
+ * 0 .. LLM_TOKENS_MAX (a fraction is dropped), else -1 for "not reported".
+ * Anything larger is not a real count, and converting it to long (or adding
+ * it to the totals) would overflow.
+ */
+#define LLM_TOKENS_MAX 1e12
+struct cJSON;
+long llm_token_count(const struct cJSON *v);
 
 extern const struct llm_provider llm_provider_openai;
 extern const struct llm_provider llm_provider_openai_compatible;

@@ -61,11 +61,44 @@ void llm_cache_path(const char *dir, const char *key, struct buf *out)
 	buf_setf(out, "%s/%.2s/%s.json", dir, key, key + 2);
 }
 
+int llm_cache_parse(const char *data, size_t len, const char *key, const char *origin,
+                    struct llm_result *res, struct buf *err)
+{
+	const cJSON *v, *text, *status;
+	cJSON *root = cJSON_ParseWithLength(data, len);
+	int r = -1;
+
+	v = root ? cJSON_GetObjectItemCaseSensitive(root, "key") : NULL;
+	text = root ? cJSON_GetObjectItemCaseSensitive(root, "text") : NULL;
+	status = root ? cJSON_GetObjectItemCaseSensitive(root, "status") : NULL;
+	if (!cJSON_IsString(v) || strcmp(v->valuestring, key) || !cJSON_IsString(text) ||
+	    !cJSON_IsString(status) ||
+	    (strcmp(status->valuestring, "ok") && strcmp(status->valuestring, "truncated"))) {
+		err_set(err, "corrupt cache entry '%s': remove it to record the response again",
+		        origin);
+		goto done;
+	}
+	res->status = strcmp(status->valuestring, "ok") ? LLM_TRUNCATED : LLM_OK;
+	buf_reset(&res->text);
+	buf_addstr(&res->text, text->valuestring);
+	buf_reset(&res->finish_reason);
+	v = cJSON_GetObjectItemCaseSensitive(root, "finish_reason");
+	if (cJSON_IsString(v))
+		buf_addstr(&res->finish_reason, v->valuestring);
+	res->prompt_tokens =
+	    llm_token_count(cJSON_GetObjectItemCaseSensitive(root, "prompt_tokens"));
+	res->completion_tokens =
+	    llm_token_count(cJSON_GetObjectItemCaseSensitive(root, "completion_tokens"));
+	res->cached = 1;
+	r = 1;
+done:
+	cJSON_Delete(root);
+	return r;
+}
+
 int llm_cache_lookup(const char *dir, const char *key, struct llm_result *res, struct buf *err)
 {
 	struct buf path = BUF_INIT, data = BUF_INIT;
-	const cJSON *v, *text, *status;
-	cJSON *root = NULL;
 	int r = -1;
 
 	if (!cache_key_ok(key))
@@ -81,32 +114,8 @@ int llm_cache_lookup(const char *dir, const char *key, struct llm_result *res, s
 		err_set(err, "cannot read cache entry '%s': %s", path.data, strerror(errno));
 		goto done;
 	}
-	root = cJSON_ParseWithLength(data.data, data.len);
-	v = root ? cJSON_GetObjectItemCaseSensitive(root, "key") : NULL;
-	text = root ? cJSON_GetObjectItemCaseSensitive(root, "text") : NULL;
-	status = root ? cJSON_GetObjectItemCaseSensitive(root, "status") : NULL;
-	if (!cJSON_IsString(v) || strcmp(v->valuestring, key) || !cJSON_IsString(text) ||
-	    !cJSON_IsString(status) ||
-	    (strcmp(status->valuestring, "ok") && strcmp(status->valuestring, "truncated"))) {
-		err_set(err, "corrupt cache entry '%s': remove it to record the response again",
-		        path.data);
-		goto done;
-	}
-	res->status = strcmp(status->valuestring, "ok") ? LLM_TRUNCATED : LLM_OK;
-	buf_reset(&res->text);
-	buf_addstr(&res->text, text->valuestring);
-	buf_reset(&res->finish_reason);
-	v = cJSON_GetObjectItemCaseSensitive(root, "finish_reason");
-	if (cJSON_IsString(v))
-		buf_addstr(&res->finish_reason, v->valuestring);
-	v = cJSON_GetObjectItemCaseSensitive(root, "prompt_tokens");
-	res->prompt_tokens = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
-	v = cJSON_GetObjectItemCaseSensitive(root, "completion_tokens");
-	res->completion_tokens = cJSON_IsNumber(v) ? (long)v->valuedouble : -1;
-	res->cached = 1;
-	r = 1;
+	r = llm_cache_parse(data.data, data.len, key, path.data, res, err);
 done:
-	cJSON_Delete(root);
 	buf_release(&path);
 	buf_release(&data);
 	return r;

@@ -335,6 +335,13 @@ int llm_request_key(const struct llm_request *req, const char *provider, const c
  * Anthropic ({"error": {"message": ...}}), servers that put a string in
  * "error", "message" or "detail" (vLLM, FastAPI). Empty when none is found.
  */
+long llm_token_count(const cJSON *v)
+{
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= LLM_TOKENS_MAX
+	           ? (long)v->valuedouble
+	           : -1;
+}
+
 void llm_error_message(const char *body, size_t len, struct buf *out)
 {
 	cJSON *root = cJSON_ParseWithLength(body, len);

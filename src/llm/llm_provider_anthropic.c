@@ -81,9 +81,7 @@ fail:
 
 static long anthropic_usage(const cJSON *usage, const char *name)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(usage, name);
-
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : -1;
+	return llm_token_count(cJSON_GetObjectItemCaseSensitive(usage, name));
 }
 
 static void anthropic_parse_response(const char *body, size_t len, struct llm_result *res)

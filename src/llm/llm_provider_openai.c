@@ -84,9 +84,7 @@ static int openai_add_headers(struct curl_slist **headers, const char *key, cons
 
 static long openai_usage(const cJSON *usage, const char *name)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(usage, name);
-
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : -1;
+	return llm_token_count(cJSON_GetObjectItemCaseSensitive(usage, name));
 }
 
 static void openai_parse_response(const char *body, size_t len, struct llm_result *res)

@@ -68,6 +68,14 @@ int cltrace_env(const char *trace_path, const char *build_options, struct strlis
  * are kept. An empty trace is not an error.
  */
 int cltrace_read(const char *trace_path, struct profile *out, struct buf *err);
+/*
+ * The same for a trace already in memory (len bytes, NUL bytes allowed);
+ * `origin` names it in messages. cltrace_read streams the file line by line
+ * through the same per-line reader instead, so that a long trace is never
+ * held whole. For tests and the fuzzer.
+ */
+int cltrace_parse(const char *text, size_t len, const char *origin, struct profile *out,
+                  struct buf *err);
 
 /*
  * The kernel_time objective in ms: the device time of every launch, or of

@@ -235,11 +235,15 @@ static unsigned get_uint(const cJSON *obj, const char *key)
 	return v > 0 && v < 4294967296.0 ? (unsigned)v : 0;
 }
 
+/* A count or size: 0 when absent, negative or too large to convert. */
+static uint64_t to_u64(double v)
+{
+	return v > 0 && v < 1.8e19 ? (uint64_t)v : 0;
+}
+
 static uint64_t get_u64(const cJSON *obj, const char *key)
 {
-	double v = json_get_number(obj, key, 0);
-
-	return v > 0 && v < 1.8e19 ? (uint64_t)v : 0;
+	return to_u64(json_get_number(obj, key, 0));
 }
 
 static int read_device(struct reader *rd, const cJSON *o)
@@ -288,7 +292,7 @@ static void read_sizes(const cJSON *arr, size_t out[3])
 	{
 		if (i == 3)
 			break;
-		out[i++] = cJSON_IsNumber(it) && it->valuedouble > 0 ? (size_t)it->valuedouble : 0;
+		out[i++] = cJSON_IsNumber(it) ? (size_t)to_u64(it->valuedouble) : 0;
 	}
 }
 
@@ -361,6 +365,9 @@ static int read_line(struct reader *rd, const char *line, size_t len, size_t lin
 	double ms;
 	int r = 0;
 
+	if (len > TRACE_LINE_MAX)
+		return err_set(err, "trace '%s' line %zu: longer than %zu bytes", rd->path, lineno,
+		               TRACE_LINE_MAX);
 	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
 	if (!len)
@@ -385,8 +392,8 @@ static int read_line(struct reader *rd, const char *line, size_t len, size_t lin
 	} else if (!strcmp(type, "build_error")) {
 		read_build_error(rd, o);
 	} else if (!strcmp(type, "process")) {
-		rd->dropped += (unsigned long)json_get_number(o, "dropped", 0);
-		rd->lost += (unsigned long)json_get_number(o, "lost", 0);
+		rd->dropped += get_u64(o, "dropped");
+		rd->lost += get_u64(o, "lost");
 	} /* other types: from a newer interposer, skipped */
 	cJSON_Delete(o);
 	if (r < 0)
@@ -509,6 +516,22 @@ static void reader_release(struct reader *rd)
 	buf_release(&rd->log);
 }
 
+static void reader_init(struct reader *rd, const char *path)
+{
+	memset(rd, 0, sizeof(*rd));
+	rd->path = path;
+	buf_init(&rd->log, 0);
+}
+
+/* The end of every read: on success (r == 0) the profile gets what was read. */
+static int reader_finish(struct reader *rd, int r, struct profile *out, struct buf *err)
+{
+	if (!r && fill_profile(rd, out) < 0)
+		r = err_set(err, "out of memory reading trace '%s'", rd->path);
+	reader_release(rd);
+	return r;
+}
+
 int cltrace_read(const char *trace_path, struct profile *out, struct buf *err)
 {
 	struct reader rd;
@@ -528,17 +551,10 @@ int cltrace_read(const char *trace_path, struct profile *out, struct buf *err)
 			               trace_path);
 		return err_set(err, "cannot read trace '%s': %s", trace_path, strerror(errno));
 	}
-	memset(&rd, 0, sizeof(rd));
-	rd.path = trace_path;
-	buf_init(&rd.log, 0);
+	reader_init(&rd, trace_path);
+	/* Line by line: a trace of many launches need not fit in memory at once. */
 	while ((n = getline(&line, &cap, f)) >= 0) {
-		lineno++;
-		if ((size_t)n > TRACE_LINE_MAX) {
-			r = err_set(err, "trace '%s' line %zu: longer than %zu bytes", trace_path,
-			            lineno, TRACE_LINE_MAX);
-			break;
-		}
-		r = read_line(&rd, line, (size_t)n, lineno, err);
+		r = read_line(&rd, line, (size_t)n, ++lineno, err);
 		if (r < 0)
 			break;
 	}
@@ -546,10 +562,25 @@ int cltrace_read(const char *trace_path, struct profile *out, struct buf *err)
 		r = err_set(err, "cannot read trace '%s': %s", trace_path, strerror(errno));
 	free(line);
 	fclose(f);
-	if (!r && fill_profile(&rd, out) < 0)
-		r = err_set(err, "out of memory reading trace '%s'", trace_path);
-	reader_release(&rd);
-	return r;
+	return reader_finish(&rd, r, out, err);
+}
+
+int cltrace_parse(const char *text, size_t len, const char *origin, struct profile *out,
+                  struct buf *err)
+{
+	struct reader rd;
+	size_t pos = 0, lineno = 0;
+	int r = 0;
+
+	reader_init(&rd, origin);
+	while (pos < len && !r) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - (text + pos)) + 1 : len - pos;
+
+		r = read_line(&rd, text + pos, n, ++lineno, err);
+		pos += n;
+	}
+	return reader_finish(&rd, r, out, err);
 }
 
 int cltrace_objective(const struct profile *p, const char *kernel_name, double *ms, struct buf *err)

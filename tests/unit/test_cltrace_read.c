@@ -103,10 +103,40 @@ static void test_read_written_trace(void **state)
 	assert_int_equal(cltrace_read(path.data, &p, &err), 0);
 	assert_int_equal(p.nkernels, 2);
 
+	/* The same text from memory, its last line without a newline. */
+	assert_int_equal(cltrace_parse(text, sizeof(text) - 2, "mem", &p, &err), 0);
+	assert_int_equal(p.nkernels, 2);
+	assert_true(p.kernels[0].total_ms == 4.0);
+	assert_true(profile_value(&p, "opencl-records-missing") == 3.0);
+	assert_non_null(strstr(p.cl_build_log, "-cl-mad-enable"));
+
 	profile_release(&p);
 	buf_release(&path);
 	buf_release(&err);
 	buf_release(&table);
+}
+
+static void test_read_huge_numbers(void **state)
+{
+	static const char text[] =
+	    "{\"type\":\"process\",\"dropped\":6.7e68,\"lost\":-1}\n"
+	    "{\"type\":\"kernel\",\"name\":\"k\",\"work_dim\":2,\"global\":[1e300,5],"
+	    "\"local\":[-2,1.9e19],\"start\":0,\"end\":1000000}\n";
+	struct buf err = BUF_INIT;
+	struct profile p;
+
+	(void)state;
+	buf_init(&err, 0);
+	profile_init(&p);
+	assert_int_equal(cltrace_parse(text, sizeof(text) - 1, "mem", &p, &err), 0);
+	assert_int_equal(p.nkernels, 1);
+	assert_int_equal(p.kernels[0].global[0], 0);
+	assert_int_equal(p.kernels[0].global[1], 5);
+	assert_int_equal(p.kernels[0].local[0], 0);
+	assert_int_equal(p.kernels[0].local[1], 0);
+	assert_null(profile_find(&p, "opencl-records-missing"));
+	profile_release(&p);
+	buf_release(&err);
 }
 
 static void test_read_errors(void **state)
@@ -130,6 +160,8 @@ static void test_read_errors(void **state)
 	fclose(f);
 	assert_int_equal(cltrace_read(path.data, &p, &err), -1);
 	assert_non_null(strstr(err.data, "line 2"));
+	assert_int_equal(cltrace_parse("{}\r\n\n{\"type\":\"kernel\",", 22, "mem", &p, &err), -1);
+	assert_non_null(strstr(err.data, "trace 'mem' line 3"));
 	profile_release(&p);
 	buf_release(&path);
 	buf_release(&err);
@@ -179,6 +211,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read_written_trace),
+	    cmocka_unit_test(test_read_huge_numbers),
 	    cmocka_unit_test(test_read_errors),
 	    cmocka_unit_test(test_env_and_library_path),
 	};

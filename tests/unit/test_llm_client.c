@@ -532,6 +532,43 @@ static void test_missing_fields_is_bad_response(void **state)
 	buf_release(&err);
 }
 
+/* Token counts too large for a long (found by fuzzing: the conversion was
+ * undefined) are "not reported", in both providers and in a cache entry. */
+static void test_token_counts_out_of_range(void **state)
+{
+	static const char openai[] =
+	    "{\"choices\": [{\"message\": {\"content\": \"x\"}, \"finish_reason\": \"stop\"}],"
+	    " \"usage\": {\"prompt_tokens\": 4.9e19, \"completion_tokens\": 1e999}}";
+	static const char anthropic[] =
+	    "{\"content\": [{\"type\": \"text\", \"text\": \"x\"}],"
+	    " \"usage\": {\"input_tokens\": 1e999, \"output_tokens\": 12}}";
+	static const char entry[] = "{\"key\": \"k\", \"status\": \"ok\", \"text\": \"x\","
+	                            " \"prompt_tokens\": 9.1e25, \"completion_tokens\": -3}";
+	struct buf err = BUF_INIT;
+	struct llm_result r;
+
+	(void)state;
+	buf_init(&err, 0);
+	llm_result_init(&r);
+	llm_provider_openai.parse_response(openai, sizeof(openai) - 1, &r);
+	assert_int_equal(r.status, LLM_OK);
+	assert_int_equal(r.prompt_tokens, -1);
+	assert_int_equal(r.completion_tokens, -1);
+	llm_result_release(&r);
+	llm_result_init(&r);
+	llm_provider_anthropic.parse_response(anthropic, sizeof(anthropic) - 1, &r);
+	assert_int_equal(r.status, LLM_OK);
+	assert_int_equal(r.prompt_tokens, -1);
+	assert_int_equal(r.completion_tokens, 12);
+	llm_result_release(&r);
+	llm_result_init(&r);
+	assert_int_equal(llm_cache_parse(entry, sizeof(entry) - 1, "k", "e.json", &r, &err), 1);
+	assert_int_equal(r.prompt_tokens, -1);
+	assert_int_equal(r.completion_tokens, -1);
+	llm_result_release(&r);
+	buf_release(&err);
+}
+
 static void test_oversized_response(void **state)
 {
 	struct llm_config cfg;
@@ -851,6 +888,36 @@ static void test_cache_rw_then_replay(void **state)
 		llm_result_release(&res[i]);
 }
 
+/* The entry reader on bytes: what llm_cache_lookup does after reading the file. */
+static void test_cache_parse(void **state)
+{
+	static const char key[] =
+	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+	static const char entry[] =
+	    "{\"key\": \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\","
+	    " \"status\": \"truncated\", \"finish_reason\": \"length\", \"text\": \"a\","
+	    " \"prompt_tokens\": 7, \"completion_tokens\": 3}";
+	struct buf err = BUF_INIT;
+	struct llm_result r;
+
+	(void)state;
+	buf_init(&err, 0);
+	llm_result_init(&r);
+	assert_int_equal(llm_cache_parse(entry, sizeof(entry) - 1, key, "e.json", &r, &err), 1);
+	assert_int_equal(r.status, LLM_TRUNCATED);
+	assert_string_equal(buf_str(&r.text), "a");
+	assert_string_equal(buf_str(&r.finish_reason), "length");
+	assert_int_equal(r.prompt_tokens, 7);
+	assert_int_equal(r.completion_tokens, 3);
+	assert_int_equal(r.cached, 1);
+	/* An entry recorded for another key is corrupt, and so is a cut one. */
+	assert_int_equal(llm_cache_parse(entry, sizeof(entry) - 1, "0", "e.json", &r, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "corrupt cache entry 'e.json'"));
+	assert_int_equal(llm_cache_parse(entry, 40, key, "e.json", &r, &err), -1);
+	llm_result_release(&r);
+	buf_release(&err);
+}
+
 static void test_cache_ro_miss(void **state)
 {
 	struct llm_config cfg;
@@ -984,6 +1051,8 @@ int main(void)
 	    cmocka_unit_test(test_canonical_key),
 	    cmocka_unit_test(test_config_errors),
 	    cmocka_unit_test(test_missing_fields_is_bad_response),
+	    cmocka_unit_test(test_cache_parse),
+	    cmocka_unit_test(test_token_counts_out_of_range),
 	    cmocka_unit_test(test_openai_plain),
 	    cmocka_unit_test(test_openai_reasoning_model),
 	    cmocka_unit_test(test_anthropic_plain),
