@@ -5,7 +5,13 @@
  * completely as numbers (strtod: decimal, exponent, hex floats, inf, nan)
  * are equal when |a - b| <= atol + rtol * |b| (b = expected); NaN equals NaN
  * only when both are NaN; infinities equal only with the same sign. Other
- * tokens must be byte-identical. A different number of tokens is a mismatch
+ * tokens are cut into runs of text and decimal numbers ("sum=2.18e+03",
+ * "x:1.5", "(1.5,2.5)", "1.5,2,3" CSV fields, "12ms"): the text runs must be
+ * byte-identical and the numbers match under the same tolerance. A number
+ * inside a token starts at a digit, '.' or sign where the byte before is not
+ * a letter, digit, '_' or '.', so "r4c1", "v1.2" and the digits of "0x1f"
+ * stay text; inside tokens only decimal numbers count (no hex, inf or nan).
+ * A different number of tokens is a mismatch
  * at the first missing or extra token. Whitespace amounts do not matter.
  *
  * A number token that overflows a double ("1e999") is compared as text.
@@ -18,7 +24,9 @@
  * line of the difference and the one before), each line cut at 200 bytes
  * (around the token when it sits far right in a long line). Bytes that are
  * not printable are written as \xNN. For numbers it adds the absolute and
- * relative difference and the tolerance. For example:
+ * relative difference and the tolerance; for a number inside a token, a
+ * second line "  number '2.185813e+03' in the token: got '2.19e+03' (...)"
+ * names it. For example:
  *
  *   line 3, column 6: expected '3.14159' but got '3.15' (|diff| 0.00841 > tolerance 3.14e-09 from
  * rtol 1e-09, atol 0; relative diff 0.00268) expected: 2 | radius 1 3 | area 3.14159 actual: 2 |

@@ -130,6 +130,75 @@ static void test_close_values_printed_apart(void **state)
 	buf_release(&msg);
 }
 
+/* The shapes the issue names: key=value, x:1.5, (1.5,2.5), CSV, units. */
+static void test_numbers_inside_tokens(void **state)
+{
+	(void)state;
+	/* The OpenCL program's line: relative difference 4.6e-7 under rtol 1e-5. */
+	assert_int_equal(
+	    cmp("n=1000 sum=2.185813e+03 bad=0", "n=1000 sum=2.185812e+03 bad=0", 1e-5, 0, NULL),
+	    0);
+	assert_int_equal(cmp("sum=2.185813e+03", "sum=2.185813e+03", 0, 0, NULL), 0);
+	assert_int_equal(cmp("sum=2.185813e+03", "sum=2185.8130", 0, 0, NULL), 0);
+	assert_int_equal(cmp("sum=2.185813e+03", "sum=2.195813e+03", 1e-5, 0, NULL), 1);
+	assert_int_equal(cmp("x:1.5", "x:1.5000001", 1e-6, 0, NULL), 0);
+	assert_int_equal(cmp("x:1.5", "x:1.6", 1e-6, 0, NULL), 1);
+	assert_int_equal(cmp("(1.5,2.5)", "(1.5000001,2.4999999)", 1e-6, 0, NULL), 0);
+	assert_int_equal(cmp("(1.5,2.5)", "(1.5,2.6)", 1e-6, 0, NULL), 1);
+	assert_int_equal(cmp("1.0,2.0,3.0", "1,2,3", 0, 0, NULL), 0);
+	assert_int_equal(cmp("1.0,-2.0,3e2", "1,-2.0000001,300", 1e-6, 0, NULL), 0);
+	assert_int_equal(cmp("1.0,-2.0,3.0", "1.0,2.0,3.0", 1e-6, 0, NULL), 1);
+	assert_int_equal(cmp("a,b,0.25", "a,b,0.2500001", 1e-6, 0, NULL), 0);
+	assert_int_equal(cmp("t=1.5ms", "t=1.5000001ms", 1e-6, 0, NULL), 0);
+	assert_int_equal(cmp("[0.1;0.2]", "[0.1;0.2000001]", 1e-6, 0, NULL), 0);
+	/* atol applies inside tokens too. */
+	assert_int_equal(cmp("err=0", "err=1e-12", 0, 1e-9, NULL), 0);
+	assert_int_equal(cmp("err=0", "err=1e-6", 0, 1e-9, NULL), 1);
+}
+
+static void test_numbers_inside_tokens_text_exact(void **state)
+{
+	(void)state;
+	/* The text around the numbers must be identical. */
+	assert_int_equal(cmp("sum=1.5", "sun=1.5", 1, 1, NULL), 1);
+	assert_int_equal(cmp("x:1.5", "x;1.5", 1, 1, NULL), 1);
+	assert_int_equal(cmp("(1.5,2.5)", "(1.5,2.5]", 1, 1, NULL), 1);
+	assert_int_equal(cmp("1,2,3", "1,2", 1, 1, NULL), 1);
+	assert_int_equal(cmp("1,2", "1,2,", 1, 1, NULL), 1);
+	assert_int_equal(cmp("t=1.5ms", "t=1.5us", 1, 1, NULL), 1);
+	/* Words with digits stay text: no tolerance for identifiers or hex. */
+	assert_int_equal(cmp("r4c1", "r5c1", 1, 10, NULL), 1);
+	assert_int_equal(cmp("v1.2", "v1.3", 1, 10, NULL), 1);
+	assert_int_equal(cmp("id=0x1f", "id=0x2f", 1, 10, NULL), 1);
+	assert_int_equal(cmp("abc123", "abc124", 1, 10, NULL), 1);
+	/* A number and text in the same place differ. */
+	assert_int_equal(cmp("x=1", "x=a", 1, 10, NULL), 1);
+	assert_int_equal(cmp("x=nan", "x=1", 1, 10, NULL), 1);
+	/* An overflowing number inside a token is compared as text. */
+	assert_int_equal(cmp("x=1e400", "x=2e400", 0, 0, NULL), 1);
+	assert_int_equal(cmp("x=1e400", "x=1e400", 0, 0, NULL), 0);
+}
+
+static void test_numbers_inside_tokens_message(void **state)
+{
+	struct buf msg = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(
+	    cmp("n=1000 sum=2.185813e+03 bad=0", "n=1000 sum=2.195813e+03 bad=0", 1e-5, 0, &msg),
+	    1);
+	assert_contains(msg.data,
+	                "line 1, column 8: expected 'sum=2.185813e+03' but got 'sum=2.195813e+03'");
+	assert_contains(msg.data,
+	                "number '2.185813e+03' in the token: got '2.195813e+03' (|diff| 10 "
+	                "> tolerance 0.0219 from rtol 1e-05, atol 0");
+	/* A difference in the text names no number. */
+	assert_int_equal(cmp("sum=1.5", "sun=1.5", 1, 1, &msg), 1);
+	assert_contains(msg.data, "expected 'sum=1.5' but got 'sun=1.5'");
+	assert_lacks(msg.data, "in the token");
+	buf_release(&msg);
+}
+
 static void test_nan_inf(void **state)
 {
 	struct buf msg = BUF_INIT;
@@ -453,6 +522,9 @@ int main(void)
 	    cmocka_unit_test(test_atol),
 	    cmocka_unit_test(test_close_values_printed_apart),
 	    cmocka_unit_test(test_nan_inf),
+	    cmocka_unit_test(test_numbers_inside_tokens),
+	    cmocka_unit_test(test_numbers_inside_tokens_text_exact),
+	    cmocka_unit_test(test_numbers_inside_tokens_message),
 	    cmocka_unit_test(test_token_position),
 	    cmocka_unit_test(test_numeric_message_format),
 	    cmocka_unit_test(test_missing_tokens),
