@@ -46,7 +46,7 @@ struct slurm_opts {
 	/* --export: names of the variables the tasks must get from the
 	 * submitter's environment although they look like secrets. */
 	const struct strlist *export;
-	size_t max_parallel; /* the array's %N; 0 = as many as Slurm starts */
+	size_t max_parallel;  /* the array's %N; 0 = as many as Slurm starts */
 	const char *job_name; /* NULL = "optimize-bench" */
 };
 
@@ -56,12 +56,12 @@ struct slurm_opts {
  * entries given (an entry resubmitted alone keeps its index).
  */
 struct slurm_array {
-	const char *dir;              /* DIR, absolute: the scripts, logs and probe live in DIR/slurm */
-	const char *const *argv;      /* NULL-terminated; "--task" and the index are appended */
-	const size_t *tasks;          /* entry indexes, ascending */
+	const char *dir;         /* DIR, absolute: the scripts, logs and probe live in DIR/slurm */
+	const char *const *argv; /* NULL-terminated; "--task" and the index are appended */
+	const size_t *tasks;     /* entry indexes, ascending */
 	size_t n;
-	const char *token;            /* the probe's token (slurm_probe_write) */
-	const char *probe_job;        /* the probe's job id (afterok dependency); NULL = none */
+	const char *token;     /* the probe's token (slurm_probe_write) */
+	const char *probe_job; /* the probe's job id (afterok dependency); NULL = none */
 };
 
 /* "0-2,5,7-9%2": the indexes (ascending) as sbatch's --array list, with %N
@@ -124,24 +124,25 @@ enum slurm_state {
 	SLURM_PENDING,   /* PENDING, CONFIGURING, REQUEUED, RESIZING, SUSPENDED */
 	SLURM_RUNNING,   /* RUNNING, COMPLETING */
 	SLURM_COMPLETED, /* exit 0 */
-	SLURM_FAILED,    /* FAILED, TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, BOOT_FAIL, DEADLINE, PREEMPTED */
+	SLURM_FAILED, /* FAILED, TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, BOOT_FAIL, DEADLINE, PREEMPTED
+	               */
 	SLURM_CANCELLED, /* CANCELLED (scancel, or a dependency that can never be met) */
 };
 
 const char *slurm_state_name(enum slurm_state s);
 
 struct slurm_task {
-	long index;            /* the array index; -1 for the job itself (not an array) */
+	long index; /* the array index; -1 for the job itself (not an array) */
 	enum slurm_state state;
-	char slurm_state[32];  /* Slurm's word: "TIMEOUT" */
-	char reason[64];       /* Slurm's Reason= (pending: "Dependency", "Resources") */
-	char node[64];         /* BatchHost=, "" when none yet */
-	int exit_code;         /* ExitCode=N:S: N */
-	int exit_signal;       /* S */
+	char slurm_state[32]; /* Slurm's word: "TIMEOUT" */
+	char reason[64];      /* Slurm's Reason= (pending: "Dependency", "Resources") */
+	char node[64];        /* BatchHost=, "" when none yet */
+	int exit_code;        /* ExitCode=N:S: N */
+	int exit_signal;      /* S */
 };
 
 struct slurm_job_state {
-	int known;               /* scontrol knows the job */
+	int known;                /* scontrol knows the job */
 	struct slurm_task *tasks; /* one per task listed (pending ranges expanded) */
 	size_t n;
 };

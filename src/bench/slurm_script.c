@@ -25,12 +25,13 @@ static int sbatch_value_ok(const char *what, const char *v, struct buf *err)
 	for (p = v; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\'' || *p == '\\' ||
 		    (unsigned char)*p == 0x7f)
-			return err_set(err,
-			               "%s '%s' cannot go into an #SBATCH line (white space, a quote "
-			               "or a control character): %s",
-			               what, v,
-			               strcmp(what, "DIR") ? "give a value without them"
-			                                   : "choose an output folder whose path has none");
+			return err_set(
+			    err,
+			    "%s '%s' cannot go into an #SBATCH line (white space, a quote "
+			    "or a control character): %s",
+			    what, v,
+			    strcmp(what, "DIR") ? "give a value without them"
+			                        : "choose an output folder whose path has none");
 	return 0;
 }
 
@@ -101,10 +102,11 @@ static int common_directives(const struct slurm_opts *o, const char *dir, struct
 		const char *a = o->sbatch_args->v[i];
 
 		if (strchr(a, '\n') || strchr(a, '\r') || a[0] != '-')
-			return err_set(err,
-			               "--sbatch-arg '%s': give one sbatch option per --sbatch-arg, "
-			               "starting with '-', on one line",
-			               a);
+			return err_set(
+			    err,
+			    "--sbatch-arg '%s': give one sbatch option per --sbatch-arg, "
+			    "starting with '-', on one line",
+			    a);
 		buf_addf(out, "#SBATCH %s\n", a);
 	}
 	return 0;
@@ -124,7 +126,8 @@ int slurm_array_script(const struct slurm_opts *o, const struct slurm_array *a, 
 		return -1;
 	slurm_array_spec(a->tasks, a->n, o->max_parallel, &spec);
 	buf_addstr(out, "#!/bin/sh\n");
-	buf_addstr(out, "# optimize bench: one task per entry of the suite (docs/bench.md, \"Slurm\")\n");
+	buf_addstr(
+	    out, "# optimize bench: one task per entry of the suite (docs/bench.md, \"Slurm\")\n");
 	if (directive(out, "job-name", o->job_name ? o->job_name : "optimize-bench", err) < 0)
 		goto done;
 	buf_addf(out, "#SBATCH --array=%s\n", spec.data);
@@ -139,7 +142,8 @@ int slurm_array_script(const struct slurm_opts *o, const struct slurm_array *a, 
 	if (a->probe_job) {
 		if (sbatch_value_ok("probe job", a->probe_job, err) < 0)
 			goto done;
-		buf_addf(out, "#SBATCH --dependency=afterok:%s\n#SBATCH --kill-on-invalid-dep=yes\n",
+		buf_addf(out,
+		         "#SBATCH --dependency=afterok:%s\n#SBATCH --kill-on-invalid-dep=yes\n",
 		         a->probe_job);
 	}
 	if (common_directives(o, a->dir, out, err) < 0)
@@ -191,9 +195,10 @@ int slurm_probe_script(const struct slurm_opts *o, const char *dir, const char *
 	buf_addstr(out, "/slurm\n[ \"$(cat \"$d/probe\")\" = ");
 	sh_quote(out, token);
 	buf_addstr(out, " ] || exit 1\n");
-	buf_addstr(out, "printf '%s %s\\n' \"$(cat \"$d/probe\")\" \"$(hostname)\" "
-	                ">\"$d/probe.$SLURM_JOB_ID.reply.tmp\"\n"
-	                "mv \"$d/probe.$SLURM_JOB_ID.reply.tmp\" \"$d/probe.$SLURM_JOB_ID.reply\"\n");
+	buf_addstr(out,
+	           "printf '%s %s\\n' \"$(cat \"$d/probe\")\" \"$(hostname)\" "
+	           ">\"$d/probe.$SLURM_JOB_ID.reply.tmp\"\n"
+	           "mv \"$d/probe.$SLURM_JOB_ID.reply.tmp\" \"$d/probe.$SLURM_JOB_ID.reply\"\n");
 	r = 0;
 done:
 	buf_release(&log);
@@ -247,8 +252,8 @@ int slurm_probe_answer(const char *dir, const char *job, const char *token, stru
 	}
 	buf_rtrim(&data);
 	if (data.len <= tl || strncmp(data.data, token, tl) || data.data[tl] != ' ') {
-		err_set(err, "'%s' holds '%.80s', not the token written to '%s/slurm/probe'", path.data,
-		        data.data, dir);
+		err_set(err, "'%s' holds '%.80s', not the token written to '%s/slurm/probe'",
+		        path.data, data.data, dir);
 		goto done;
 	}
 	buf_reset(node);

@@ -106,14 +106,16 @@ int slurm_export_env(const struct strlist *names, struct strlist *env_add, struc
 	for (i = 0; names && i < names->n; i++) {
 		const char *name = names->v[i];
 
-		if (!*name || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		                           "0123456789_") != strlen(name) ||
+		if (!*name ||
+		    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		                 "0123456789_") != strlen(name) ||
 		    (*name >= '0' && *name <= '9'))
 			return err_set(err, "--export '%s' is not a variable name", name);
 		v = getenv(name);
 		if (!v)
-			return err_set(err, "--export %s: the variable is not set here: export it "
-			                    "before submitting",
+			return err_set(err,
+			               "--export %s: the variable is not set here: export it "
+			               "before submitting",
 			               name);
 		strlist_pushf(env_add, "%s=%s", name, v);
 	}
@@ -136,16 +138,16 @@ static enum slurm_state state_of(const char *s)
 		const char *word;
 		enum slurm_state state;
 	} map[] = {
-	    {"PENDING", SLURM_PENDING},       {"CONFIGURING", SLURM_PENDING},
-	    {"REQUEUED", SLURM_PENDING},      {"REQUEUE_FED", SLURM_PENDING},
-	    {"REQUEUE_HOLD", SLURM_PENDING},  {"RESIZING", SLURM_PENDING},
-	    {"SUSPENDED", SLURM_PENDING},     {"RUNNING", SLURM_RUNNING},
-	    {"COMPLETING", SLURM_RUNNING},    {"STAGE_OUT", SLURM_RUNNING},
-	    {"SIGNALING", SLURM_RUNNING},     {"COMPLETED", SLURM_COMPLETED},
-	    {"CANCELLED", SLURM_CANCELLED},   {"FAILED", SLURM_FAILED},
-	    {"TIMEOUT", SLURM_FAILED},        {"OUT_OF_MEMORY", SLURM_FAILED},
-	    {"NODE_FAIL", SLURM_FAILED},      {"BOOT_FAIL", SLURM_FAILED},
-	    {"DEADLINE", SLURM_FAILED},       {"PREEMPTED", SLURM_FAILED},
+	    {"PENDING", SLURM_PENDING},      {"CONFIGURING", SLURM_PENDING},
+	    {"REQUEUED", SLURM_PENDING},     {"REQUEUE_FED", SLURM_PENDING},
+	    {"REQUEUE_HOLD", SLURM_PENDING}, {"RESIZING", SLURM_PENDING},
+	    {"SUSPENDED", SLURM_PENDING},    {"RUNNING", SLURM_RUNNING},
+	    {"COMPLETING", SLURM_RUNNING},   {"STAGE_OUT", SLURM_RUNNING},
+	    {"SIGNALING", SLURM_RUNNING},    {"COMPLETED", SLURM_COMPLETED},
+	    {"CANCELLED", SLURM_CANCELLED},  {"FAILED", SLURM_FAILED},
+	    {"TIMEOUT", SLURM_FAILED},       {"OUT_OF_MEMORY", SLURM_FAILED},
+	    {"NODE_FAIL", SLURM_FAILED},     {"BOOT_FAIL", SLURM_FAILED},
+	    {"DEADLINE", SLURM_FAILED},      {"PREEMPTED", SLURM_FAILED},
 	    {"SPECIAL_EXIT", SLURM_FAILED},
 	};
 	size_t i;
@@ -264,8 +266,8 @@ int slurm_job_parse(const char *text, struct slurm_job_state *st, struct buf *er
 		else if (push_indexes(st, &t, ids, &cap) < 0) {
 			free(one);
 			slurm_job_state_release(st);
-			return err_set(err, "scontrol: ArrayTaskId=%s is not a list of task indexes",
-			               ids);
+			return err_set(
+			    err, "scontrol: ArrayTaskId=%s is not a list of task indexes", ids);
 		}
 		free(one);
 	}

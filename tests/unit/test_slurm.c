@@ -74,21 +74,34 @@ static int first_command(const char *text)
 static void test_array_script(void **state)
 {
 	struct strlist extra = {0}, exp = {0}, env = {0};
-	const char *argv[] = {"/opt/optimize/bin/optimize", "bench", "/data/suite it's", "--output",
-	                      "/shared/out", "--objective", "instructions", NULL};
+	const char *argv[] = {"/opt/optimize/bin/optimize",
+	                      "bench",
+	                      "/data/suite it's",
+	                      "--output",
+	                      "/shared/out",
+	                      "--objective",
+	                      "instructions",
+	                      NULL};
 	size_t tasks[] = {0, 1, 2};
 	struct slurm_opts o = {0};
 	struct slurm_array a = {0};
 	struct buf s = BUF_INIT, err = BUF_INIT;
 	int cmd, i;
-	const char *must[] = {"#SBATCH --array=0-2%2", "#SBATCH --exclusive", "#SBATCH --nodes=1",
-	                      "#SBATCH --partition=short", "#SBATCH --account=proj7",
-	                      "#SBATCH --time=01:30:00", "#SBATCH --qos=normal",
-	                      "#SBATCH --export=ALL", "#SBATCH --chdir=/shared/out",
+	const char *must[] = {"#SBATCH --array=0-2%2",
+	                      "#SBATCH --exclusive",
+	                      "#SBATCH --nodes=1",
+	                      "#SBATCH --partition=short",
+	                      "#SBATCH --account=proj7",
+	                      "#SBATCH --time=01:30:00",
+	                      "#SBATCH --qos=normal",
+	                      "#SBATCH --export=ALL",
+	                      "#SBATCH --chdir=/shared/out",
 	                      "#SBATCH --output=/shared/out/slurm/logs/task-%a.%A.log",
 	                      "#SBATCH --dependency=afterok:41",
-	                      "#SBATCH --kill-on-invalid-dep=yes", "#SBATCH --mem=4G",
-	                      "#SBATCH --constraint=skylake", NULL};
+	                      "#SBATCH --kill-on-invalid-dep=yes",
+	                      "#SBATCH --mem=4G",
+	                      "#SBATCH --constraint=skylake",
+	                      NULL};
 
 	(void)state;
 	setenv("OPENAI_API_KEY", SECRET, 1);
@@ -116,16 +129,17 @@ static void test_array_script(void **state)
 		int at = line_of(s.data, must[i]);
 
 		if (!at || at >= cmd)
-			fail_msg("'%s' is not an #SBATCH line before the first command:\n%s", must[i],
-			         s.data);
+			fail_msg("'%s' is not an #SBATCH line before the first command:\n%s",
+			         must[i], s.data);
 	}
 	/* The user's arguments come after the tool's own, so they win. */
 	assert_true(line_of(s.data, "#SBATCH --mem=4G") > line_of(s.data, "#SBATCH --array="));
 	assert_true(line_of(s.data, "#SBATCH --mem=4G") > line_of(s.data, "#SBATCH --partition="));
 	/* The command, quoted for sh, with the task index appended. */
-	assert_non_null(strstr(s.data, "exec '/opt/optimize/bin/optimize' 'bench' "
-	                               "'/data/suite it'\\''s' '--output' '/shared/out' "
-	                               "'--objective' 'instructions' --task \"$SLURM_ARRAY_TASK_ID\"\n"));
+	assert_non_null(strstr(s.data,
+	                       "exec '/opt/optimize/bin/optimize' 'bench' "
+	                       "'/data/suite it'\\''s' '--output' '/shared/out' "
+	                       "'--objective' 'instructions' --task \"$SLURM_ARRAY_TASK_ID\"\n"));
 	assert_non_null(strstr(s.data, "'abc123'"));
 	assert_non_null(strstr(s.data, "exit 97"));
 	/* No secret: neither its value nor the variable's assignment. */
@@ -276,9 +290,8 @@ static void test_scontrol_parse(void **state)
 	assert_int_equal(st.tasks[0].index, -1);
 	slurm_job_state_release(&st);
 	/* A plain job (the probe). */
-	assert_int_equal(slurm_job_parse("JobId=21 JobName=x JobState=FAILED ExitCode=1:0\n", &st,
-	                                 &err),
-	                 0);
+	assert_int_equal(
+	    slurm_job_parse("JobId=21 JobName=x JobState=FAILED ExitCode=1:0\n", &st, &err), 0);
 	assert_int_equal(st.n, 1);
 	assert_int_equal(slurm_job_task(&st, -1)->state, SLURM_FAILED);
 	slurm_job_state_release(&st);
