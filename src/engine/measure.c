@@ -12,6 +12,7 @@ void measure_outcome_init(struct measure_outcome *o)
 	memset(o, 0, sizeof(*o));
 	buf_init(&o->why, 0);
 	o->verdict = VERDICT_UNDECIDED;
+	o->gate = GATE_INCONCLUSIVE;
 	o->ci.estimate = o->ci.lo = o->ci.hi = NAN;
 	o->base_median = o->cand_median = o->base_cv = NAN;
 }
@@ -116,6 +117,19 @@ static int look(const struct measure_config *cfg, struct measure_outcome *o, int
 	o->base_cv = o->n > 1 ? stats_cv(o->base, o->n) : 0;
 	if (!ratios)
 		return 1;
+	if (cfg->gate_threshold > 0) {
+		stop = stats_gate_should_stop(ratios, o->n, min_runs, max_runs, cfg->gate_threshold,
+		                              cfg->gate_level, cfg->seed, &o->ci, &o->gate);
+		free(ratios);
+		if (stop < 0) {
+			o->gate = GATE_INCONCLUSIVE;
+			o->verdict = VERDICT_NOT_FASTER;
+			return 1;
+		}
+		/* A stop also carries the "faster" verdict, for callers that read it. */
+		o->verdict = stop ? stats_decide(&o->ci, cfg->min_gain, 1) : VERDICT_UNDECIDED;
+		return stop;
+	}
 	stop = stats_should_stop(ratios, o->n, min_runs, max_runs, cfg->min_gain, cfg->seed, &o->ci,
 	                         &o->verdict);
 	if (stop < 0) {
@@ -136,10 +150,14 @@ static void final_look(const struct measure_config *cfg, struct measure_outcome 
 	o->base_cv = o->n > 1 ? stats_cv(o->base, o->n) : 0;
 	if (!ratios)
 		return;
-	if (stats_bootstrap_median(ratios, o->n, cfg->resamples, cfg->level, cfg->seed, &o->ci) < 0)
+	if (stats_bootstrap_median(ratios, o->n, cfg->resamples,
+	                           cfg->gate_threshold > 0 ? cfg->gate_level : cfg->level,
+	                           cfg->seed, &o->ci) < 0)
 		o->verdict = VERDICT_NOT_FASTER;
 	else
 		o->verdict = stats_decide(&o->ci, cfg->min_gain, 1);
+	if (cfg->gate_threshold > 0)
+		o->gate = stats_gate_decide(&o->ci, cfg->gate_threshold);
 	free(ratios);
 }
 

@@ -25,6 +25,7 @@
 
 #include "engine/objective.h"
 #include "engine/stats.h"
+#include "engine/stats_gate.h"
 #include "engine/verify.h"
 
 /* One side of a comparison. The spec (made by the pipeline, the only maker
@@ -47,6 +48,9 @@ struct measure_config {
 	const struct compare_item *items; /* compared on every run */
 	size_t nitems;
 	double rtol, atol;
+	/* The gate's rule (stats_gate.h) instead of "faster": on when
+	 * gate_threshold > 0; the interval is then at gate_level. */
+	double gate_threshold, gate_level;
 	/* called after every pair (n pairs so far); may be NULL */
 	void (*progress)(void *ctx, size_t n, const struct stats_interval *ci);
 	void *ctx;
@@ -58,6 +62,7 @@ struct measure_outcome {
 	size_t n;
 	struct stats_interval ci; /* of the ratios cand/base */
 	enum stats_verdict verdict;
+	enum stats_gate_verdict gate; /* with the gate's rule */
 	int deterministic;
 	int failed;     /* 1: the base failed a run, 2: the candidate did */
 	struct buf why; /* what failed: crash, timeout, output mismatch */

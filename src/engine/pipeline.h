@@ -50,6 +50,8 @@ struct measure_settings {
 	unsigned resamples;     /* bootstrap resamples: 2000 */
 	uint64_t seed;          /* of the bootstrap */
 	int cpu;                /* pin timed runs to this CPU; -1 = no */
+	/* `optimize gate`: the regression rule (stats_gate.h) when > 0, at gate_level */
+	double gate_threshold, gate_level;
 };
 void measure_settings_default(struct measure_settings *m);
 

@@ -198,6 +198,8 @@ void pipeline_measure_config(const struct pipeline *p, struct measure_config *cf
 	cfg->resamples = m->resamples;
 	cfg->seed = m->seed;
 	cfg->cpu = m->cpu;
+	cfg->gate_threshold = m->gate_threshold;
+	cfg->gate_level = m->gate_level;
 	cfg->ref = p->have_refs ? &p->run_ref : NULL;
 	cfg->items = t->run_compare;
 	cfg->nitems = t->nrun_compare;
