@@ -27,7 +27,8 @@ const char *stats_gate_verdict_name(enum stats_gate_verdict v)
 
 enum stats_gate_verdict stats_gate_decide(const struct stats_interval *ci, double threshold)
 {
-	double up = (1 + threshold) * (1 - EDGE_SLACK), down = 1 / (1 + threshold) * (1 + EDGE_SLACK);
+	double up = (1 + threshold) * (1 - EDGE_SLACK),
+	       down = 1 / (1 + threshold) * (1 + EDGE_SLACK);
 
 	if (!ci || isnan(ci->estimate) || isnan(ci->lo) || isnan(ci->hi) || !(threshold > 0))
 		return GATE_INCONCLUSIVE;
@@ -67,8 +68,8 @@ static enum stats_gate_verdict verdict_at(const double *ratios, size_t n, double
 }
 
 int stats_gate_should_stop(const double *ratios, size_t n, int min_runs, int max_runs,
-                           double threshold, double level, uint64_t seed,
-                           struct stats_interval *ci, enum stats_gate_verdict *verdict)
+                           double threshold, double level, uint64_t seed, struct stats_interval *ci,
+                           enum stats_gate_verdict *verdict)
 {
 	struct stats_interval c;
 	enum stats_gate_verdict v;

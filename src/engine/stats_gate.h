@@ -72,8 +72,8 @@ double stats_gate_bonferroni_level(double alpha, size_t k);
  * INCONCLUSIVE stays INCONCLUSIVE. ci and verdict may be NULL.
  */
 int stats_gate_should_stop(const double *ratios, size_t n, int min_runs, int max_runs,
-                           double threshold, double level, uint64_t seed,
-                           struct stats_interval *ci, enum stats_gate_verdict *verdict);
+                           double threshold, double level, uint64_t seed, struct stats_interval *ci,
+                           enum stats_gate_verdict *verdict);
 
 /* One target of a family: its ratios and threshold in, its verdict out. */
 struct stats_gate_item {
