@@ -46,28 +46,42 @@ static void fsync_parent(const char *path)
 	buf_release(&dir);
 }
 
-int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct buf *err)
+/* The data in a fresh temporary file next to path (its name in tmp),
+ * fsync'd. 0, or -1 with err and nothing left behind. */
+static int write_temp(const char *path, const void *data, size_t len, mode_t mode, struct buf *tmp,
+                      struct buf *err)
 {
-	struct buf tmp = BUF_INIT;
 	int fd, saved;
 
-	buf_addf(&tmp, "%s.tmp.XXXXXX", path);
-	fd = mkostemp(tmp.data, O_CLOEXEC);
-	if (fd < 0) {
-		err_set(err, "cannot create a temporary file next to '%s': %s", path,
-		        strerror(errno));
-		buf_release(&tmp);
-		return -1;
-	}
+	buf_addf(tmp, "%s.tmp.XXXXXX", path);
+	fd = mkostemp(tmp->data, O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, "cannot create a temporary file next to '%s': %s", path,
+		               strerror(errno));
 	if (fchmod(fd, mode & 07777) < 0 || fd_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		saved = errno;
 		close(fd);
-		unlink(tmp.data);
-		err_set(err, "cannot write '%s': %s", path, strerror(saved));
+		unlink(tmp->data);
+		return err_set(err, "cannot write '%s': %s", path, strerror(saved));
+	}
+	if (close(fd) < 0) {
+		saved = errno;
+		unlink(tmp->data);
+		return err_set(err, "cannot write '%s': %s", path, strerror(saved));
+	}
+	return 0;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct buf *err)
+{
+	struct buf tmp = BUF_INIT;
+	int saved;
+
+	if (write_temp(path, data, len, mode, &tmp, err) < 0) {
 		buf_release(&tmp);
 		return -1;
 	}
-	if (close(fd) < 0 || rename(tmp.data, path) < 0) {
+	if (rename(tmp.data, path) < 0) {
 		saved = errno;
 		unlink(tmp.data);
 		err_set(err, "cannot replace '%s': %s", path, strerror(saved));
@@ -77,6 +91,37 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 	fsync_parent(path);
 	buf_release(&tmp);
 	return 0;
+}
+
+int file_write_new(const char *path, const void *data, size_t len, mode_t mode, struct buf *err)
+{
+	struct buf tmp = BUF_INIT;
+	int r = 0, saved;
+
+	if (write_temp(path, data, len, mode, &tmp, err) < 0) {
+		buf_release(&tmp);
+		return -1;
+	}
+	if (link(tmp.data, path) == 0) {
+		fsync_parent(path);
+	} else if (errno == EEXIST) {
+		r = 1;
+	} else if (errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP || errno == EMLINK) {
+		/* No hard links on this file system: the last writer wins. */
+		if (rename(tmp.data, path) == 0) {
+			fsync_parent(path);
+			buf_release(&tmp);
+			return 0;
+		}
+		saved = errno;
+		r = err_set(err, "cannot create '%s': %s", path, strerror(saved));
+	} else {
+		saved = errno;
+		r = err_set(err, "cannot create '%s': %s", path, strerror(saved));
+	}
+	unlink(tmp.data);
+	buf_release(&tmp);
+	return r;
 }
 
 int file_mkdirs(const char *path, mode_t mode, struct buf *err)

@@ -22,6 +22,18 @@ int fd_write_all(int fd, const void *p, size_t n);
 /* Atomically replace path with data; mode is applied exactly (no umask). */
 int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct buf *err);
 
+/*
+ * Create path with data unless it exists, atomically: the data goes to a
+ * unique temporary file (fsync'd), then link(2) publishes it under path,
+ * which fails when another writer got there first. 0 when this call
+ * created path, 1 when it existed (left as it is), -1 with err. Readers
+ * never see a partial file, and a file once there never changes: for
+ * content-addressed stores written by concurrent processes (the LLM
+ * response cache shared by Slurm tasks). On a file system without hard
+ * links it falls back to rename (the last writer wins).
+ */
+int file_write_new(const char *path, const void *data, size_t len, mode_t mode, struct buf *err);
+
 /* mkdir -p: every missing directory of path, with mode; 0 or -1 (err). */
 int file_mkdirs(const char *path, mode_t mode, struct buf *err);
 

@@ -232,7 +232,10 @@ int llm_model_is_reasoning(const char *model);
  * {"version":1,"key","provider","model","index","status","finish_reason",
  *  "text","prompt_tokens","completion_tokens","created"} and nothing else:
  * no URL, no headers, no key. Only ok and truncated responses are stored.
- * Writes are atomic (temp file, fsync, rename, fsync of the directory).
+ * Writes are atomic and first-writer-wins (file_write_new: temp file, fsync,
+ * link): processes sharing the directory (Slurm tasks on several nodes)
+ * may record the same key at once; readers see a whole entry or none, and
+ * an entry never changes once written.
  * llm_complete_n uses these; they are public for tools and tests.
  */
 struct llm_cache_entry {

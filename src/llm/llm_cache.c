@@ -160,7 +160,10 @@ int llm_cache_store(const char *dir, const char *key, const struct llm_cache_ent
 	if (file_mkdirs(path.data, 0755, err) < 0)
 		goto done;
 	*slash = '/';
-	if (file_write_atomic(path.data, s, strlen(s), 0644, err) < 0)
+	/* First writer wins: concurrent runs (Slurm tasks sharing the cache)
+	 * that recorded the same key keep the entry that was there first, so
+	 * an entry never changes once a run may have read it. */
+	if (file_write_new(path.data, s, strlen(s), 0644, err) < 0)
 		goto done;
 	r = 0;
 done:
