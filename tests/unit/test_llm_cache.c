@@ -130,7 +130,8 @@ static void test_concurrent_writers(void **state)
 		buf_init(&res.text, 0);
 		buf_init(&res.finish_reason, 0);
 		assert_int_equal(llm_cache_lookup(dir, key, &res, &err), 1);
-		assert_int_equal(sscanf(res.text.data, "answer of writer %d for key %d", &from, &kk), 2);
+		assert_int_equal(
+		    sscanf(res.text.data, "answer of writer %d for key %d", &from, &kk), 2);
 		assert_int_equal(kk, k);
 		assert_true(from >= 0 && from < WRITERS);
 		buf_release(&res.text);
