@@ -103,6 +103,11 @@ char *hotspots_read_line(const char *path, int line);
  * and its clones count together. malloc'd; NULL on out of memory. */
 char *hotspots_clean_name(const char *sym);
 
+/* 1 when module (a path or basename) is a shell (sh, dash, bash, ...):
+ * its samples are the run command's plumbing and are not listed as hot
+ * functions (they still count in the total). */
+int hotspots_is_shell(const char *module);
+
 /* Free the functions, lines and hotspot_source of a profile and zero them
  * (the backends replace the hotspot lists as a whole). */
 void hotspots_profile_clear(struct profile *p);

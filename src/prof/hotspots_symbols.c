@@ -4,6 +4,10 @@
  */
 #include "prof/hotspots_int.h"
 
+#include "base/strlist.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 #include <limits.h>
@@ -19,7 +23,7 @@ struct fn_acc {
 };
 
 struct line_acc {
-	char *file; /* as in DWARF (absolute after libdw joins comp_dir) */
+	char *file; /* absolute: the line table's name joined to the CU's DW_AT_comp_dir */
 	int line;
 	char *function;
 	uint64_t n;
@@ -140,6 +144,90 @@ char *hotspots_clean_name(const char *sym)
 	return strndup(sym, cut);
 }
 
+/* libstdc++'s demangler (the C++ ABI's own entry point; linked with -lstdc++). */
+extern char *__cxa_demangle(const char *mangled, char *out, size_t *len, int *status);
+
+/* A C++ symbol demangled ("_ZN2ns3fooEi" -> "ns::foo(int)"); NULL when name is not
+ * mangled. malloc'd. */
+static char *demangle(const char *name)
+{
+	int status = 0;
+
+	if (strncmp(name, "_Z", 2) != 0)
+		return NULL;
+	return __cxa_demangle(name, NULL, NULL, &status);
+}
+
+/*
+ * The innermost function inlined at a (module address), from the DWARF
+ * scopes of its CU: "is_prime (inlined)" where the compiler inlined
+ * is_prime into main. NULL when a is not in inlined code. malloc'd.
+ * *comp_dir is set to the CU's DW_AT_comp_dir (borrowed from libdw) or NULL.
+ */
+static char *inlined_at(Dwfl_Module *dm, GElf_Addr a, const char **comp_dir)
+{
+	Dwarf_Addr bias = 0;
+	Dwarf_Die *cu = dwfl_module_addrdie(dm, a, &bias), *scopes = NULL;
+	Dwarf_Attribute at;
+	char *ret = NULL;
+	int n, i;
+
+	*comp_dir = NULL;
+	if (!cu)
+		return NULL;
+	*comp_dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &at));
+	n = dwarf_getscopes(cu, a - bias, &scopes);
+	for (i = 0; i < n; i++) {
+		const char *name;
+		struct buf b = BUF_INIT;
+		char *dm_name;
+
+		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
+			continue;
+		name = dwarf_diename(&scopes[i]);
+		if (!name)
+			break;
+		dm_name = demangle(name);
+		buf_init(&b, 0);
+		buf_addf(&b, "%s (inlined)", dm_name ? dm_name : name);
+		free(dm_name);
+		ret = buf_detach(&b);
+		break;
+	}
+	free(scopes);
+	return ret;
+}
+
+/* A line table's file name made absolute with the CU's compile directory
+ * (gcc writes "../lib/x.c" for a file compiled from programs/). malloc'd. */
+static char *join_comp_dir(const char *file, const char *comp_dir)
+{
+	struct buf b = BUF_INIT;
+
+	if (file[0] == '/' || !comp_dir || comp_dir[0] != '/')
+		return strdup(file);
+	buf_init(&b, 0);
+	buf_addf(&b, "%s/%s", comp_dir, file);
+	return buf_detach(&b);
+}
+
+/* Samples of shell interpreters are the run command's plumbing, not the
+ * program's work: they count in the total but are not listed as hot. */
+int hotspots_is_shell(const char *module)
+{
+	static const char *const shells[] = {"sh", "dash", "bash", "zsh", "ksh", "busybox", NULL};
+	const char *base = module ? strrchr(module, '/') : NULL;
+	size_t i;
+
+	if (!module)
+		return 0;
+	base = base ? base + 1 : module;
+	for (i = 0; shells[i]; i++)
+		if (!strcmp(base, shells[i]))
+			return 1;
+	return 0;
+}
+
 /* Every module is reported with its file (dwfl_report_elf), so this is
  * never asked; it exists because libdwfl wants a callback. */
 static int no_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
@@ -192,24 +280,37 @@ static void symbolize_module(struct hotspots_session *s, int mod, struct sym_sta
 			continue;
 		if (elf && offset_to_vaddr(elf, c->off, &vaddr) == 0) {
 			GElf_Addr a = vaddr + bias;
+			const char *comp_dir = NULL;
+			char *inl = inlined_at(dm, a, &comp_dir), *dmg;
 			Dwfl_Line *ln;
 
 			name = dwfl_module_addrname(dm, a);
 			if (name && (clean = hotspots_clean_name(name)))
 				name = clean;
+			if (name && (dmg = demangle(name))) {
+				free(clean);
+				name = clean = dmg;
+			}
+			if (inl) {
+				free(clean);
+				name = clean = inl;
+			}
 			ln = dwfl_module_getsrc(dm, a);
 			if (ln) {
 				int lineno = 0;
 				const char *file =
 				    dwfl_lineinfo(ln, NULL, &lineno, NULL, NULL, NULL);
+				char *full = file ? join_comp_dir(file, comp_dir) : NULL;
 
-				if (file && lineno > 0)
-					add_line(st, file, lineno, name ? name : "[unknown]", c->n);
+				if (full && lineno > 0)
+					add_line(st, full, lineno, name ? name : "[unknown]", c->n);
+				free(full);
 			}
 		}
 		if (!name)
 			name = mod == MOD_KERNEL ? "[kernel]" : "[unknown]";
-		add_fn(st, mod, name, c->n);
+		if (!hotspots_is_shell(path))
+			add_fn(st, mod, name, c->n);
 		free(clean);
 	}
 	if (dwfl)
@@ -281,22 +382,79 @@ char *hotspots_read_line(const char *path, int line)
 	return ret;
 }
 
-/* Source paths may be relative to the directory the compiler ran in (the
- * child's cwd, for the builds this tool makes). */
+/* path with "." and ".." resolved lexically (the directories need not exist). */
+static void normalize(const char *path, struct buf *out)
+{
+	struct strlist parts = {0};
+	const char *p = path;
+	size_t i;
+
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && !strncmp(p, "..", 2)) {
+			if (parts.n)
+				free(parts.v[--parts.n]);
+		} else if (n && !(n == 1 && p[0] == '.')) {
+			char *c = strndup(p, n);
+
+			if (c)
+				strlist_push(&parts, c);
+			free(c);
+		}
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	buf_reset(out);
+	for (i = 0; i < parts.n; i++)
+		buf_addf(out, "/%s", parts.v[i]);
+	strlist_release(&parts);
+}
+
+/*
+ * A source file of the samples, found in the tree the program ran in (cwd):
+ * the absolute DWARF path when it is readable, else the longest tail of it
+ * that names a file under cwd (the tree was built in another directory, or
+ * the build directory is gone). NULL when neither exists.
+ */
 static char *resolve_source(const char *file, const char *cwd)
 {
-	struct buf b = BUF_INIT;
+	struct buf norm = BUF_INIT, b = BUF_INIT;
+	const char *p;
+	char *ret = NULL;
 
-	if (file[0] == '/' || !cwd)
-		return strdup(file);
-	buf_init(&b, 0);
-	buf_addf(&b, "%s/%s", cwd, file);
-	if (access(b.data, R_OK) != 0) {
-		/* relative to some other build directory (a library's) */
+	if (file[0] != '/') {
+		/* no compile directory known: relative to where it ran */
+		buf_addf(&b, "%s/%s", cwd ? cwd : ".", file);
+		if (access(b.data, R_OK) == 0)
+			ret = buf_detach(&b);
 		buf_release(&b);
-		return strdup(file);
+		return ret;
 	}
-	return buf_detach(&b);
+	normalize(file, &norm);
+	if (access(norm.data, R_OK) == 0) {
+		char *shown = hotspots_display_path(norm.data, cwd);
+		int inside = shown && shown[0] != '/';
+
+		free(shown);
+		if (inside || !cwd) {
+			ret = buf_detach(&norm);
+			return ret;
+		}
+	}
+	for (p = strchr(norm.data + 1, '/'); cwd && p && *p; p = strchr(p + 1, '/')) {
+		buf_setf(&b, "%s%s", cwd, p);
+		if (access(b.data, R_OK) == 0) {
+			ret = buf_detach(&b);
+			break;
+		}
+	}
+	if (!ret && access(norm.data, R_OK) == 0)
+		ret = buf_detach(&norm);
+	buf_release(&b);
+	buf_release(&norm);
+	return ret;
 }
 
 void hotspots_profile_clear(struct profile *p)
@@ -342,7 +500,7 @@ int hotspots_symbolize(struct hotspots_session *s, const char *cwd, struct profi
 		char *full = resolve_source(st.lines[i].file, cwd);
 		const char *src = full ? full : st.lines[i].file;
 		char *shown = hotspots_display_path(src, cwd);
-		char *text = hotspots_read_line(src, st.lines[i].line);
+		char *text = full ? hotspots_read_line(full, st.lines[i].line) : NULL;
 		struct hot_line *l;
 
 		l = profile_add_line(out, shown ? shown : src, st.lines[i].line,

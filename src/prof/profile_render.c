@@ -179,6 +179,16 @@ static void text_functions(const struct profile *p, struct section *s)
 {
 	size_t i;
 
+	if (!p->nfunctions && !p->hotspot_error) {
+		struct buf *it = section_item(s);
+
+		buf_addstr(&s->head, "hot functions:\n");
+		if (it)
+			buf_addstr(it, p->hotspot_source
+			                   ? "  none: sampling found no function of the program\n"
+			                   : "  not available: this profile was not sampled\n");
+		return;
+	}
 	if (p->hotspot_error && !p->nfunctions) {
 		struct buf *it = section_item(s);
 
@@ -212,16 +222,32 @@ static void text_functions(const struct profile *p, struct section *s)
 	}
 }
 
+/* Lines whose source is readable (the tree's own files) are the ones a
+ * model can act on; lines of system libraries without source are left out
+ * when there are such lines. */
 static void text_lines(const struct profile *p, struct section *s)
 {
-	size_t i;
+	size_t i, with_text = 0;
 
+	for (i = 0; i < p->nlines; i++)
+		with_text += p->lines[i].text != NULL;
 	buf_addstr(&s->head, "hot source lines:\n");
+	if (p->nfunctions && p->nlines && !with_text) {
+		struct buf *it = section_item(s);
+
+		if (it)
+			buf_addstr(it,
+			           "  (no hot line is in a source file of the tree: build with -g, "
+			           "or the time is spent in libraries)\n");
+	}
 	for (i = 0; i < p->nlines; i++) {
 		const struct hot_line *l = &p->lines[i];
-		struct buf *it = section_item(s);
+		struct buf *it;
 		struct buf line = BUF_INIT;
 
+		if (with_text && !l->text)
+			continue;
+		it = section_item(s);
 		if (!it)
 			return;
 		buf_init(&line, 4096);
@@ -257,6 +283,7 @@ static void kernel_geometry(struct buf *b, const struct kernel_timing *k)
 
 static void text_opencl(const struct profile *p, struct section *dev, struct section *ker)
 {
+	double all_ms = 0;
 	size_t i;
 
 	if (p->device) {
@@ -282,7 +309,10 @@ static void text_opencl(const struct profile *p, struct section *dev, struct sec
 			buf_release(&line);
 		}
 	}
-	buf_addstr(&ker->head, "opencl kernels (device time):\n");
+	buf_addstr(&ker->head, "opencl kernels (device time per kernel: launches, total, mean, "
+	                       "median, share of all kernels' device time):\n");
+	for (i = 0; i < p->nkernels; i++)
+		all_ms += p->kernels[i].total_ms;
 	for (i = 0; i < p->nkernels; i++) {
 		const struct kernel_timing *k = &p->kernels[i];
 		struct buf *it = section_item(ker);
@@ -291,8 +321,11 @@ static void text_opencl(const struct profile *p, struct section *dev, struct sec
 		if (!it)
 			return;
 		buf_init(&line, 4096);
-		buf_addf(&line, "  %s: %llu launches, total %.3f ms, median %.3f ms,", k->name,
-		         (unsigned long long)k->launches, k->total_ms, k->median_ms);
+		buf_addf(&line,
+		         "  %s: %llu launches, total %.3f ms, mean %.3f ms, median %.3f ms, "
+		         "share %.1f%%,",
+		         k->name, (unsigned long long)k->launches, k->total_ms, k->mean_ms,
+		         k->median_ms, all_ms > 0 ? 100.0 * k->total_ms / all_ms : 0.0);
 		kernel_geometry(&line, k);
 		add_capped_line(it, buf_str(&line), TEXT_LINE_MAX);
 		buf_release(&line);
