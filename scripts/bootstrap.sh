@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config git clang clang-format libclang-rt-14-dev
+  build-essential cmake pkg-config git clang clang-format libclang-rt-14-dev meson ninja-build
   libcurl4-openssl-dev libcjson-dev
   libpfm4-dev libpapi-dev papi-tools
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo

@@ -22,17 +22,40 @@ enum exit_code {
 	EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM: results so far were written */
 };
 
+#include "cli/options.h"
+
+struct cli_ctx;
+typedef int (*cmd_fn)(int argc, char **argv, struct cli_ctx *ctx);
+
+/*
+ * One entry of main.c's command table. `options` are the command's option
+ * tables (each ending in {NULL}); `optimize help --man` and the shell
+ * completions are generated from them, as --help is, so a command's options
+ * appear there once its tables are listed here.
+ */
+struct cli_command {
+	const char *name;
+	cmd_fn fn;
+	const char *help; /* one line */
+	const struct opt_spec *options[3];
+};
+
 struct cli_ctx {
 	int verbosity;  /* -q: -1, default 0, -v: 1, -vv: 2 */
 	int stderr_tty; /* progress bar allowed */
 	const char *argv0;
+	const struct cli_command *commands; /* main's table, ending in {NULL} */
 };
-
-typedef int (*cmd_fn)(int argc, char **argv, struct cli_ctx *ctx);
 
 int cmd_run(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_profile(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_doctor(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_init(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_check(int argc, char **argv, struct cli_ctx *ctx);
+
+/* The option tables of the commands (for main.c's table). */
+extern const struct opt_spec run_options[], profile_options[], doctor_options[];
+extern const struct opt_spec init_options[], check_options[];
 
 /* Set by main's signal handler; long loops check it and stop cleanly. */
 extern volatile sig_atomic_t optimize_interrupted;

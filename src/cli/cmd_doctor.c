@@ -21,7 +21,7 @@
 #include "prof/opencl_info.h"
 #include "base/proc.h"
 
-static const struct opt_spec doctor_options[] = {
+const struct opt_spec doctor_options[] = {
     {"json", 'j', no_argument, NULL, "print the same report as one JSON document"},
     {"help", 'h', no_argument, NULL, "show this help"},
     {NULL, 0, 0, NULL, NULL},

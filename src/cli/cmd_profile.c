@@ -52,7 +52,7 @@ enum {
 	OPT_CC,
 };
 
-static const struct opt_spec profile_options[] = {
+const struct opt_spec profile_options[] = {
     {"counters", OPT_COUNTERS, required_argument, "NAME",
      "perf (default), papi, cachegrind or rusage"},
     {"events", 'e', required_argument, "LIST", "comma-separated events (default: the usual set)"},

@@ -50,7 +50,7 @@ enum {
 	OPT_HELP,
 };
 
-static const struct opt_spec run_options[] = {
+const struct opt_spec run_options[] = {
     {"apply", OPT_APPLY, no_argument, NULL, "write the verified winner back into the tree"},
     {"no-backup", OPT_NO_BACKUP, no_argument, NULL, "with --apply: keep no <file>.orig"},
     {"target", OPT_TARGET, required_argument, "NAME", "only this target of the manifest"},

@@ -10,14 +10,24 @@
 
 #include "cli/cli.h"
 
-static const struct {
-	const char *name;
-	cmd_fn fn;
-	const char *help;
-} commands[] = {
-    {"run", cmd_run, "build, verify and measure candidates; keep the fastest verified one"},
-    {"profile", cmd_profile, "counters and hotspots of a target's run command"},
-    {"doctor", cmd_doctor, "what this machine can measure, and why not"},
+#include "cli/cmd_run_llm.h"
+
+static const struct cli_command commands[] = {
+    {"run",
+     cmd_run,
+     "build, verify and measure candidates; keep the fastest verified one",
+     {run_options, llm_run_option_specs}},
+    {"init",
+     cmd_init,
+     "write a first optimize.json for a Make, CMake, Meson or one-file tree",
+     {init_options}},
+    {"check",
+     cmd_check,
+     "build, verify and run the original once; measure nothing",
+     {check_options}},
+    {"profile", cmd_profile, "counters and hotspots of a target's run command", {profile_options}},
+    {"doctor", cmd_doctor, "what this machine can measure, and why not", {doctor_options}},
+    {NULL, NULL, NULL, {NULL}},
 };
 
 static void usage(FILE *f)
@@ -25,7 +35,7 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: optimize <command> [options]\n\ncommands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; commands[i].name; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(f,
 	        "\n'optimize <command> --help' describes a command; docs/ has the details.\n"
@@ -41,7 +51,7 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	struct cli_ctx ctx = {0, 0, argv[0]};
+	struct cli_ctx ctx = {0, 0, argv[0], commands};
 	struct sigaction sa;
 	size_t i;
 	int code;
@@ -64,7 +74,7 @@ int main(int argc, char **argv)
 	/* Orphaned descendants of candidates (setsid escapes the group kill)
 	 * become our children, so the runner can kill them after each run. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+	for (i = 0; commands[i].name; i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
 		curl_global_init(CURL_GLOBAL_DEFAULT);

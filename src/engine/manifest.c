@@ -247,8 +247,8 @@ static int parse_verify(struct mparse *mp, const cJSON *obj, struct target *t)
 		if (!cJSON_IsObject(e))
 			r = mparse_type_error(mp, e, "an object");
 		else if (!(r = check_members(mp, e, verify_fields, NULL)) &&
-		         !(r = mparse_get_str(mp, e, "run", F_REQUIRED | F_NONBLANK, NULL,
-		                              &v->run)) &&
+		         !(r = mparse_get_str(mp, e, "run", F_REQUIRED | F_NONBLANK | F_COMMAND,
+		                              NULL, &v->run)) &&
 		         !(r = mparse_get_compare(mp, e, "compare", &v->compare, &v->ncompare)) &&
 		         !(r = mparse_get_num(mp, e, "rtol", t->rtol, 0, 0, &v->rtol)))
 			r = mparse_get_num(mp, e, "atol", t->atol, 0, 0, &v->atol);
@@ -373,8 +373,10 @@ static int parse_target(struct mparse *mp, const cJSON *obj, struct target *t, c
 	    (r = check_name(mp, t->name)) ||
 	    (r = mparse_get_strlist(mp, obj, "editable", F_REQUIRED | F_NONEMPTY | F_GLOB,
 	                            &t->editable)) ||
-	    (r = mparse_get_str(mp, obj, "build", F_REQUIRED | F_NONBLANK, NULL, &t->build)) ||
-	    (r = mparse_get_str(mp, obj, "run", F_REQUIRED | F_NONBLANK, NULL, &t->run)) ||
+	    (r = mparse_get_str(mp, obj, "build", F_REQUIRED | F_NONBLANK | F_COMMAND, NULL,
+	                        &t->build)) ||
+	    (r = mparse_get_str(mp, obj, "run", F_REQUIRED | F_NONBLANK | F_COMMAND, NULL,
+	                        &t->run)) ||
 	    (r = mparse_get_strlist(mp, obj, "context", F_GLOB, &t->context)) ||
 	    (r = mparse_get_strlist(mp, obj, "outputs", F_GLOB, &t->outputs)) ||
 	    (r = mparse_get_str(mp, obj, "cc", F_NONBLANK, "cc", &t->cc)) ||
@@ -384,7 +386,7 @@ static int parse_target(struct mparse *mp, const cJSON *obj, struct target *t, c
 	    (r = mparse_get_num(mp, obj, "atol", 0, 0, 0, &t->atol)) ||
 	    (r = parse_verify(mp, obj, t)) ||
 	    (r = mparse_get_compare(mp, obj, "run_compare", &t->run_compare, &t->nrun_compare)) ||
-	    (r = mparse_get_str(mp, obj, "test", F_NONBLANK, NULL, &t->test)) ||
+	    (r = mparse_get_str(mp, obj, "test", F_NONBLANK | F_COMMAND, NULL, &t->test)) ||
 	    (r = mparse_get_num(mp, obj, "timeout_s", 60, 0, 1, &t->timeout_s)) ||
 	    (r = mparse_get_str(mp, obj, "objective", F_NONBLANK, "time", &t->objective)) ||
 	    (r = check_objective(mp, t->objective)) || (r = parse_limits(mp, obj, &t->limits)) ||

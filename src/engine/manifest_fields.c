@@ -4,6 +4,7 @@
  * numbers, lists of paths or globs, compare lists).
  */
 #include "engine/manifest_int.h"
+#include "engine/manifest_init.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -153,6 +154,14 @@ int mparse_get_str(struct mparse *mp, const cJSON *obj, const char *key, unsigne
 		r = mparse_type_error(mp, it, "a string");
 	else if ((flags & F_NONBLANK) && blank(it->valuestring))
 		r = mparse_merr(mp, "field '%s': must not be empty", mparse_field_path(mp, NULL));
+	else if ((flags & F_COMMAND) &&
+	         !strncmp(it->valuestring + strspn(it->valuestring, " \t"), MANIFEST_PLACEHOLDER,
+	                  strlen(MANIFEST_PLACEHOLDER)))
+		r = mparse_merr(
+		    mp,
+		    "field '%s' is still the placeholder 'optimize init' wrote ('%.120s'): "
+		    "replace it with the command",
+		    mparse_field_path(mp, NULL), it->valuestring);
 	else
 		r = mparse_dup_str(mp, it->valuestring, out);
 	mparse_pop(mp);

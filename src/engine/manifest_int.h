@@ -24,6 +24,7 @@ enum field_flags {
 	F_NONEMPTY = 1 << 2, /* a list must have an element */
 	F_GLOB = 1 << 3,     /* list elements are paths or globs relative to the tree */
 	F_INTS = 1 << 4,     /* list elements may be positive integers (kept as strings) */
+	F_COMMAND = 1 << 5,  /* a command: `optimize init`'s "TODO: ..." placeholder is an error */
 };
 
 /* The state of one validation: the text (to locate fields) and where we are. */

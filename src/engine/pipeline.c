@@ -245,6 +245,41 @@ void pipeline_trace_path(const struct pipeline *p, const struct candidate *c, co
 	buf_addf(out, "%s/c%04d.trace/%s.jsonl", p->work_root, c->id, tag);
 }
 
+/*
+ * C++ trees: CXX is the C++ driver of CC's family (gcc -> g++, clang-14 ->
+ * clang++-14, cc -> c++; any other compiler is used as it is) and CXXFLAGS
+ * a copy of CFLAGS, so the flag search reaches C++ sources too.
+ */
+static void add_cxx_env(struct strlist *env)
+{
+	static const char *const family[][2] = {
+	    {"gcc", "g++"}, {"clang", "clang++"}, {"cc", "c++"}};
+	const char *cc = "cc", *cflags = "", *base, *rest;
+	struct buf cxx = BUF_INIT;
+
+	for (size_t i = 0; i < env->n; i++) {
+		if (!strncmp(env->v[i], "CC=", 3))
+			cc = env->v[i] + 3;
+		else if (!strncmp(env->v[i], "CFLAGS=", 7))
+			cflags = env->v[i] + 7;
+	}
+	base = strrchr(cc, '/') ? strrchr(cc, '/') + 1 : cc;
+	buf_add(&cxx, cc, (size_t)(base - cc));
+	for (size_t i = 0; i < sizeof(family) / sizeof(family[0]); i++) {
+		size_t n = strlen(family[i][0]);
+		rest = base + n;
+		if (!strncmp(base, family[i][0], n) && (!*rest || *rest == '-')) {
+			buf_addf(&cxx, "%s%s", family[i][1], rest);
+			break;
+		}
+	}
+	if (cxx.len == (size_t)(base - cc))
+		buf_addstr(&cxx, base);
+	strlist_pushf(env, "CXX=%s", cxx.data);
+	strlist_pushf(env, "CXXFLAGS=%s", cflags);
+	buf_release(&cxx);
+}
+
 int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
                         const struct cand_config *cfg, const char *trace, double timeout,
                         struct child *ch, struct buf *err)
@@ -258,6 +293,7 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
 	strlist_pushf(&ch->env, "CC=%s", cfg->cc ? cfg->cc : "cc");
 	strlist_pushf(&ch->env, "CFLAGS=%s -g", cfg->cflags ? cfg->cflags : "");
 	strlist_pushf(&ch->env, "LDFLAGS=%s", cfg->ldflags ? cfg->ldflags : "");
+	add_cxx_env(&ch->env);
 	buf_addf(&tracedir, "%s/c%04d.trace", p->work_root, c->id);
 	if (p->kernel_target) {
 		struct strlist cl = {0};

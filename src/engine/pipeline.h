@@ -7,7 +7,8 @@
  *
  *   materialize  its workspace: the original tree plus the chain's edits
  *                (or, for gate's head, a whole tree of its own)
- *   build        CC, CFLAGS (+ -g), LDFLAGS from its effective settings;
+ *   build        CC, CFLAGS (+ -g), LDFLAGS from its effective settings
+ *                (CXX, CXXFLAGS likewise for C++ sources);
  *                PGO: instrumented build, training run, final build
  *   verify       every verify command, compared with the original's outputs
  *   test         the manifest's test command
@@ -66,6 +67,7 @@ struct pipeline_options {
 	int profile;           /* count each measured candidate (and sample the original) */
 	int hotspots_accepted; /* also sample each accepted candidate (LLM prompts read them) */
 	int baseline_runs;     /* runs of the original alone, for its time and CV; 0 = min_runs */
+	int check_only;        /* pipeline_baseline stops before measuring (optimize check) */
 	struct measure_settings m;
 	volatile sig_atomic_t *cancel; /* set by the caller's signal handler; may be NULL */
 	const struct engine_events *ev;
@@ -85,8 +87,8 @@ struct candidate *pipeline_original(const struct pipeline *p);
 
 /*
  * The original through every stage, twice where outputs are compared, then
- * measured alone. ENGINE_OK, ENGINE_BASELINE (reason in orig and err),
- * ENGINE_INTERRUPTED or ENGINE_ERROR.
+ * measured alone (not with check_only: then its status stays CAND_PENDING). ENGINE_OK,
+ * ENGINE_BASELINE (reason in orig and err), ENGINE_INTERRUPTED or ENGINE_ERROR.
  */
 enum engine_status pipeline_baseline(struct pipeline *p, struct candidate *orig, struct buf *err);
 

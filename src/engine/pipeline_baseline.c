@@ -215,7 +215,7 @@ enum engine_status pipeline_baseline(struct pipeline *p, struct candidate *b, st
 		                           why.data);
 		goto out;
 	}
-	if (pipeline_cancelled(p))
+	if (pipeline_cancelled(p) || p->opt.check_only)
 		goto out;
 	if ((st = baseline_measure(p, b, err)) != ENGINE_OK)
 		goto out;
