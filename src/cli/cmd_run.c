@@ -47,6 +47,8 @@ enum {
 	OPT_BUDGET_TIME,
 	OPT_NO_PROFILE,
 	OPT_ALLOW_NETWORK,
+	OPT_JSON,
+	OPT_OUTPUT,
 	OPT_HELP,
 };
 
@@ -78,6 +80,10 @@ const struct opt_spec run_options[] = {
      "do not collect counters and hotspots of measured candidates"},
     {"allow-network", OPT_ALLOW_NETWORK, no_argument, NULL,
      "let builds and runs reach the network (default: loopback only)"},
+    {"json", OPT_JSON, no_argument, NULL,
+     "print report.json on stdout instead of the table (docs/report-format.md)"},
+    {"output", OPT_OUTPUT, required_argument, "FILE",
+     "write the result (the table, or the JSON) to FILE, not stdout"},
     {"quiet", 'q', no_argument, NULL, "only errors and the result table"},
     {"verbose", 'v', no_argument, NULL, "more detail (repeat for more)"},
     {"help", 'h', no_argument, NULL, "show this help"},
@@ -88,8 +94,8 @@ struct run_opts {
 	struct run_settings rs;
 	struct strlist candidates;
 	struct llm_run_options llm;
-	const char *tree, *only, *state_dir;
-	int apply, no_backup, keep_work;
+	const char *tree, *only, *state_dir, *output;
+	int apply, no_backup, keep_work, json;
 };
 
 /* What cmd_run keeps per target besides the target_run: the printing. */
@@ -338,6 +344,12 @@ static int parse_one(int c, const char *arg, struct run_opts *o, struct buf *err
 	case OPT_ALLOW_NETWORK:
 		o->rs.po.allow_network = 1;
 		break;
+	case OPT_JSON:
+		o->json = 1;
+		break;
+	case OPT_OUTPUT:
+		o->output = arg;
+		break;
 	case OPT_BUDGET_TIME:
 		bad = opt_double("budget-time", arg, 0, 1e9, &o->rs.lo.budget_time_s, err);
 		break;
@@ -383,6 +395,16 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 	if (r == 0 && o->rs.po.m.max_runs < o->rs.po.m.min_runs)
 		r = err_set(&err, "--max-runs (%d) is smaller than --min-runs (%d)",
 		            o->rs.po.m.max_runs, o->rs.po.m.min_runs);
+	if (r == 0 && o->output) {
+		/* Found out now, not after the measuring. */
+		char *dir = xstrdup(o->output), *slash = strrchr(dir, '/');
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		if (access(slash ? dir : ".", W_OK) < 0)
+			r = err_set(&err, "--output '%s': cannot write into '%s': %s", o->output,
+			            slash ? dir : ".", strerror(errno));
+		free(dir);
+	}
 	if (r == 0 && optind < argc)
 		o->tree = argv[optind++];
 	if (r == 0 && optind < argc)
@@ -413,6 +435,34 @@ static int run_one(struct run_opts *o, const struct target *t, struct target_run
 	if (code != EXIT_OK && err->len)
 		fprintf(stderr, "optimize run: %s\n", err->data);
 	return code;
+}
+
+/*
+ * The result: the table, or with --json the run's report.json as written;
+ * on stdout, or with --output into FILE (atomically). 0, or -1 (printed).
+ */
+static int emit_result(const struct run_opts *o, const struct buf *table, const char *run_dir)
+{
+	struct buf text = BUF_INIT, path = BUF_INIT, err = BUF_INIT;
+	int r = 0;
+
+	if (o->json) {
+		buf_addf(&path, "%s/report.json", run_dir);
+		if (buf_read_file(&text, path.data) < 0)
+			r = err_set(&err, "cannot read '%s': %s", path.data, strerror(errno));
+	} else {
+		buf_add(&text, table->data, table->len);
+	}
+	if (r == 0 && o->output)
+		r = file_write_atomic(o->output, text.data, text.len, 0644, &err);
+	else if (r == 0 && fwrite(text.data, 1, text.len, stdout) != text.len)
+		r = err_set(&err, "cannot write the result to stdout: %s", strerror(errno));
+	if (r < 0)
+		fprintf(stderr, "optimize run: %s\n", err.data);
+	buf_release(&text);
+	buf_release(&path);
+	buf_release(&err);
+	return r;
 }
 
 /* report.json and summary.md of the whole run, --apply, the table, cleanup. */
@@ -456,10 +506,13 @@ static int finish(struct run_opts *o, struct target_run *rts, size_t n, const ch
 		fprintf(stderr, "optimize run: --apply skipped: the run did not complete\n");
 	}
 	report_table(rtv, n, &table);
-	fputs(table.data, stdout);
+	if (emit_result(o, &table, rd.data) < 0)
+		code = worse(code, EXIT_FAILURE_INTERNAL);
 	if (o->rs.lo.verbosity >= 0)
 		fprintf(stderr, "report: %s/report.json\nsummary: %s/summary.md\n", rd.data,
 		        rd.data);
+	if (o->output && o->rs.lo.verbosity >= 0)
+		fprintf(stderr, "result: %s\n", o->output);
 	if (!o->keep_work) {
 		struct buf wd = BUF_INIT;
 		buf_addf(&wd, "%s/work/%s", state_dir, run_id);
