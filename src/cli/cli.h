@@ -48,6 +48,7 @@ struct cli_ctx {
 };
 
 int cmd_run(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_bench(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_profile(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_doctor(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_init(int argc, char **argv, struct cli_ctx *ctx);
@@ -55,7 +56,7 @@ int cmd_check(int argc, char **argv, struct cli_ctx *ctx);
 
 /* The option tables of the commands (for main.c's table). */
 extern const struct opt_spec run_options[], profile_options[], doctor_options[];
-extern const struct opt_spec init_options[], check_options[];
+extern const struct opt_spec init_options[], check_options[], bench_options[];
 
 /* Set by main's signal handler; long loops check it and stop cleanly. */
 extern volatile sig_atomic_t optimize_interrupted;

@@ -255,6 +255,54 @@ int stats_bootstrap_median(const double *v, size_t n, unsigned resamples, double
 	return 0;
 }
 
+int stats_bootstrap_geomean(const double *v, size_t n, unsigned resamples, double level,
+                            uint64_t seed, struct stats_interval *out)
+{
+	struct stats_rng rng;
+	double *logs, *means, alpha;
+
+	if (!out)
+		return -1;
+	out->estimate = out->lo = out->hi = NAN;
+	out->level = level;
+	out->n = n;
+	if (!n || !v || !(level > 0 && level < 1))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(v[i]) || v[i] <= 0)
+			return -1;
+	if (!resamples)
+		resamples = STATS_DEFAULT_RESAMPLES;
+	logs = malloc(n * sizeof(*logs));
+	means = malloc((size_t)resamples * sizeof(*means));
+	if (!logs || !means) {
+		free(logs);
+		free(means);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		logs[i] = log(v[i]);
+	stats_rng_seed(&rng, seed);
+	for (unsigned r = 0; r < resamples; r++) {
+		double sum = 0;
+		for (size_t i = 0; i < n; i++)
+			sum += logs[stats_rng_below(&rng, n)];
+		means[r] = sum / (double)n;
+	}
+	qsort(means, resamples, sizeof(*means), cmp_double);
+	alpha = (1 - level) / 2;
+	out->estimate = stats_geomean(v, n);
+	out->lo = exp(percentile_sorted(means, resamples, alpha));
+	out->hi = exp(percentile_sorted(means, resamples, 1 - alpha));
+	if (out->lo > out->estimate)
+		out->lo = out->estimate;
+	if (out->hi < out->estimate)
+		out->hi = out->estimate;
+	free(logs);
+	free(means);
+	return 0;
+}
+
 enum stats_verdict stats_decide(const struct stats_interval *ci, double min_gain, int final)
 {
 	if (ci->hi < 1 && ci->estimate <= 1 - min_gain)

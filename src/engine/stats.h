@@ -65,6 +65,16 @@ struct stats_interval {
 int stats_bootstrap_median(const double *v, size_t n, unsigned resamples, double level,
                            uint64_t seed, struct stats_interval *out);
 
+/*
+ * Bootstrap CI of the geometric mean of positive v (the same resampling,
+ * level, seed and percentile rule as stats_bootstrap_median): over the
+ * targets of a benchmark suite, resampled with replacement. estimate is the
+ * geometric mean of v itself. -1 (NAN interval) when n == 0, level is not
+ * in (0, 1), a value is not finite and positive, or memory runs out.
+ */
+int stats_bootstrap_geomean(const double *v, size_t n, unsigned resamples, double level,
+                            uint64_t seed, struct stats_interval *out);
+
 enum stats_verdict {
 	VERDICT_FASTER,     /* whole interval below 1 and median gain >= min_gain */
 	VERDICT_NOT_FASTER, /* the data rule out a gain of min_gain */

@@ -85,7 +85,7 @@ int target_run_init(struct target_run *tr, const struct run_settings *s, const s
 	tr->ev.ctx = tr;
 	tr->rt.t = t;
 	tr->rt.objective = s->po.objective;
-	llm = llm_proposer(s->llm, t, llm_configured, err);
+	llm = s->no_llm ? NULL : llm_proposer(s->llm, t, llm_configured, err);
 	if (!llm && *llm_configured)
 		return -1;
 	tr->llm = llm != NULL;

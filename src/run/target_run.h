@@ -28,6 +28,7 @@ struct run_settings {
 	const struct strlist *candidates;  /* --candidate directories; may be NULL */
 	const struct llm_run_options *llm; /* the command line's LLM options; NULL = none given */
 	int no_flags;                      /* no compiler-flag search */
+	int no_llm; /* no LLM proposer, whatever the manifest, config or environment say */
 };
 
 struct target_run {

@@ -1,0 +1,44 @@
+/*
+ * executor.c: the table of executors, and `local`: every task in this
+ * process, one after the other. See executor.h.
+ */
+#include "bench/executor.h"
+
+#include <string.h>
+
+static int local_run(const struct bench_job *job, struct buf *err)
+{
+	for (size_t k = 0; k < job->ntodo; k++) {
+		int r;
+		if (job->cancel && *job->cancel)
+			return 1;
+		r = job->run_task(job, job->todo[k], err);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+const struct bench_executor bench_executor_local = {
+    "local",
+    "every target in this process, one after the other (default)",
+    local_run,
+};
+
+static const struct bench_executor *const executors[] = {
+    &bench_executor_local,
+    NULL,
+};
+
+const struct bench_executor *const *bench_executors(void)
+{
+	return executors;
+}
+
+const struct bench_executor *bench_executor_find(const char *name)
+{
+	for (size_t i = 0; executors[i]; i++)
+		if (!strcmp(executors[i]->name, name))
+			return executors[i];
+	return NULL;
+}
