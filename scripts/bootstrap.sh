@@ -12,7 +12,7 @@ PACKAGES=(
   libdw-dev libelf-dev
   valgrind linux-perf
   libmicrohttpd-dev libcmocka-dev
-  python3 python3-jsonschema
+  python3 python3-jsonschema python3-yaml libxml2-utils
   slurm-wlm munge
 )
 

@@ -15,6 +15,7 @@
 enum exit_code {
 	EXIT_OK = 0,               /* done, with or without an improvement */
 	EXIT_FAILURE_INTERNAL = 1, /* an unexpected failure of the tool itself */
+	EXIT_REGRESSION = 1,       /* optimize gate: a target regressed */
 	EXIT_USAGE = 2,            /* bad command line or invalid manifest */
 	EXIT_BASELINE = 3,         /* the original does not build, verify or run; nondeterministic;
 	                              OpenCL needed but absent */
@@ -53,10 +54,11 @@ int cmd_profile(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_doctor(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_init(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_check(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_gate(int argc, char **argv, struct cli_ctx *ctx);
 
 /* The option tables of the commands (for main.c's table). */
 extern const struct opt_spec run_options[], profile_options[], doctor_options[];
-extern const struct opt_spec init_options[], check_options[], bench_options[];
+extern const struct opt_spec init_options[], check_options[], bench_options[], gate_options[];
 
 /* Set by main's signal handler; long loops check it and stop cleanly. */
 extern volatile sig_atomic_t optimize_interrupted;

@@ -29,6 +29,10 @@ static const struct cli_command commands[] = {
      cmd_bench,
      "run a suite of targets; tables of speedups, fast_p, geometric means",
      {bench_options, llm_run_option_specs}},
+    {"gate",
+     cmd_gate,
+     "CI gate: is the head slower than the base? (exit 1 on a regression)",
+     {gate_options}},
     {"profile", cmd_profile, "counters and hotspots of a target's run command", {profile_options}},
     {"doctor", cmd_doctor, "what this machine can measure, and why not", {doctor_options}},
     {NULL, NULL, NULL, {NULL}},
@@ -43,8 +47,9 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(f,
 	        "\n'optimize <command> --help' describes a command; docs/ has the details.\n"
-	        "Exit status: 0 ok, 1 internal error, 2 usage or manifest error, 3 the original\n"
-	        "does not build, verify or run, 4 LLM unusable, 130 interrupted.\n");
+	        "Exit status: 0 ok, 1 internal error (gate: a regression), 2 usage or manifest\n"
+	        "error, 3 the original does not build, verify or run, 4 LLM unusable, 130\n"
+	        "interrupted.\n");
 }
 
 static void on_signal(int sig)
