@@ -45,11 +45,10 @@ static void usage(FILE *f)
 	fprintf(f, "usage: optimize <command> [options]\n\ncommands:\n");
 	for (i = 0; commands[i].name; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f,
-	        "\n'optimize <command> --help' describes a command; docs/ has the details.\n"
-	        "Exit status: 0 ok, 1 internal error (gate: a regression), 2 usage or manifest\n"
-	        "error, 3 the original does not build, verify or run, 4 LLM unusable, 130\n"
-	        "interrupted.\n");
+	fprintf(f, "\n'optimize <command> --help' describes a command; docs/ has the details.\n"
+	           "Exit status: 0 ok, 1 internal error (gate: a regression), 2 usage or manifest\n"
+	           "error, 3 the original does not build, verify or run, 4 LLM unusable, 130\n"
+	           "interrupted.\n");
 }
 
 static void on_signal(int sig)
