@@ -565,6 +565,11 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 		code = EXIT_USAGE;
 		goto out;
 	}
+	if (llm_run_preflight(&o.llm, &m, o.only, &err) < 0) {
+		fprintf(stderr, "optimize run: %s\n", err.data);
+		code = EXIT_LLM;
+		goto out;
+	}
 	run_id = make_run_id();
 	state_dir = choose_state_dir(m.targets[0].tree, o.state_dir, &err);
 	if (!state_dir) {

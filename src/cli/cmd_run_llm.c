@@ -130,3 +130,25 @@ const char *llm_not_configured_message(void)
 	return "no LLM configured: running the offline flag search; to enable rewrites use "
 	       "--llm PROVIDER:MODEL or set OPENAI_API_KEY / ANTHROPIC_API_KEY";
 }
+
+int llm_run_preflight(const struct llm_run_options *given, const struct manifest *m,
+                      const char *only, struct buf *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < m->ntargets && r == 0; i++) {
+		const struct target *t = &m->targets[i];
+		struct llm_run_options o = *given;
+		struct buf ignored = BUF_INIT;
+
+		if (only && strcmp(t->name, only))
+			continue;
+		memset(&o.owned, 0, sizeof(o.owned));
+		if (llm_run_options_resolve(&o, t, &ignored) > 0 &&
+		    llm_run_options_preflight(&o, err) < 0)
+			r = err_prefix(err, "target '%s': ", t->name);
+		llm_run_options_release(&o);
+		buf_release(&ignored);
+	}
+	return r;
+}

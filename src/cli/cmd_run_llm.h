@@ -29,4 +29,13 @@ int llm_run_option_parse(int key, const char *arg, struct llm_run_options *o, st
 
 const char *llm_not_configured_message(void);
 
+/*
+ * For every target that `only` selects (NULL: all): resolve its LLM settings
+ * as target_run will and check them (llm_run_options_preflight), before
+ * anything is built. 0, or -1 with err (the LLM cannot be used: exit 4).
+ * Settings that do not resolve are left for target_run to report.
+ */
+int llm_run_preflight(const struct llm_run_options *given, const struct manifest *m,
+                      const char *only, struct buf *err);
+
 #endif

@@ -295,6 +295,9 @@ void llm_error_message(const char *body, size_t len, struct buf *out);
 struct cJSON;
 long llm_token_count(const struct cJSON *v);
 
+/* 1 when url's host is 127.0.0.1, ::1 or localhost (no proxy is used for it). */
+int llm_host_is_loopback(const char *url);
+
 extern const struct llm_provider llm_provider_openai;
 extern const struct llm_provider llm_provider_openai_compatible;
 extern const struct llm_provider llm_provider_anthropic;

@@ -112,7 +112,7 @@ static char *llm_strdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static int llm_host_is_loopback(const char *url)
+int llm_host_is_loopback(const char *url)
 {
 	CURLU *u = curl_url();
 	char *host = NULL;

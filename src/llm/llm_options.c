@@ -84,15 +84,40 @@ static const char *default_model(const char *provider)
 	return NULL;
 }
 
+/* $OPTIMIZE_CONFIG, else $XDG_CONFIG_HOME/optimize/config.json (an absolute
+ * XDG_CONFIG_HOME, as the XDG spec says), else ~/.config/optimize/config.json. */
 static int config_path(struct buf *out)
 {
 	const char *env = getenv("OPTIMIZE_CONFIG"), *home = getenv("HOME");
+	const char *xdg = getenv("XDG_CONFIG_HOME");
 
 	if (env && *env)
 		return buf_addstr(out, env);
+	if (xdg && xdg[0] == '/')
+		return buf_addf(out, "%s/optimize/config.json", xdg);
 	if (!home || !*home)
 		return -1;
 	return buf_addf(out, "%s/.config/optimize/config.json", home);
+}
+
+/* ANTHROPIC_BASE_URL as Anthropic's SDKs read it (https://api.anthropic.com,
+ * without the /v1 this client's base URLs hold): with /v1 added when missing. */
+static const char *anthropic_base_url(struct llm_run_options *o)
+{
+	const char *env = getenv("ANTHROPIC_BASE_URL");
+	struct buf b = BUF_INIT;
+	const char *r;
+
+	if (!env || !*env)
+		return NULL;
+	buf_addstr(&b, env);
+	while (b.len && b.data[b.len - 1] == '/')
+		b.data[--b.len] = '\0';
+	if (b.len < 3 || strcmp(b.data + b.len - 3, "/v1"))
+		buf_addstr(&b, "/v1");
+	r = keep(o, b.data);
+	buf_release(&b);
+	return r;
 }
 
 static void cfg_number(const cJSON *c, const char *key, double *field)
@@ -174,6 +199,8 @@ int llm_run_options_resolve(struct llm_run_options *o, const struct target *t, s
 	if (!o->url && o->provider && strcmp(o->provider, "anthropic") &&
 	    getenv("OPENAI_BASE_URL") && *getenv("OPENAI_BASE_URL"))
 		o->url = getenv("OPENAI_BASE_URL");
+	if (!o->url && o->provider && !strcmp(o->provider, "anthropic"))
+		o->url = anthropic_base_url(o);
 	if (o->temperature < 0 && m && m->temperature >= 0)
 		o->temperature = m->temperature;
 	if (!o->max_tokens && m && m->max_tokens > 0)

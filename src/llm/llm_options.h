@@ -54,13 +54,23 @@ void llm_run_options_release(struct llm_run_options *o);
 
 /*
  * Fill unset fields: the manifest's llm section of t (t may be NULL), then
- * the config file (OPTIMIZE_CONFIG, else ~/.config/optimize/config.json; a
- * missing file is fine, an invalid one an error), then the environment
- * (OPENAI_BASE_URL for the URL; OPENAI_API_KEY or ANTHROPIC_API_KEY choose
- * the provider when nothing else did). Returns 1 when an LLM is configured
+ * the config file (OPTIMIZE_CONFIG, else $XDG_CONFIG_HOME/optimize/config.json,
+ * else ~/.config/optimize/config.json; a missing file is fine, an invalid one
+ * an error), then the environment (OPENAI_BASE_URL, or ANTHROPIC_BASE_URL for
+ * anthropic, for the URL; OPENAI_API_KEY or ANTHROPIC_API_KEY choose the
+ * provider when nothing else did). Returns 1 when an LLM is configured
  * (a provider was found), 0 when none is, -1 with err on an invalid setting.
  */
 int llm_run_options_resolve(struct llm_run_options *o, const struct target *t, struct buf *err);
+
+/*
+ * Before anything is built: -1 with err when the resolved settings cannot
+ * work: the hosted API's key variable (OPENAI_API_KEY, ANTHROPIC_API_KEY, or
+ * the configured api_key_env) is not set, no URL for openai-compatible, or
+ * no connection to the server within connect_timeout_s (default 5 s). With
+ * --cache ro, or no provider, 0 without a check.
+ */
+int llm_run_options_preflight(const struct llm_run_options *o, struct buf *err);
 
 /* Parse "provider:model" (or a bare provider) into o (pointers into spec). */
 int llm_run_options_parse_spec(struct llm_run_options *o, const char *spec, struct buf *err);
