@@ -58,7 +58,7 @@ static int append(const char *dir, const struct cJSON *rec, int if_empty, struct
 	int fd, r;
 
 	journal_path(dir, &p);
-	fd = open(p.data, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(p.data, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		r = err_set(err, "cannot open the journal %s: %s", p.data, strerror(errno));
 		buf_release(&p);
