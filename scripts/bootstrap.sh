@@ -14,6 +14,7 @@ PACKAGES=(
   libmicrohttpd-dev libcmocka-dev
   python3 python3-jsonschema python3-yaml libxml2-utils
   slurm-wlm munge
+  gnuplot-nox
 )
 
 missing=()

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "bench/chart.h"
 #include "bench/render.h"
 #include "bench/table.h"
 #include "cli/cmd_bench.h"
@@ -26,6 +27,12 @@ int cmd_bench_render(const char *dir, int code, int verbosity)
 		fprintf(stderr, "optimize bench: cannot write the tables: %s\n", err.data);
 		code = code ? code : EXIT_FAILURE_INTERNAL;
 	}
+	buf_reset(&err);
+	if (bench_chart_files(dir, &t, &optimize_interrupted, &err) < 0)
+		fprintf(stderr, "optimize bench: warning: the charts were not drawn: %s\n",
+		        err.data);
+	else if (verbosity >= 0)
+		fprintf(stderr, "charts: %s/{speedups,fast_p}.{svg,png}\n", dir);
 	bench_render_md(&t, &md);
 	fputs(md.data, stdout);
 	if (verbosity >= 0)

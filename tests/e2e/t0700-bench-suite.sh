@@ -69,6 +69,20 @@ PY
 cmp -s "$out" "$T/out/table.md" || fail "stdout is table.md"
 ok "every format starts with the fingerprint; the CSV parses; stdout is the Markdown table"
 
+python3 - "$T/out" <<'PY' || fail "the charts: SVG that parses, 800x480 PNG"
+import struct, sys, xml.dom.minidom
+d = sys.argv[1]
+for name in ("speedups", "fast_p"):
+    svg = xml.dom.minidom.parse("%s/%s.svg" % (d, name))
+    assert svg.documentElement.tagName == "svg", name
+    png = open("%s/%s.png" % (d, name), "rb").read()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR", name
+    assert struct.unpack(">II", png[16:24]) == (800, 480), struct.unpack(">II", png[16:24])
+text = open(d + "/charts/speedups.dat").read()
+assert [l.split()[1] for l in text.splitlines() if not l.startswith("#")] == ['"alpha"', '"beta"', '"broken"', '"nobuild"'], text
+PY
+ok "gnuplot draws both charts as SVG (parses) and PNG (800x480) from a generated script"
+
 cp "$T/out/table.md" "$T/table.before"
 rm "$T/out/table.md" "$T/out/table.json"
 run_optimize bench report "$T/out"

@@ -161,13 +161,14 @@ static void test_journal_states(void **state)
 	(void)state;
 	mkdir("jdir", 0755);
 	assert_int_equal(bench_journal_read("jdir", &j, &err), 1); /* none yet */
-	write_file("jdir/journal.jsonl",
-	           "{\"record\":\"suite\",\"entries\":[\"a\",\"b\",\"c\"]}\n"
-	           "{\"record\":\"start\",\"task\":0,\"target\":\"a\",\"time\":1}\n"
-	           "{\"record\":\"row\",\"task\":0,\"target\":\"a\",\"time\":2,\"row\":{\"name\":\"a\"}}\n"
-	           "{\"record\":\"start\",\"task\":1,\"target\":\"b\",\"time\":3}\n"
-	           "{\"record\":\"row\",\"task\":1,\"target\":\"WRONG\",\"row\":{}}\n"
-	           "{\"record\":\"row\",\"task\":2,\"tar");
+	write_file(
+	    "jdir/journal.jsonl",
+	    "{\"record\":\"suite\",\"entries\":[\"a\",\"b\",\"c\"]}\n"
+	    "{\"record\":\"start\",\"task\":0,\"target\":\"a\",\"time\":1}\n"
+	    "{\"record\":\"row\",\"task\":0,\"target\":\"a\",\"time\":2,\"row\":{\"name\":\"a\"}}\n"
+	    "{\"record\":\"start\",\"task\":1,\"target\":\"b\",\"time\":3}\n"
+	    "{\"record\":\"row\",\"task\":1,\"target\":\"WRONG\",\"row\":{}}\n"
+	    "{\"record\":\"row\",\"task\":2,\"tar");
 	assert_int_equal(bench_journal_read("jdir", &j, &err), 0);
 	assert_int_equal(j.n, 3);
 	assert_int_equal(j.state[0], BENCH_DONE);
