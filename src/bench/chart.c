@@ -137,8 +137,8 @@ static int run_gnuplot(const char *dir, volatile sig_atomic_t *cancel, struct bu
 	return r;
 }
 
-int bench_chart_files(const char *dir, const struct bench_table *t,
-                      volatile sig_atomic_t *cancel, struct buf *err)
+int bench_chart_files(const char *dir, const struct bench_table *t, volatile sig_atomic_t *cancel,
+                      struct buf *err)
 {
 	struct buf d = BUF_INIT, c = BUF_INIT, m = BUF_INIT, gp = BUF_INIT;
 	int r;
@@ -148,8 +148,9 @@ int bench_chart_files(const char *dir, const struct bench_table *t,
 	buf_reset(&d);
 	speedups_data(t, &d);
 	fast_p_data(t, &c, &m);
-	buf_addstr(&gp, "# optimize bench: the suite's charts; run `gnuplot charts/charts.gp` in the "
-	                "output folder\n");
+	buf_addstr(&gp,
+	           "# optimize bench: the suite's charts; run `gnuplot charts/charts.gp` in the "
+	           "output folder\n");
 	script(&gp, "svg", "svg");
 	script(&gp, "pngcairo", "png");
 	if (r == 0)

@@ -29,7 +29,7 @@ const char *bench_gnuplot(void);
  * Write the data and the script into dir/charts/ and run gnuplot in dir.
  * 0, or -1 with err (gnuplot missing or failing: its message).
  */
-int bench_chart_files(const char *dir, const struct bench_table *t,
-                      volatile sig_atomic_t *cancel, struct buf *err);
+int bench_chart_files(const char *dir, const struct bench_table *t, volatile sig_atomic_t *cancel,
+                      struct buf *err);
 
 #endif
