@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Each fault the scripted server can inject is retried or fails as
-# specified, within the deadline: the run ends with a clear message, the
+# specified: the run ends with a clear message, the
 # best so far intact and report.json readable.
 . "$(dirname "$0")/lib.sh"
 
@@ -16,7 +16,7 @@ unset OPENAI_API_KEY ANTHROPIC_API_KEY OPENAI_BASE_URL
 tree=$(copy_fixture llm)
 n=0
 # scenario FAULT-STEPS-JSON: runs one LLM round against a script whose steps
-# are the given faults followed by the fast answer; sets $log, $r, $secs.
+# are the given faults followed by the fast answer; sets $log and $r.
 scenario() {
   n=$((n + 1))
   python3 - "$ANSWERS" "$1" > "$T/script$n.json" <<'EOF'
@@ -28,10 +28,8 @@ print(json.dumps(steps))
 EOF
   log=$T/requests$n.jsonl
   llm_server_start "$T/script$n.json" "$log"
-  local t0=$(date +%s)
   run_optimize run "$tree" --no-flags --llm openai-compatible:test-model \
     --llm-url "http://127.0.0.1:$port/v1" --rounds 1 --candidates 1 --min-runs 5 --max-runs 5 --cache off
-  secs=$(( $(date +%s) - t0 ))
   llm_server_stop
   r=$(latest_run "$tree")/report.json
   json_get "$r" "d['targets'][0]['status']" >/dev/null || fail "report.json unreadable after $1"
@@ -57,7 +55,9 @@ scenario '[{"fault": "slow", "delay_s": 6, "text": "late"}]'
 assert_rc 0 "a slow answer then an answer"
 [ "$(requests)" = 2 ] || fail "slow: expected 2 requests"
 evaluated || fail "slow: evaluated"
-[ "$secs" -lt 60 ] || fail "slow: took $secs s"
+# Not a timing assertion (the machine may be loaded): the log says the first
+# attempt was abandoned at the 2 s request timeout and retried.
+assert_grep "$err" 'no answer within 2.0 s; retrying' "slow: the late answer is abandoned at the timeout"
 ok "an answer slower than the timeout is abandoned and retried"
 
 scenario '[{"fault": "truncated_body"}]'
@@ -101,6 +101,6 @@ scenario '[{"fault": "500"}, {"fault": "500"}, {"fault": "500"}]'
 assert_rc 4 "500 until the retries run out"
 [ "$(requests)" = 3 ] || fail "500 x3: 1 + 2 retries, got $(requests)"
 assert_grep "$err" 'HTTP 500' "500 x3: a clear message"
-[ "$secs" -lt 60 ] || fail "500 x3: took $secs s"
+assert_grep "$err" 'gave up after 3 attempts' "500 x3: stops after the configured retries"
 ok "a server error that persists ends the run after the retries, keeping the original"
 finish
