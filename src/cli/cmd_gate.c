@@ -343,7 +343,7 @@ static void on_pair(void *ctx, const struct candidate *c, size_t n, const struct
 }
 
 /* Resolve the revisions and make the checkouts. 0, or an exit status. */
-static int prepare_trees(struct gate_cmd *o, struct gate_run *g, struct buf *err)
+int gate_cmd_prepare(struct gate_cmd *o, struct gate_run *g, struct buf *err)
 {
 	struct buf changes = BUF_INIT, dir = BUF_INIT;
 	int code = EXIT_USAGE;
@@ -396,7 +396,7 @@ out:
 	return code;
 }
 
-static void labels(const struct gate_cmd *o, const struct gate_run *g, struct gate_result *r)
+void gate_cmd_labels(const struct gate_cmd *o, const struct gate_run *g, struct gate_result *r)
 {
 	struct buf b = BUF_INIT;
 
@@ -573,13 +573,13 @@ static int gate_compare_cmd(struct gate_cmd *o)
 	int code;
 
 	gate_result_init(&r);
-	code = prepare_trees(o, &g, &err);
+	code = gate_cmd_prepare(o, &g, &err);
 	if (code) {
 		fprintf(stderr, "optimize gate: %s\n", err.data);
 		goto out;
 	}
 	o->go.state_dir = g.state;
-	labels(o, &g, &r);
+	gate_cmd_labels(o, &g, &r);
 	if (o->baseline)
 		st = gate_cmd_against_baseline(o, &g, &r, &err);
 	else

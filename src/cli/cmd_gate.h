@@ -30,6 +30,10 @@ struct gate_run {
 void gate_run_release(struct gate_run *g, int keep);
 
 char *gate_cmd_run_id(void);
+/* Resolve the revisions and make the checkouts: 0, or an exit status (err says why). */
+int gate_cmd_prepare(struct gate_cmd *o, struct gate_run *g, struct buf *err);
+/* r's base and head labels from what g resolved. */
+void gate_cmd_labels(const struct gate_cmd *o, const struct gate_run *g, struct gate_result *r);
 /* Markdown, JUnit, JSON, annotations: 0, or -1 when a file could not be written (said). */
 int gate_cmd_outputs(const struct gate_cmd *o, const struct gate_result *r);
 /* The exit status of a result (warning about inconclusive targets that pass). */
