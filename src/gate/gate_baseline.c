@@ -204,14 +204,15 @@ static int check_header(const cJSON *b, const char *file, struct buf *err)
 		               "optimize gate record TREE --output FILE",
 		               file, BASELINE_SCHEMA);
 	if (json_get_number(b, "version", 0) != 1)
-		return err_set(err, "'%s': baseline format version %g, this tool reads version 1", file,
-		               json_get_number(b, "version", 0));
+		return err_set(err, "'%s': baseline format version %g, this tool reads version 1",
+		               file, json_get_number(b, "version", 0));
 	if (!version || strcmp(version, OPTIMIZE_VERSION))
-		return err_set(err,
-		               "'%s' was recorded by optimize %s, and this is optimize %s: counts and "
-		               "settings may differ between versions; record the baseline again with "
-		               "this version",
-		               file, version ? version : "(unknown)", OPTIMIZE_VERSION);
+		return err_set(
+		    err,
+		    "'%s' was recorded by optimize %s, and this is optimize %s: counts and "
+		    "settings may differ between versions; record the baseline again with "
+		    "this version",
+		    file, version ? version : "(unknown)", OPTIMIZE_VERSION);
 	return 0;
 }
 
@@ -304,22 +305,29 @@ static enum engine_status compare_one(const struct gate_options *o, const struct
 		gt->unit = xstrdup(a.unit);
 		gt->source = xstrdup(a.source);
 		gt->deterministic = a.deterministic;
-		gt->threshold = o->threshold > 0 ? o->threshold : gate_default_threshold(a.deterministic);
+		gt->threshold =
+		    o->threshold > 0 ? o->threshold : gate_default_threshold(a.deterministic);
 		gt->base_value = base;
 		gt->head_value = a.value;
 		gt->n = a.deterministic ? 1 : a.n;
 		gt->ratios = xcalloc(gt->n + 1, sizeof(*gt->ratios));
 		for (size_t i = 0; i < gt->n; i++)
 			gt->ratios[i] = (a.deterministic ? a.value : a.values[i]) / base;
-		mismatch(r, "CC", json_get_string(jt, "cc", NULL), o->cc ? o->cc : t->cc ? t->cc : "cc");
-		mismatch(r, "CFLAGS", json_get_string(jt, "cflags", NULL), t->cflags ? t->cflags : "");
-		mismatch(r, "LDFLAGS", json_get_string(jt, "ldflags", NULL), t->ldflags ? t->ldflags : "");
+		mismatch(r, "CC", json_get_string(jt, "cc", NULL),
+		         o->cc   ? o->cc
+		         : t->cc ? t->cc
+		                 : "cc");
+		mismatch(r, "CFLAGS", json_get_string(jt, "cflags", NULL),
+		         t->cflags ? t->cflags : "");
+		mismatch(r, "LDFLAGS", json_get_string(jt, "ldflags", NULL),
+		         t->ldflags ? t->ldflags : "");
 		if (!a.deterministic && !has_note(r, WALL_NOTE))
-			strlist_pushf(&r->notes,
-			              "%s: timings from another job, at another time, on another "
-			              "machine, are not comparable, and this verdict may be wrong "
-			              "either way; prefer --base REF (both measured here) or exact counts",
-			              WALL_NOTE);
+			strlist_pushf(
+			    &r->notes,
+			    "%s: timings from another job, at another time, on another "
+			    "machine, are not comparable, and this verdict may be wrong "
+			    "either way; prefer --base REF (both measured here) or exact counts",
+			    WALL_NOTE);
 	} else if (st == ENGINE_SETUP) {
 		gt->outcome = GATE_SETUP_FAILED;
 		gt->reason = xstrdup(a.why ? a.why : "");
@@ -359,8 +367,8 @@ enum engine_status gate_baseline_compare(const struct gate_options *o, const cha
 	machine_info_release(&mi);
 	for (size_t i = 0; st == ENGINE_OK && i < m.ntargets; i++)
 		if (selected(o, m.targets[i].name))
-			st = compare_one(o, &m.targets[i], run_id, baseline_target(b, m.targets[i].name),
-			                 file, r, err);
+			st = compare_one(o, &m.targets[i], run_id,
+			                 baseline_target(b, m.targets[i].name), file, r, err);
 	gate_family(r, o->alpha);
 	remove_work(o, run_id);
 	manifest_release(&m);

@@ -30,7 +30,6 @@ enum engine_status gate_baseline_record(const struct gate_options *o, const char
 /* tree's targets measured alone against the baseline document (file names it in messages). */
 enum engine_status gate_baseline_compare(const struct gate_options *o, const char *tree,
                                          const char *run_id, const struct cJSON *baseline,
-                                         const char *file, struct gate_result *r,
-                                         struct buf *err);
+                                         const char *file, struct gate_result *r, struct buf *err);
 
 #endif
