@@ -48,6 +48,7 @@ void candidate_init(struct candidate *c)
 	c->parent = -1;
 	c->meas.compared_with = -1;
 	c->llm.repair_of = -1;
+	c->same_build_as = -1;
 	profile_init(&c->profile);
 }
 
@@ -121,6 +122,7 @@ void candidate_release(struct candidate *c)
 	}
 	free(c->checks);
 	profile_release(&c->profile);
+	strlist_release(&c->compiler_lines);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -361,6 +361,21 @@ static int merge_kernels(struct mparse *mp, struct target *t)
 	return 0;
 }
 
+/*
+ * cflags left out: "-O2" when the build command uses $CFLAGS as it is (a
+ * compile line, `make CFLAGS="$CFLAGS"`); otherwise not set, so that the
+ * original is the project's own build (docs/build-systems.md): a build that
+ * does not name it (make, cmake) or passes it only when set (`${CFLAGS:+...}`,
+ * as optimize init writes). null: never set.
+ */
+static int default_cflags(struct mparse *mp, const cJSON *obj, struct target *t)
+{
+	if (t->cflags || cJSON_GetObjectItemCaseSensitive(obj, "cflags") ||
+	    !strstr(t->build, "CFLAGS") || strstr(t->build, "${CFLAGS:+"))
+		return 0;
+	return mparse_dup_str(mp, "-O2", &t->cflags);
+}
+
 static int parse_target(struct mparse *mp, const cJSON *obj, struct target *t, const char *tree,
                         const char *stored_path, int single)
 {
@@ -380,7 +395,8 @@ static int parse_target(struct mparse *mp, const cJSON *obj, struct target *t, c
 	    (r = mparse_get_strlist(mp, obj, "context", F_GLOB, &t->context)) ||
 	    (r = mparse_get_strlist(mp, obj, "outputs", F_GLOB, &t->outputs)) ||
 	    (r = mparse_get_str(mp, obj, "cc", F_NONBLANK, "cc", &t->cc)) ||
-	    (r = mparse_get_str(mp, obj, "cflags", 0, "-O2", &t->cflags)) ||
+	    (r = mparse_get_str(mp, obj, "cflags", F_NULLABLE, NULL, &t->cflags)) ||
+	    (r = default_cflags(mp, obj, t)) ||
 	    (r = mparse_get_str(mp, obj, "ldflags", 0, "", &t->ldflags)) ||
 	    (r = mparse_get_num(mp, obj, "rtol", 0, 0, 0, &t->rtol)) ||
 	    (r = mparse_get_num(mp, obj, "atol", 0, 0, 0, &t->atol)) ||

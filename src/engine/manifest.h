@@ -54,7 +54,7 @@ struct target {
 	struct strlist outputs;  /* globs of build outputs, excluded from the protected check */
 	char *build;
 	char *cc;      /* default "cc" (overridden by --cc) */
-	char *cflags;  /* default "-O2" */
+	char *cflags;  /* NULL = not set (the project's own flags); see default_cflags */
 	char *ldflags; /* default "" */
 	char *run;
 	struct verify_spec *verify;

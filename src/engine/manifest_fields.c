@@ -149,9 +149,11 @@ int mparse_get_str(struct mparse *mp, const cJSON *obj, const char *key, unsigne
 			return missing(mp, key, "a string");
 		return def ? mparse_dup_str(mp, def, out) : 0;
 	}
+	if ((flags & F_NULLABLE) && cJSON_IsNull(it))
+		return 0;
 	mparse_push_key(mp, key);
 	if (!cJSON_IsString(it))
-		r = mparse_type_error(mp, it, "a string");
+		r = mparse_type_error(mp, it, flags & F_NULLABLE ? "a string or null" : "a string");
 	else if ((flags & F_NONBLANK) && blank(it->valuestring))
 		r = mparse_merr(mp, "field '%s': must not be empty", mparse_field_path(mp, NULL));
 	else if ((flags & F_COMMAND) &&

@@ -25,6 +25,7 @@ enum field_flags {
 	F_GLOB = 1 << 3,     /* list elements are paths or globs relative to the tree */
 	F_INTS = 1 << 4,     /* list elements may be positive integers (kept as strings) */
 	F_COMMAND = 1 << 5,  /* a command: `optimize init`'s "TODO: ..." placeholder is an error */
+	F_NULLABLE = 1 << 6, /* a string may be null: the value stays NULL (not set) */
 };
 
 /* The state of one validation: the text (to locate fields) and where we are. */

@@ -181,7 +181,7 @@ struct candidate *pipeline_original(const struct pipeline *p)
 	struct candidate *b = candidate_new("baseline", "original");
 
 	b->set.cc = xstrdup(p->opt.cc ? p->opt.cc : t->cc ? t->cc : "cc");
-	b->set.cflags = xstrdup(t->cflags ? t->cflags : "");
+	b->set.cflags = t->cflags ? xstrdup(t->cflags) : NULL;
 	b->set.ldflags = xstrdup(t->ldflags ? t->ldflags : "");
 	b->set.cl_build_options = xstrdup(t->cl_build_options ? t->cl_build_options : "");
 	return b;
@@ -254,7 +254,7 @@ static void add_cxx_env(struct strlist *env)
 {
 	static const char *const family[][2] = {
 	    {"gcc", "g++"}, {"clang", "clang++"}, {"cc", "c++"}};
-	const char *cc = "cc", *cflags = "", *base, *rest;
+	const char *cc = "cc", *cflags = NULL, *base, *rest;
 	struct buf cxx = BUF_INIT;
 
 	for (size_t i = 0; i < env->n; i++) {
@@ -276,7 +276,10 @@ static void add_cxx_env(struct strlist *env)
 	if (cxx.len == (size_t)(base - cc))
 		buf_addstr(&cxx, base);
 	strlist_pushf(env, "CXX=%s", cxx.data);
-	strlist_pushf(env, "CXXFLAGS=%s", cflags);
+	if (cflags)
+		strlist_pushf(env, "CXXFLAGS=%s", cflags);
+	else
+		strlist_push(env, "CXXFLAGS"); /* CFLAGS not set: neither is CXXFLAGS */
 	buf_release(&cxx);
 }
 
@@ -291,7 +294,11 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
 	if (!cfg)
 		cfg = &c->cfg;
 	strlist_pushf(&ch->env, "CC=%s", cfg->cc ? cfg->cc : "cc");
-	strlist_pushf(&ch->env, "CFLAGS=%s -g", cfg->cflags ? cfg->cflags : "");
+	/* Not set: the project's own flags apply (a bare name removes it). */
+	if (cfg->cflags)
+		strlist_pushf(&ch->env, "CFLAGS=%s -g", cfg->cflags);
+	else
+		strlist_push(&ch->env, "CFLAGS");
 	strlist_pushf(&ch->env, "LDFLAGS=%s", cfg->ldflags ? cfg->ldflags : "");
 	add_cxx_env(&ch->env);
 	buf_addf(&tracedir, "%s/c%04d.trace", p->work_root, c->id);
@@ -394,30 +401,36 @@ int pipeline_run_step(const struct pipeline *p, const struct candidate *c,
 
 /* ---- materialize and build ---- */
 
-int pipeline_materialize(struct pipeline *p, struct candidate *c, struct buf *err)
+int pipeline_materialize_at(struct pipeline *p, const struct candidate *c, const char *dir,
+                            struct buf *err)
 {
-	struct buf dir = BUF_INIT, logs = BUF_INIT;
+	struct buf logs = BUF_INIT;
 	int r = 0;
 
-	buf_addf(&dir, "%s/c%04d", p->work_root, c->id);
-	ws_remove_tree(dir.data, NULL);
-	if (ws_copy_tree(c->source_tree ? c->source_tree : p->pristine, dir.data, err) < 0) {
-		buf_release(&dir);
+	ws_remove_tree(dir, NULL);
+	if (ws_copy_tree(c->source_tree ? c->source_tree : p->pristine, dir, err) < 0)
 		return -1;
-	}
 	buf_addf(&logs, "%s/logs", p->work_root);
 	file_mkdirs(logs.data, 0755, NULL);
 	buf_release(&logs);
-	free(c->workdir);
-	c->workdir = buf_detach(&dir);
 	for (size_t i = 0; i < c->nchain && r == 0; i++) {
 		const struct file_edit *f = c->chain[i];
 		struct buf path = BUF_INIT;
-		buf_addf(&path, "%s/%s", c->workdir, f->path);
+		buf_addf(&path, "%s/%s", dir, f->path);
 		r = file_write_atomic(path.data, f->content, f->len, 0644, err);
 		buf_release(&path);
 	}
 	return r;
+}
+
+int pipeline_materialize(struct pipeline *p, struct candidate *c, struct buf *err)
+{
+	struct buf dir = BUF_INIT;
+
+	buf_addf(&dir, "%s/c%04d", p->work_root, c->id);
+	free(c->workdir);
+	c->workdir = buf_detach(&dir);
+	return pipeline_materialize_at(p, c, c->workdir, err);
 }
 
 static const char *llvm_profdata(void)

@@ -192,6 +192,10 @@ enum engine_status pipeline_baseline(struct pipeline *p, struct candidate *b, st
 		                   why.data);
 		goto out;
 	}
+	if (ws_build_products(b->workdir, b->build_hash, &b->compiler_lines, err) < 0) {
+		st = ENGINE_ERROR;
+		goto out;
+	}
 	if ((st = baseline_verify(p, b, err)) != ENGINE_OK || pipeline_cancelled(p))
 		goto out;
 	if ((st = baseline_run(p, b, err)) != ENGINE_OK || pipeline_cancelled(p))

@@ -30,6 +30,7 @@ struct pipeline {
 	struct capture run_ref;     /* and of its timed run */
 	int have_refs;
 	int warned_noise;
+	int flags_ignored; /* a probe showed that the build ignores $CFLAGS (said once) */
 };
 
 /*
@@ -66,8 +67,17 @@ int pipeline_run_step(const struct pipeline *p, const struct candidate *c,
 
 /* The stages that make a workspace and a build (pipeline.c). */
 int pipeline_materialize(struct pipeline *p, struct candidate *c, struct buf *err);
+/* c's tree (the original or its source_tree, plus its files) made fresh in dir. */
+int pipeline_materialize_at(struct pipeline *p, const struct candidate *c, const char *dir,
+                            struct buf *err);
 /* 0 built, 1 failed (why), -1 error. */
 int pipeline_build(struct pipeline *p, struct candidate *c, struct buf *why, struct buf *err);
+
+/* After c's build (pipeline_buildcheck.c): its build_hash, and whether it built
+ * the same code as `against` although only its build settings differ. 0 go on;
+ * 1 the same code (c's status set: nothing to measure); -1 error. */
+int pipeline_check_same_build(struct pipeline *p, struct candidate *c,
+                              const struct candidate *against, struct buf *err);
 
 /* The start of a file, trimmed to BUILD_ERROR_MAX bytes, appended to out. */
 void pipeline_file_excerpt(const char *path, struct buf *out);

@@ -468,7 +468,10 @@ static int stage_materialize(struct stage_run *x)
 static int stage_build(struct stage_run *x)
 {
 	int r = pipeline_build(x->p, x->c, &x->why, x->err);
-	return r <= 0 ? r : fail(x, CAND_BUILD_FAILED);
+
+	if (r > 0)
+		return fail(x, CAND_BUILD_FAILED);
+	return r < 0 ? r : pipeline_check_same_build(x->p, x->c, x->against, x->err);
 }
 
 static int stage_verify(struct stage_run *x)

@@ -12,6 +12,8 @@
 
 #include "base/fileio.h"
 #include "base/proc.h"
+#include "base/sha256.h"
+#include "prof/binfile.h"
 
 int ws_is_skipped_dir(const char *name)
 {
@@ -376,5 +378,41 @@ int ws_apply(const char *tree, const char *src_root, const struct strlist *files
 		if (r < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int ws_build_products(const char *dir, char hex[65], struct strlist *lines, struct buf *err)
+{
+	struct strlist files = {0};
+	struct sha256_ctx all;
+	size_t nelf = 0;
+
+	hex[0] = '\0';
+	if (ws_list_files(dir, &files, err) < 0)
+		return -1;
+	sha256_init(&all);
+	for (size_t i = 0; i < files.n; i++) {
+		struct sha256_ctx one;
+		unsigned char d[SHA256_DIGEST_LEN];
+		struct buf path = BUF_INIT;
+
+		buf_addf(&path, "%s/%s", dir, files.v[i]);
+		sha256_init(&one);
+		if (binfile_code_hash(path.data, dir, &one) == 1) {
+			sha256_final(&one, d);
+			sha256_update(&all, files.v[i], strlen(files.v[i]) + 1);
+			sha256_update(&all, d, sizeof(d));
+			nelf++;
+			if (lines)
+				binfile_compiler_lines(path.data, lines);
+		}
+		buf_release(&path);
+	}
+	if (nelf) {
+		unsigned char d[SHA256_DIGEST_LEN];
+		sha256_final(&all, d);
+		sha256_to_hex(d, hex);
+	}
+	strlist_release(&files);
 	return 0;
 }

@@ -55,6 +55,15 @@ int ws_diff(const char *orig_root, const char *new_root, const struct strlist *f
 int ws_apply(const char *tree, const char *src_root, const struct strlist *files, int no_backup,
              struct strlist *written, struct buf *err);
 
+/*
+ * What a build produced: a hash of the code in dir's ELF files (see
+ * binfile_code_hash: loaded sections only, dir's own path stripped), in path
+ * order, so that two workspaces built the same way compare equal; hex is ""
+ * when dir holds no ELF file. lines (NULL = not wanted) gets the compiler
+ * command lines recorded in them (binfile_compiler_lines). 0, or -1.
+ */
+int ws_build_products(const char *dir, char hex[65], struct strlist *lines, struct buf *err);
+
 /* 1 if two files have the same bytes, 0 if not, -1 on error. */
 int ws_files_equal(const char *a, const char *b, struct buf *err);
 

@@ -28,6 +28,7 @@ struct flags_state {
 	struct flag_option *opts;
 	size_t nopts, next;
 	int pass, accepted_in_pass, initialized;
+	int ignored; /* the build ignores $CFLAGS (candidate.flags_ignored): nothing to search */
 	struct strlist seen; /* settings already proposed (see flags_propose) */
 };
 
@@ -221,7 +222,7 @@ static int flags_propose(struct proposer *self, const struct run_view *v, struct
 	struct candidate *c;
 
 	(void)err;
-	if (!max)
+	if (!max || fs->ignored)
 		return 0;
 	while ((c = propose_one(fs, v))) {
 		struct buf key = BUF_INIT;
@@ -251,6 +252,8 @@ static void flags_feedback(struct proposer *self, const struct run_view *v,
 	struct flags_state *fs = self->impl;
 
 	(void)v;
+	if (c->flags_ignored)
+		fs->ignored = 1;
 	if (c->status != CAND_ACCEPTED || !fs->next)
 		return;
 	/* One candidate at a time: the option just tried is opts[next - 1]. */

@@ -131,6 +131,12 @@ static cJSON *candidate_json(const struct run_view *v, const struct candidate *c
 	strlist_release(&changed);
 	if (c->build_s > 0)
 		json_add_measure(o, "build_time", c->build_s, "s", "wall clock (CLOCK_MONOTONIC)");
+	if (c->build_hash[0])
+		json_add_string(o, "build_code_sha256", c->build_hash);
+	if (c->same_build_as >= 0)
+		json_add_number(o, "same_build_as", c->same_build_as);
+	if (c->flags_ignored)
+		json_add_bool(o, "build_ignores_cflags", 1);
 	if (c->id == 0 && c->meas.nsamples) {
 		cJSON *m = json_add_object(o, "measurement");
 		json_add_measure(m, "median", c->meas.value, obj->unit, obj->source);

@@ -81,7 +81,7 @@ static void test_minimal_defaults(void **state)
 	assert_string_equal(t->build, "make");
 	assert_string_equal(t->run, "./a");
 	assert_string_equal(t->cc, "cc");
-	assert_string_equal(t->cflags, "-O2");
+	assert_null(t->cflags); /* "make": the project's own flags (default_cflags) */
 	assert_string_equal(t->ldflags, "");
 	assert_int_equal(t->nverify, 0);
 	assert_true(t->rtol == 0.0 && t->atol == 0.0);
@@ -584,6 +584,39 @@ static void test_docs_examples_parse(void **state)
 	buf_release(&err);
 }
 
+/* cflags left out: -O2 for a compile line, not set for make; null: not set. */
+static void test_cflags_default(void **state)
+{
+	static const struct {
+		const char *json, *want;
+	} cases[] = {
+	    {"{\"name\": \"t\", \"editable\": [\"a.c\"], \"build\": \"$CC $CFLAGS a.c\", "
+	     "\"run\": \"./a\"}",
+	     "-O2"},
+	    {"{" MIN_FIELDS "}", NULL},
+	    {"{\"name\": \"t\", \"editable\": [\"a.c\"], \"build\": \"make ${CFLAGS:+\\\"CFLAGS=$CFLAGS\\\"}\", "
+	     "\"run\": \"./a\"}",
+	     NULL},
+	    {"{" MIN_FIELDS ", \"cflags\": \"-O3\"}", "-O3"},
+	    {"{\"name\": \"t\", \"editable\": [\"a.c\"], \"build\": \"$CC $CFLAGS a.c\", "
+	     "\"run\": \"./a\", \"cflags\": null}",
+	     NULL},
+	};
+	struct buf err = BUF_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct manifest m;
+		assert_int_equal(parse(cases[i].json, &m, &err), 0);
+		if (cases[i].want)
+			assert_string_equal(m.targets[0].cflags, cases[i].want);
+		else
+			assert_null(m.targets[0].cflags);
+		manifest_release(&m);
+	}
+	buf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +640,7 @@ int main(void)
 	    cmocka_unit_test(test_bom_and_schema),
 	    cmocka_unit_test(test_strlist_match),
 	    cmocka_unit_test(test_docs_examples_parse),
+	    cmocka_unit_test(test_cflags_default),
 	};
 
 	return test_run(tests, NULL, NULL);
