@@ -30,7 +30,8 @@ static int settings_only(const struct candidate *c, const struct candidate *agai
 
 	if (c->nfiles || c->source_tree || c->parent != against->id)
 		return 0;
-	if (!same_str(a->cl_build_options, b->cl_build_options) || !same_str(a->wg_size, b->wg_size))
+	if (!same_str(a->cl_build_options, b->cl_build_options) ||
+	    !same_str(a->wg_size, b->wg_size))
 		return 0;
 	return !same_str(a->cc, b->cc) || !same_str(a->cflags, b->cflags) ||
 	       !same_str(a->ldflags, b->ldflags) || a->pgo != b->pgo;
@@ -56,7 +57,8 @@ static int probe(struct pipeline *p, const struct candidate *c, struct buf *err)
 	r = pipeline_materialize_at(p, c, dir.data, err);
 	if (r == 0)
 		r = pipeline_run_step(p, &probe, &cfg, p->t->build, "probe-build",
-		                      p->t->timeout_s > 300 ? p->t->timeout_s : 300, &res, &why, err);
+		                      p->t->timeout_s > 300 ? p->t->timeout_s : 300, &res, &why,
+		                      err);
 	if (r == 0)
 		r = proc_result_ok(&res) && ws_build_products(dir.data, hex, NULL, err) == 0 &&
 		    !strcmp(hex, c->build_hash);
@@ -72,7 +74,8 @@ static void warn_ignored(struct pipeline *p, const struct candidate *c,
 {
 	engine_note(p->opt.ev, NOTE_WARNING,
 	            "warning: [%s] the build ignores $CFLAGS: c%d ('%s') and c%d built the same "
-	            "code, and so did a probe with " PROBE_FLAGS ". Most likely the Makefile assigns CFLAGS "
+	            "code, and so did a probe with " PROBE_FLAGS
+	            ". Most likely the Makefile assigns CFLAGS "
 	            "itself (CFLAGS = ...), which beats the environment; pass the flags through: "
 	            "\"build\": \"make CFLAGS=\\\"$CFLAGS\\\"\" (CMake: a fresh build directory "
 	            "reads $CFLAGS, or -DCMAKE_C_FLAGS=\"$CFLAGS\"; Meson: -Dc_args=\"$CFLAGS\"). "

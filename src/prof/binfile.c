@@ -42,8 +42,8 @@ static int hash_elf(Elf *e, const char *strip, struct sha256_ctx *ctx)
 		Elf_Data *d;
 		const char *name;
 
-		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) || sh.sh_type == SHT_NOTE ||
-		    sh.sh_type == SHT_NOBITS)
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
+		    sh.sh_type == SHT_NOTE || sh.sh_type == SHT_NOBITS)
 			continue;
 		name = elf_strptr(e, shstrndx, sh.sh_name);
 		if (name)

@@ -594,7 +594,8 @@ static void test_cflags_default(void **state)
 	     "\"run\": \"./a\"}",
 	     "-O2"},
 	    {"{" MIN_FIELDS "}", NULL},
-	    {"{\"name\": \"t\", \"editable\": [\"a.c\"], \"build\": \"make ${CFLAGS:+\\\"CFLAGS=$CFLAGS\\\"}\", "
+	    {"{\"name\": \"t\", \"editable\": [\"a.c\"], \"build\": \"make "
+	     "${CFLAGS:+\\\"CFLAGS=$CFLAGS\\\"}\", "
 	     "\"run\": \"./a\"}",
 	     NULL},
 	    {"{" MIN_FIELDS ", \"cflags\": \"-O3\"}", "-O3"},
