@@ -220,6 +220,35 @@ static enum engine_status run_entry(const struct bench_run *b, const struct benc
 	return st;
 }
 
+/* The row names the machine it ran on (Slurm tasks spread over nodes). */
+static void row_where(const struct bench_run *b, cJSON *row, const char *host)
+{
+	struct machine_info mi;
+	struct buf reason = BUF_INIT;
+	const char *log, *status;
+
+	memset(&mi, 0, sizeof(mi));
+	machine_info_collect(&mi, b->rs->po.cc ? b->rs->po.cc : "cc");
+	json_add_string(row, "host", host);
+	json_add_string(row, "cpu", mi.cpu_model);
+	machine_info_release(&mi);
+	/* A Slurm task (slurm_array_script) names its log: a row that did not
+	 * run to a measurement points to it. */
+	log = getenv("OPTIMIZE_BENCH_TASK_LOG");
+	status = json_get_string(row, "status", "");
+	if (log && *log) {
+		json_add_string(row, "log", log);
+		if (strcmp(status, BENCH_ROW_IMPROVED) &&
+		    strcmp(status, BENCH_ROW_NO_IMPROVEMENT)) {
+			buf_addf(&reason, "%s; log: %s", json_get_string(row, "reason", "failed"),
+			         log);
+			cJSON_DeleteItemFromObjectCaseSensitive(row, "reason");
+			json_add_string(row, "reason", reason.data);
+		}
+	}
+	buf_release(&reason);
+}
+
 enum engine_status bench_task_run(const struct bench_run *b, size_t i, struct buf *err)
 {
 	const struct bench_entry *e = &b->suite->entries[i];
@@ -249,6 +278,7 @@ enum engine_status bench_task_run(const struct bench_run *b, size_t i, struct bu
 		st = run_entry(b, e, sd.data, &row, &e2);
 	if (row && st != ENGINE_INTERRUPTED) {
 		json_add_number(row, "wall_s", clock_mono_s() - m0);
+		row_where(b, row, host);
 		rec = record("row", (long)i, e->name);
 		json_add_number(rec, "started", t0);
 		cJSON_AddItemToObject(rec, "row", row);

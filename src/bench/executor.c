@@ -27,6 +27,7 @@ const struct bench_executor bench_executor_local = {
 
 static const struct bench_executor *const executors[] = {
     &bench_executor_local,
+    &bench_executor_slurm,
     NULL,
 };
 

@@ -60,6 +60,18 @@ const struct bench_executor *bench_executor_find(const char *name);
 /* Every executor, NULL-terminated (for --help and "did you mean"). */
 const struct bench_executor *const *bench_executors(void);
 
+/* bench_executor.run's answer when the tasks go on without the command
+ * (`--detach`): nothing to render yet. */
+#define BENCH_EXECUTOR_DETACHED 2
+
 extern const struct bench_executor bench_executor_local;
+extern const struct bench_executor bench_executor_slurm;
+
+/* Slurm (executor_slurm.c): scancel the jobs of DIR's submissions that
+ * still have tasks pending or running. How many, or -1 with err. */
+int bench_slurm_cancel(const char *dir, struct buf *err);
+/* Slurm: the task command recorded in DIR/slurm/state.json (argv[0] the
+ * binary, argv[1] "bench", ..., "--output" DIR), for `--resume`. */
+int bench_slurm_saved_argv(const char *dir, struct strlist *argv, struct buf *err);
 
 #endif

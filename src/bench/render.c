@@ -10,6 +10,7 @@
 
 #include "base/fileio.h"
 #include "base/json.h"
+#include "bench/nodes.h"
 
 static const cJSON *sub(const cJSON *o, const char *k)
 {
@@ -146,6 +147,7 @@ void bench_render_md(const struct bench_table *t, struct buf *out)
 	buf_addf(out, "# Benchmark: %s\n\n", str(t->suite, "name"));
 	bench_fingerprint_line(t, out);
 	buf_addstr(out, "\n\n");
+	bench_nodes_note(t, out);
 	settings_line(t, out);
 	buf_addstr(out, "\n\n| target | status | objective | original | best | speedup [95% CI] | "
 	                "correct | winner | tried | rejected | best preset | winner vs preset | "

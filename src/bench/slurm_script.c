@@ -160,6 +160,9 @@ int slurm_array_script(const struct slurm_opts *o, const struct slurm_array *a, 
 	         "$(hostname): the output folder must be shared by every node\" >&2\n"
 	         "  exit %d\nfi\n",
 	         SLURM_EXIT_NOT_SHARED);
+	/* The task's row names its log (bench_task_run). */
+	buf_addstr(out, "OPTIMIZE_BENCH_TASK_LOG=\"${probe%/probe}/logs/task-$SLURM_ARRAY_TASK_ID."
+	                "$SLURM_ARRAY_JOB_ID.log\"\nexport OPTIMIZE_BENCH_TASK_LOG\n");
 	buf_addstr(out, "exec");
 	for (i = 0; a->argv[i]; i++) {
 		buf_addch(out, ' ');

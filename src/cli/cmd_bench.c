@@ -46,6 +46,18 @@ enum {
 	OPT_NO_PROFILE,
 	OPT_KEEP_WORK,
 	OPT_ALLOW_NETWORK,
+	/* Slurm (docs/bench.md, "Slurm"): passed to the executor as KEY=VALUE */
+	OPT_PARTITION,
+	OPT_ACCOUNT,
+	OPT_TIME,
+	OPT_QOS,
+	OPT_SBATCH_ARG,
+	OPT_EXPORT,
+	OPT_MAX_PARALLEL,
+	OPT_RETRIES,
+	OPT_DETACH,
+	OPT_CANCEL_ON_INTERRUPT,
+	OPT_RESUME,
 };
 
 const struct opt_spec bench_options[] = {
@@ -54,7 +66,7 @@ const struct opt_spec bench_options[] = {
     {"proposer", OPT_PROPOSER, required_argument, "SPEC",
      "flags, llm, llm+flags or none (default: as optimize run)"},
     {"executor", OPT_EXECUTOR, required_argument, "NAME",
-     "where targets run: local (default); see docs/bench.md"},
+     "where targets run: local (default) or slurm; see docs/bench.md"},
     {"executor-opt", OPT_EXECUTOR_OPT, required_argument, "KEY=VALUE",
      "a setting of the executor (repeatable)"},
     {"jobs", OPT_JOBS, required_argument, "N", "targets an executor may run at once (default 1)"},
@@ -76,6 +88,23 @@ const struct opt_spec bench_options[] = {
     {"keep-work", OPT_KEEP_WORK, no_argument, NULL, "keep candidate workspaces"},
     {"allow-network", OPT_ALLOW_NETWORK, no_argument, NULL,
      "let builds and runs reach the network"},
+    {"partition", OPT_PARTITION, required_argument, "NAME", "slurm: the partition"},
+    {"account", OPT_ACCOUNT, required_argument, "NAME", "slurm: the account"},
+    {"time", OPT_TIME, required_argument, "LIMIT", "slurm: time limit of each task"},
+    {"qos", OPT_QOS, required_argument, "NAME", "slurm: the quality of service"},
+    {"sbatch-arg", OPT_SBATCH_ARG, required_argument, "ARG",
+     "slurm: one more sbatch option, e.g. --mem=4G (repeatable)"},
+    {"export", OPT_EXPORT, required_argument, "NAMES",
+     "slurm: variables the tasks get although they look secret (API keys)"},
+    {"max-parallel", OPT_MAX_PARALLEL, required_argument, "N",
+     "slurm: at most N tasks at once (the array's %N)"},
+    {"retries", OPT_RETRIES, required_argument, "N",
+     "slurm: submit a failed task again up to N times (default 2)"},
+    {"detach", OPT_DETACH, no_argument, NULL, "slurm: submit and return at once"},
+    {"cancel-on-interrupt", OPT_CANCEL_ON_INTERRUPT, no_argument, NULL,
+     "slurm: on Ctrl-C, scancel without asking"},
+    {"resume", OPT_RESUME, no_argument, NULL,
+     "optimize bench DIR --resume: the submitting command of DIR again"},
     {"quiet", 'q', no_argument, NULL, "only errors and the table"},
     {"verbose", 'v', no_argument, NULL, "more detail"},
     {"help", 'h', no_argument, NULL, "show this help"},
@@ -89,6 +118,7 @@ struct bench_opts {
 	const char *suite, *output, *executor, *proposer;
 	long task; /* -1 = every target */
 	int jobs, no_presets, keep_work;
+	int cancel_on_interrupt, resume;
 };
 
 static void bench_usage(FILE *f)
@@ -189,6 +219,26 @@ static int parse_one(int c, const char *arg, struct bench_opts *o, struct buf *e
 		break;
 	case OPT_ALLOW_NETWORK:
 		o->rs.po.allow_network = 1;
+		break;
+	case OPT_PARTITION:
+	case OPT_ACCOUNT:
+	case OPT_TIME:
+	case OPT_QOS:
+	case OPT_SBATCH_ARG:
+	case OPT_EXPORT:
+	case OPT_MAX_PARALLEL:
+	case OPT_RETRIES:
+	case OPT_DETACH:
+		for (const struct opt_spec *sp = bench_options; sp->name; sp++)
+			if (sp->key == c)
+				strlist_pushf(&o->executor_opts, "%s=%s", sp->name,
+				              arg ? arg : "1");
+		break;
+	case OPT_CANCEL_ON_INTERRUPT:
+		o->cancel_on_interrupt = 1;
+		break;
+	case OPT_RESUME:
+		o->resume = 1;
 		break;
 	case 'q':
 		o->rs.lo.verbosity = -1;
@@ -329,7 +379,10 @@ static int run_task_cb(const struct bench_job *job, size_t i, struct buf *err)
 }
 
 /* argv of a task: this binary, "bench", the original arguments without --task. */
-static void task_argv(int argc, char **argv, const char *out_dir, struct strlist *out)
+/* argv of a task: this binary, "bench", the original arguments without
+ * --task, SUITE made absolute (a Slurm task starts in DIR). */
+static void task_argv(int argc, char **argv, const char *suite_arg, const char *suite_abs,
+                      const char *out_dir, struct strlist *out)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -344,7 +397,7 @@ static void task_argv(int argc, char **argv, const char *out_dir, struct strlist
 		}
 		if (!strncmp(argv[i], "--task=", 7) || !strncmp(argv[i], "--output=", 9))
 			continue;
-		strlist_push(out, argv[i]);
+		strlist_push(out, argv[i] == suite_arg ? suite_abs : argv[i]);
 	}
 	strlist_push(out, "--output");
 	strlist_push(out, out_dir);
@@ -381,7 +434,7 @@ static int run_suite(struct bench_run *b, struct bench_opts *o, int argc, char *
 		        "bench: %zu of %zu targets already in %s/%s; running the other %zu\n",
 		        b->suite->n - nt, b->suite->n, b->out_dir, BENCH_JOURNAL_FILE, nt);
 	bench_journal_release(&j);
-	task_argv(argc, argv, b->out_dir, &targv);
+	task_argv(argc, argv, o->suite, b->suite->path, b->out_dir, &targv);
 	memset(&job, 0, sizeof(job));
 	job.run = b;
 	job.todo = todo;
@@ -484,6 +537,7 @@ static int bench_main(int argc, char **argv, struct cli_ctx *ctx)
 	ui.pr.tty = ctx->stderr_tty;
 	ui.pr.max_runs = o.rs.po.m.max_runs;
 	ui.started = clock_mono_s();
+	ui.total = s.n;
 	memset(&ev, 0, sizeof(ev));
 	ev.task_start = ui_task_start;
 	ev.task_done = ui_task_done;
@@ -519,6 +573,10 @@ static int bench_main(int argc, char **argv, struct cli_ctx *ctx)
 	r = run_suite(&b, &o, argc, argv, &err);
 	if (r < 0)
 		fprintf(stderr, "optimize bench: %s\n", err.data);
+	if (r == BENCH_EXECUTOR_DETACHED) /* the tasks go on: nothing to render yet */
+		goto out;
+	if (r == 1 && !strcmp(o.executor, "slurm"))
+		cmd_bench_slurm_interrupted(out_abs, o.cancel_on_interrupt, o.rs.lo.verbosity);
 	code = r < 0 ? EXIT_FAILURE_INTERNAL : r > 0 ? EXIT_INTERRUPTED : EXIT_OK;
 	code = cmd_bench_render(out_abs, code, o.rs.lo.verbosity);
 out:
@@ -539,5 +597,8 @@ int cmd_bench(int argc, char **argv, struct cli_ctx *ctx)
 		return cmd_bench_compare(argc - 1, argv + 1, ctx);
 	if (argc >= 2 && !strcmp(argv[1], "import"))
 		return cmd_bench_import(argc - 1, argv + 1, ctx);
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--resume"))
+			return cmd_bench_resume(argc, argv, ctx);
 	return bench_main(argc, argv, ctx);
 }

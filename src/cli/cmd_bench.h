@@ -15,6 +15,14 @@
  */
 int cmd_bench_render(const char *dir, int code, int verbosity);
 
+/* cmd_bench_slurm.c: `optimize bench DIR --resume [options]`: the command
+ * that submitted DIR's Slurm jobs, again, with the options given now. */
+int cmd_bench_resume(int argc, char **argv, struct cli_ctx *ctx);
+/* After Ctrl-C stopped the Slurm executor's wait: scancel DIR's jobs when
+ * cancel is set or the user says so at the terminal; else say how to
+ * resume. */
+void cmd_bench_slurm_interrupted(const char *dir, int cancel, int verbosity);
+
 int cmd_bench_report(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_bench_compare(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_bench_import(int argc, char **argv, struct cli_ctx *ctx);
