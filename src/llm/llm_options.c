@@ -127,6 +127,35 @@ static void cfg_number(const cJSON *c, const char *key, double *field)
 		*field = v->valuedouble;
 }
 
+/* The model's context window: "models": {"MODEL": {"context_tokens": N}}
+ * first, then a top-level "context_tokens". */
+static void context_tokens_from(const cJSON *cfg, struct llm_run_options *o)
+{
+	const cJSON *models = cJSON_GetObjectItemCaseSensitive(cfg, "models");
+	const cJSON *mine = o->model && cJSON_IsObject(models)
+	                        ? cJSON_GetObjectItemCaseSensitive(models, o->model)
+	                        : NULL;
+	double d = -1;
+
+	if (o->context_tokens > 0)
+		return;
+	if (cJSON_IsObject(mine))
+		cfg_number(mine, "context_tokens", &d);
+	if (d <= 0)
+		cfg_number(cfg, "context_tokens", &d);
+	if (d > 0)
+		o->context_tokens = (long)d;
+}
+
+long llm_default_context_tokens(const char *provider)
+{
+	if (provider && !strcmp(provider, "anthropic"))
+		return 200000;
+	if (provider && !strcmp(provider, "openai"))
+		return 128000;
+	return 28096; /* local servers: a 24,000-token prompt and a 4,096-token answer */
+}
+
 int llm_run_options_resolve(struct llm_run_options *o, const struct target *t, struct buf *err)
 {
 	const struct llm_settings *m = t ? &t->llm : NULL;
@@ -223,6 +252,7 @@ int llm_run_options_resolve(struct llm_run_options *o, const struct target *t, s
 		cfg_number(cfg, "max_retries", &d);
 		if (o->max_retries < 0 && d >= 0)
 			o->max_retries = (int)d;
+		context_tokens_from(cfg, o);
 		cfg_number(cfg, "price_prompt_per_mtok", &o->price_prompt_per_mtok);
 		cfg_number(cfg, "price_completion_per_mtok", &o->price_completion_per_mtok);
 		{

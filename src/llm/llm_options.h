@@ -36,7 +36,8 @@ struct llm_run_options {
 	int patience;              /* rounds without improvement before stopping; 0 = never */
 	double temperature;        /* < 0 = provider default */
 	long max_tokens;           /* completion limit; 0 = client default */
-	long prompt_budget_tokens; /* default 24000 */
+	long prompt_budget_tokens; /* default: context_tokens - the completion limit (4096) */
+	long context_tokens;       /* the model's context window; 0 = llm_default_context_tokens */
 	/* HTTP behaviour (config file only; < 0 = client defaults) */
 	double connect_timeout_s, request_timeout_s, deadline_s, backoff_base_s;
 	int max_retries;
@@ -71,6 +72,10 @@ int llm_run_options_resolve(struct llm_run_options *o, const struct target *t, s
  * --cache ro, or no provider, 0 without a check.
  */
 int llm_run_options_preflight(const struct llm_run_options *o, struct buf *err);
+
+/* The context window assumed for a provider's models when the config file
+ * gives none: anthropic 200000, openai 128000, others (local servers) 28096. */
+long llm_default_context_tokens(const char *provider);
 
 /* Parse "provider:model" (or a bare provider) into o (pointers into spec). */
 int llm_run_options_parse_spec(struct llm_run_options *o, const char *spec, struct buf *err);

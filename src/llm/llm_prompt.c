@@ -2,12 +2,13 @@
  * llm_prompt.c: load prompt templates and render them within a token
  * budget. See llm_prompt.h.
  */
-#include "llm/llm_prompt.h"
+#include "llm/llm_prompt_int.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,9 +18,9 @@
 #define OPTIMIZE_SOURCE_DIR "."
 #endif
 
-#define TEMPLATE_MAX          ((size_t)1 << 20)
-#define PROFILE_DEFAULT_BYTES 6000
-#define PROFILE_MIN_BYTES     400
+#define TEMPLATE_MAX               ((size_t)1 << 20)
+#define LLM_PROMPT_PROFILE_DEFAULT 6000
+#define LLM_PROMPT_PROFILE_MIN     400
 
 static const char *const files[LLM_PROMPT_N] = {
     "system.md",
@@ -191,7 +192,7 @@ void llm_templates_release(struct llm_templates *t)
 
 /* ---- the pieces ---- */
 
-static const char *lang_of(const char *path)
+const char *llm_prompt_lang(const char *path)
 {
 	const char *dot = strrchr(path, '.');
 	if (!dot)
@@ -212,7 +213,7 @@ static void add_file(struct buf *out, const struct llm_prompt_file *f, int numbe
 	const char *p = f->content, *end = f->content + f->len;
 	int line = 1;
 
-	buf_addf(out, "%s\n```%s\n", f->path, lang_of(f->path));
+	buf_addf(out, "%s\n```%s\n", f->path, llm_prompt_lang(f->path));
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -225,7 +226,7 @@ static void add_file(struct buf *out, const struct llm_prompt_file *f, int numbe
 	buf_addstr(out, "```\n");
 }
 
-static void add_contract(struct buf *out, const struct llm_prompt_input *in)
+static void add_contract(struct buf *out, const struct llm_prompt_input *in, int outline)
 {
 	const char *ex = in->neditable ? in->editable[0].path : "path/to/file.c";
 	size_t i;
@@ -245,13 +246,51 @@ static void add_contract(struct buf *out, const struct llm_prompt_input *in)
 	         ">>>>>>> REPLACE\n\n"
 	         "Never change other files, never print anything the original does not, and do "
 	         "not leave out parts of a whole file (no \"...\" or \"rest unchanged\").\n",
-	         ex, lang_of(ex), ex);
+	         ex, llm_prompt_lang(ex), ex);
+	if (outline)
+		buf_addstr(
+		    out,
+		    "\nFiles shown in part (\"shown in part\" above) must be edited with "
+		    "SEARCH/REPLACE blocks only, whose SEARCH lines are copied from lines shown "
+		    "(without their line numbers); a whole-file answer for them would delete "
+		    "the lines not shown.\n");
+}
+
+/* What one rendering shows: how much history, context and profile, and
+ * whether large editable files are outlined (and how far). */
+struct fill_state {
+	size_t hskip, ckeep, pbytes;
+	int outline, level;
+	size_t nhot;
+	struct buf *desc; /* which context was sent, for the transcript; may be NULL */
+};
+
+static void add_editable(struct buf *out, const struct llm_prompt_input *in,
+                         const struct fill_state *fs)
+{
+	size_t i;
+
+	for (i = 0; i < in->neditable; i++) {
+		if (i)
+			buf_addch(out, '\n');
+		if (fs->outline && in->editable[i].len > LLM_OUTLINE_SMALL_FILE) {
+			llm_prompt_outline_file(&in->editable[i], in->profile, fs->level, fs->nhot,
+			                        out, fs->desc);
+		} else {
+			add_file(out, &in->editable[i], 1);
+			if (fs->desc)
+				buf_addf(fs->desc, "%s%s: whole", fs->desc->len ? "; " : "",
+				         in->editable[i].path);
+		}
+	}
+	if (!in->neditable)
+		buf_addstr(out, "(none)\n");
 }
 
 static void add_value(struct buf *out, const char *name, size_t len,
-                      const struct llm_prompt_input *in, size_t hskip, size_t ckeep, size_t pbytes)
+                      const struct llm_prompt_input *in, const struct fill_state *fs)
 {
-	size_t i;
+	size_t i, hskip = fs->hskip, ckeep = fs->ckeep, pbytes = fs->pbytes;
 
 #define IS(s) (len == strlen(s) && !memcmp(name, s, len))
 	if (IS("target")) {
@@ -259,13 +298,7 @@ static void add_value(struct buf *out, const char *name, size_t len,
 	} else if (IS("objective")) {
 		buf_addstr(out, in->objective ? in->objective : "time");
 	} else if (IS("editable_files")) {
-		for (i = 0; i < in->neditable; i++) {
-			if (i)
-				buf_addch(out, '\n');
-			add_file(out, &in->editable[i], 1);
-		}
-		if (!in->neditable)
-			buf_addstr(out, "(none)\n");
+		add_editable(out, in, fs);
 	} else if (IS("editable_list")) {
 		for (i = 0; i < in->neditable; i++)
 			buf_addf(out, "%s%s", i ? ", " : "", in->editable[i].path);
@@ -311,7 +344,7 @@ static void add_value(struct buf *out, const char *name, size_t len,
 		if (!in->nhistory)
 			buf_addstr(out, "(none yet)\n");
 	} else if (IS("output_contract")) {
-		add_contract(out, in);
+		add_contract(out, in, fs->outline);
 	} else if (IS("feedback")) {
 		buf_addstr(out, in->feedback ? in->feedback : "");
 	} else if (IS("round")) {
@@ -320,8 +353,8 @@ static void add_value(struct buf *out, const char *name, size_t len,
 #undef IS
 }
 
-int llm_prompt_fill(const char *tpl, const char *origin, const struct llm_prompt_input *in,
-                    size_t hskip, size_t ckeep, size_t pbytes, struct buf *out, struct buf *err)
+static int fill(const char *tpl, const char *origin, const struct llm_prompt_input *in,
+                const struct fill_state *fs, struct buf *out, struct buf *err)
 {
 	const char *p = tpl, *ph, *name, *end;
 	size_t len;
@@ -329,9 +362,11 @@ int llm_prompt_fill(const char *tpl, const char *origin, const struct llm_prompt
 	if (llm_template_check(tpl, origin, err) < 0)
 		return -1;
 	buf_reset(out);
+	if (fs->desc)
+		buf_reset(fs->desc);
 	while ((ph = next_placeholder(p, &name, &len, &end))) {
 		buf_add(out, p, (size_t)(ph - p));
-		add_value(out, name, len, in, hskip, ckeep, pbytes);
+		add_value(out, name, len, in, fs);
 		p = end;
 	}
 	buf_addstr(out, p);
@@ -340,52 +375,133 @@ int llm_prompt_fill(const char *tpl, const char *origin, const struct llm_prompt
 	return 0;
 }
 
+int llm_prompt_fill(const char *tpl, const char *origin, const struct llm_prompt_input *in,
+                    size_t hskip, size_t ckeep, size_t pbytes, struct buf *out, struct buf *err)
+{
+	struct fill_state fs;
+
+	memset(&fs, 0, sizeof(fs));
+	fs.hskip = hskip;
+	fs.ckeep = ckeep;
+	fs.pbytes = pbytes;
+	return fill(tpl, origin, in, &fs, out, err);
+}
+
+/* One trimming step for fs; 0 when there is nothing left to trim. In
+ * whole-file mode: history (oldest first), then context files (last
+ * first), then the profile when the files cannot be outlined. In outline
+ * mode: history, context, the outline's detail, the profile, then the
+ * number of hot functions shown whole. */
+static int trim_step(const struct llm_prompt_input *in, struct fill_state *fs, int can_outline,
+                     struct llm_prompt_stats *s)
+{
+	if (fs->hskip < in->nhistory) {
+		fs->hskip++;
+	} else if (fs->ckeep > 0) {
+		fs->ckeep--;
+	} else if (fs->outline && fs->level < 3) {
+		fs->level++;
+	} else if ((fs->outline || !can_outline) && in->profile &&
+	           fs->pbytes > LLM_PROMPT_PROFILE_MIN) {
+		fs->pbytes /= 2;
+		s->profile_cut = 1;
+	} else if (fs->outline && fs->nhot > 1) {
+		fs->nhot--;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static size_t editable_bytes(const struct llm_prompt_input *in)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < in->neditable; i++)
+		n += in->editable[i].len;
+	return n;
+}
+
+static int can_outline(const struct llm_prompt_input *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->neditable; i++)
+		if (in->editable[i].len > LLM_OUTLINE_SMALL_FILE &&
+		    llm_prompt_hot_count(&in->editable[i], in->profile) > 0)
+			return 1;
+	return 0;
+}
+
 int llm_prompt_render(const struct llm_templates *t, enum llm_prompt_kind k,
                       const struct llm_prompt_input *in, struct buf *system, struct buf *user,
                       struct llm_prompt_stats *stats, struct buf *err)
 {
 	struct llm_prompt_stats s;
-	struct buf origin = BUF_INIT;
-	size_t hskip = 0, ckeep = in->ncontext;
-	size_t pbytes = in->profile_max_bytes ? in->profile_max_bytes : PROFILE_DEFAULT_BYTES;
-	int r = -1;
+	struct buf origin = BUF_INIT, desc = BUF_INIT;
+	struct fill_state fs, fs0;
+	int r = -1, outlinable = -1;
 
 	memset(&s, 0, sizeof(s));
+	memset(&fs, 0, sizeof(fs));
+	fs.ckeep = in->ncontext;
+	fs.pbytes = in->profile_max_bytes ? in->profile_max_bytes : LLM_PROMPT_PROFILE_DEFAULT;
+	fs.nhot = LLM_OUTLINE_MAX_HOT;
+	fs.desc = &desc;
+	fs0 = fs;
 	if (k <= LLM_PROMPT_SYSTEM || k >= LLM_PROMPT_N || !t->text[k] ||
 	    !t->text[LLM_PROMPT_SYSTEM])
 		return err_set(err, "no prompt template for kind %d", (int)k);
 	buf_addf(&origin, "%s/%s", t->dir ? t->dir : ".", files[LLM_PROMPT_SYSTEM]);
-	if (llm_prompt_fill(t->text[LLM_PROMPT_SYSTEM], origin.data, in, 0, ckeep, pbytes, system,
-	                    err) < 0)
+	if (fill(t->text[LLM_PROMPT_SYSTEM], origin.data, in, &fs, system, err) < 0)
 		goto out;
 	buf_setf(&origin, "%s/%s", t->dir ? t->dir : ".", files[k]);
 	for (;;) {
-		if (llm_prompt_fill(t->text[k], origin.data, in, hskip, ckeep, pbytes, user, err) <
-		    0)
+		if (fill(t->text[k], origin.data, in, &fs, user, err) < 0)
 			goto out;
 		s.tokens = llm_tokens_estimate(system->len + user->len);
 		if (!in->budget_tokens || s.tokens <= in->budget_tokens)
 			break;
-		/* Trim: history first (oldest), then context (last first), then the profile. */
-		if (hskip < in->nhistory) {
-			hskip++;
-		} else if (ckeep > 0) {
-			ckeep--;
-		} else if (in->profile && pbytes > PROFILE_MIN_BYTES) {
-			pbytes /= 2;
-			s.profile_cut = 1;
-		} else {
-			s.over_budget = 1;
-			break;
+		if (outlinable < 0)
+			outlinable = can_outline(in);
+		if (trim_step(in, &fs, outlinable, &s))
+			continue;
+		if (!fs.outline && outlinable) {
+			/* The files do not fit whole: start again with their outline. */
+			fs = fs0;
+			fs.outline = 1;
+			s.profile_cut = 0;
+			continue;
 		}
+		s.over_budget = 1;
+		if (fs.outline)
+			err_set(
+			    err,
+			    "the prompt does not fit the budget of %zu tokens even with only the "
+			    "hottest function of the editable code shown whole (~%zu tokens): "
+			    "raise the model's context_tokens (docs/llm.md)",
+			    in->budget_tokens, s.tokens);
+		else
+			err_set(
+			    err,
+			    "the editable code (~%zu tokens) does not fit the prompt budget of %zu "
+			    "tokens, and the profile names no function of it to show whole: raise "
+			    "the model's context_tokens (docs/llm.md), or make the profile find "
+			    "the "
+			    "hot code (build with -g, a longer run)",
+			    llm_tokens_estimate(editable_bytes(in)), in->budget_tokens);
+		goto out;
 	}
-	s.history_dropped = hskip;
-	s.context_dropped = in->ncontext - ckeep;
 	r = 0;
 out:
+	s.history_dropped = fs.hskip;
+	s.context_dropped = in->ncontext - fs.ckeep;
+	s.outlined = fs.outline;
+	snprintf(s.parts, sizeof(s.parts), "%s", desc.len ? desc.data : "no editable file");
 	if (stats)
 		*stats = s;
 	buf_release(&origin);
+	buf_release(&desc);
 	return r;
 }
 

@@ -14,8 +14,14 @@
  *
  * Token budget: tokens are estimated as bytes / 4. When the rendered system
  * + user prompt is over the budget, the oldest history lines go first, then
- * context files (last first), then the profile shrinks; the editable code
- * is never cut, so a prompt can still be over the budget (stats say so).
+ * context files (last first). When the editable files still do not fit,
+ * each large one (over 4 KiB) is shown as an outline: its hot functions
+ * (from the profile) whole with line numbers, and the rest as the types,
+ * macros and globals the hot code uses and the other functions'
+ * signatures (llm_prompt_int.h); the output contract then asks for
+ * SEARCH/REPLACE edits of those files. The outline then loses detail, the
+ * profile shrinks, and fewer hot functions are shown whole. A prompt that
+ * still does not fit is an error (never sent over the budget).
  *
  * Ownership: struct llm_templates owns its strings (llm_templates_release);
  * llm_prompt_input only points at the caller's data.
@@ -91,7 +97,9 @@ struct llm_prompt_stats {
 	size_t history_dropped;
 	size_t context_dropped;
 	int profile_cut; /* the profile was shrunk below profile_max_bytes */
-	int over_budget; /* still over after all trimming (the code alone is too big) */
+	int over_budget; /* still over after all trimming: llm_prompt_render failed */
+	int outlined;    /* large editable files were shown as hot functions + outline */
+	char parts[512]; /* which context was sent: "lib/x.c: outline (whole: f; ...)" */
 };
 
 /* bytes / 4, rounded up. */

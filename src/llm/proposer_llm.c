@@ -185,6 +185,8 @@ static void llm_report(struct proposer *self, cJSON *obj)
 	json_add_measure(l, "cached_completion_tokens", (double)lp->cached_completion_tokens,
 	                 "tokens", "cache");
 	json_add_number(l, "tokens_counted", (double)lp->tokens_used);
+	json_add_number(l, "context_tokens", (double)lp->opt.context_tokens);
+	json_add_number(l, "prompt_budget_tokens", (double)lp->opt.prompt_budget_tokens);
 	if (lp->opt.budget_tokens > 0)
 		json_add_number(l, "budget_tokens", (double)lp->opt.budget_tokens);
 	if (u.cost_known)
@@ -260,6 +262,8 @@ static void transcript_prompt(const struct llm_prop *lp, int parent, enum llm_pr
 	if (ps->history_dropped || ps->context_dropped)
 		buf_addf(tr, " (trimmed: %zu history lines, %zu context files)",
 		         ps->history_dropped, ps->context_dropped);
+	buf_addf(tr, "\n\nContext sent: %s%s.", ps->parts,
+	         ps->profile_cut ? "; the profile shortened" : "");
 	buf_addstr(tr, "\n\n### System\n\n");
 	fenced(tr, sys);
 	buf_addstr(tr, "### User\n\n");
@@ -365,14 +369,18 @@ static int propose_for_parent(struct llm_prop *lp, const struct run_view *v, int
 	kind = llm_prop_parent_feedback(lp, v, parent, &pp.fb);
 	if (llm_prop_prompt_input(lp, v, parent, &pp, &in, err) < 0)
 		goto out;
-	if (llm_prompt_render(&lp->tpl, kind, &in, &sys, &user, &ps, err) < 0)
+	if (llm_prompt_render(&lp->tpl, kind, &in, &sys, &user, &ps, err) < 0) {
+		err_prefix(err, "LLM %s:%s (prompt budget %ld tokens): ", lp->provider, lp->model,
+		           lp->opt.prompt_budget_tokens);
 		goto out;
-	if (ps.over_budget)
-		llm_prop_say(
-		    lp,
-		    "the prompt (~%zu tokens) is over the prompt budget of %ld tokens even "
-		    "without history and context: the editable code alone is that large",
-		    ps.tokens, lp->opt.prompt_budget_tokens);
+	}
+	if (ps.outlined && !lp->said_outline) {
+		lp->said_outline = 1;
+		llm_prop_say(lp,
+		             "the editable code does not fit the prompt budget of %ld tokens: "
+		             "showing the hot functions whole and an outline of the rest (%s)",
+		             lp->opt.prompt_budget_tokens, ps.parts);
+	}
 	{
 		struct buf both = BUF_INIT;
 		buf_addf(&both, "%s\n\n%s", sys.data, user.data);
@@ -562,8 +570,19 @@ struct proposer *proposer_llm_new(const struct llm_run_options *o, struct buf *e
 		lp->opt.candidates = 2;
 	if (lp->opt.beam <= 0)
 		lp->opt.beam = 2;
+	if (lp->opt.context_tokens <= 0)
+		lp->opt.context_tokens = llm_default_context_tokens(o->provider);
 	if (lp->opt.prompt_budget_tokens <= 0)
-		lp->opt.prompt_budget_tokens = 24000;
+		lp->opt.prompt_budget_tokens =
+		    lp->opt.context_tokens - (lp->opt.max_tokens > 0 ? lp->opt.max_tokens : 4096);
+	if (lp->opt.prompt_budget_tokens < 256) {
+		err_set(err,
+		        "the model's context_tokens (%ld) leaves no room for a prompt after the "
+		        "answer's %ld tokens: raise context_tokens or lower max_tokens",
+		        lp->opt.context_tokens,
+		        lp->opt.max_tokens > 0 ? lp->opt.max_tokens : 4096L);
+		goto fail;
+	}
 	lp->provider = xstrdup(o->provider);
 	lp->model = xstrdup(o->model);
 	lp->url = xstrdup(o->url);

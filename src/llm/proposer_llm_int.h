@@ -48,6 +48,7 @@ struct llm_prop {
 	int prof_id;
 	char *prof_note;
 	int transcript_started;
+	int said_outline;               /* the note about an outlined prompt was given */
 	const struct engine_events *ev; /* where llm_prop_say() goes: the run's events */
 };
 

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "llm/llm_outline.h"
 #include "llm/llm_prompt.h"
 #include "test_util.h"
 
@@ -171,10 +172,14 @@ static void test_budget_trims_history_then_context(void **state)
 	assert_null(strstr(f->user.data, "HISTORY-00"));
 	has(&f->user, "HISTORY-39");
 	has(&f->user, "left out to stay within the token budget");
-	/* a tiny budget: history and context all go, the code stays whole */
+	/* a tiny budget: history and context all go, the code is never cut, and a
+	 * small file cannot be outlined: an error, never an over-budget prompt */
 	f->in.budget_tokens = 10;
 	assert_int_equal(
-	    llm_prompt_render(&f->t, LLM_PROMPT_FIRST, &f->in, &f->sys, &f->user, &st, &f->err), 0);
+	    llm_prompt_render(&f->t, LLM_PROMPT_FIRST, &f->in, &f->sys, &f->user, &st, &f->err),
+	    -1);
+	assert_non_null(strstr(f->err.data, "does not fit the prompt budget of 10 tokens"));
+	assert_non_null(strstr(f->err.data, "context_tokens"));
 	assert_int_equal(st.history_dropped, 40);
 	assert_int_equal(st.context_dropped, 2);
 	assert_int_equal(st.over_budget, 1);
@@ -185,6 +190,58 @@ static void test_budget_trims_history_then_context(void **state)
 	has(&f->user, "   3| \treturn hot_loop(4);");
 	has(&f->user, "   4| }");
 	fx_free(f);
+}
+
+static void test_outline_scan(void **state)
+{
+	static const char src[] = "#include <stdio.h>\n"            /* 1 */
+	                          "#define N \\\n  10\n"            /* 2-3 */
+	                          "/* { not a brace } */\n"         /* 4 */
+	                          "struct s { int a; char *b; };\n" /* 5 */
+	                          "enum e { RED, GREEN = 2 };\n"    /* 6 */
+	                          "static int g[N] = {1, 2};\n"     /* 7 */
+	                          "int f(int x);\n"                 /* 8 */
+	                          "static int\n"                    /* 9 */
+	                          "f(int x)\n"                      /* 10 */
+	                          "{\n"                             /* 11 */
+	                          "\tconst char *q = \"}\";\n"      /* 12 */
+	                          "\tif (x) { return g[0]; }\n"     /* 13 */
+	                          "\treturn q[0] + RED;\n"          /* 14 */
+	                          "}\n"                             /* 15 */
+	                          "int main(void) { return f(1); }\n";
+	struct llm_outline o;
+	struct strlist ids = {0}, members = {0};
+	(void)state;
+	assert_int_equal(llm_outline_scan(src, strlen(src), &o), 0);
+	assert_int_equal(o.n, 8);
+	assert_int_equal(o.v[0].kind, LLM_OL_PP);
+	assert_int_equal(o.v[1].kind, LLM_OL_PP);
+	assert_string_equal(o.v[1].name, "N");
+	assert_int_equal(o.v[1].last, 3);
+	assert_int_equal(o.v[2].kind, LLM_OL_DECL);
+	assert_true(strlist_has(&o.v[2].declares, "s"));
+	assert_true(strlist_has(&o.v[2].members, "a"));
+	assert_false(strlist_has(&o.v[2].declares, "a"));
+	assert_true(strlist_has(&o.v[3].declares, "GREEN")); /* enum constants */
+	assert_true(strlist_has(&o.v[4].declares, "g"));
+	assert_int_equal(o.v[5].kind, LLM_OL_PROTO);
+	assert_string_equal(o.v[5].name, "f");
+	assert_int_equal(o.v[6].kind, LLM_OL_FUNC);
+	assert_string_equal(o.v[6].name, "f");
+	assert_int_equal(o.v[6].first, 9);
+	assert_int_equal(o.v[6].body, 11);
+	assert_int_equal(o.v[6].last, 15);
+	assert_int_equal(o.v[7].kind, LLM_OL_FUNC);
+	assert_int_equal(o.v[7].first, 16);
+	assert_ptr_equal(llm_outline_function_at(&o, 13), &o.v[6]);
+	assert_ptr_equal(llm_outline_function_named(&o, "f (inlined)"), &o.v[6]);
+	assert_ptr_equal(llm_outline_function_named(&o, "ns::main(int)"), &o.v[7]);
+	llm_outline_identifiers(src, strlen(src), 9, 15, &ids, &members);
+	assert_true(strlist_has(&ids, "g") && strlist_has(&ids, "RED"));
+	assert_false(strlist_has(&ids, "main"));
+	strlist_release(&ids);
+	strlist_release(&members);
+	llm_outline_release(&o);
 }
 
 static void test_no_verify_commands(void **state)
@@ -268,6 +325,7 @@ int main(void)
 	    cmocka_unit_test(test_first_prompt_filled),
 	    cmocka_unit_test(test_feedback_prompts),
 	    cmocka_unit_test(test_budget_trims_history_then_context),
+	    cmocka_unit_test(test_outline_scan),
 	    cmocka_unit_test(test_no_verify_commands),
 	    cmocka_unit_test(test_template_errors),
 	};
