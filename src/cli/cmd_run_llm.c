@@ -19,6 +19,7 @@ enum {
 	OPT_STRATEGY,
 	OPT_BEAM,
 	OPT_PATIENCE,
+	OPT_REPAIRS,
 };
 
 const struct opt_spec llm_run_option_specs[] = {
@@ -40,6 +41,8 @@ const struct opt_spec llm_run_option_specs[] = {
     {"beam", OPT_BEAM, required_argument, "K", "candidates kept by --strategy beam (default 2)"},
     {"patience", OPT_PATIENCE, required_argument, "N",
      "stop after N LLM rounds without improvement"},
+    {"repairs", OPT_REPAIRS, required_argument, "N",
+     "follow-up requests to fix a rewrite that fails to build, verify or run (default 2)"},
     {NULL, 0, 0, NULL, NULL},
 };
 
@@ -119,6 +122,11 @@ int llm_run_option_parse(int key, const char *arg, struct llm_run_options *o, st
 		if (opt_int("patience", arg, 1, 1000, &l, err) < 0)
 			return -1;
 		o->patience = (int)l;
+		return 1;
+	case OPT_REPAIRS:
+		if (opt_int("repairs", arg, 0, 10, &l, err) < 0)
+			return -1;
+		o->repairs = (int)l;
 		return 1;
 	default:
 		return 0;

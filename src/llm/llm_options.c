@@ -20,6 +20,7 @@ void llm_run_options_init(struct llm_run_options *o)
 	o->deadline_s = -1;
 	o->backoff_base_s = -1;
 	o->max_retries = -1;
+	o->repairs = -1;
 	o->price_prompt_per_mtok = -1;
 	o->price_completion_per_mtok = -1;
 }

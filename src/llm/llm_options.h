@@ -34,6 +34,7 @@ struct llm_run_options {
 	enum llm_strategy strategy;
 	int beam;                  /* K for beam; default 2 */
 	int patience;              /* rounds without improvement before stopping; 0 = never */
+	int repairs;               /* repair requests per failed candidate; < 0 = default 2 */
 	double temperature;        /* < 0 = provider default */
 	long max_tokens;           /* completion limit; 0 = client default */
 	long prompt_budget_tokens; /* default: context_tokens - the completion limit (4096) */

@@ -66,11 +66,11 @@ static const char *skip_block_comment(const char *p, const char *end, int *line)
 }
 
 static const char *const keywords[] = {
-    "struct", "union",  "enum",   "typedef",  "static",   "const",  "volatile", "extern",
-    "inline", "int",    "char",   "short",    "long",     "float",  "double",   "void",
-    "signed", "unsigned", "register", "restrict", "__restrict", "_Bool", "bool", "sizeof",
-    "return", "if",     "else",   "for",      "while",    "do",     "switch",   "case",
-    "break",  "continue", "goto", "default",  "__attribute__", "__inline", "auto", NULL};
+    "struct", "union",    "enum",     "typedef",  "static",        "const",    "volatile", "extern",
+    "inline", "int",      "char",     "short",    "long",          "float",    "double",   "void",
+    "signed", "unsigned", "register", "restrict", "__restrict",    "_Bool",    "bool",     "sizeof",
+    "return", "if",       "else",     "for",      "while",         "do",       "switch",   "case",
+    "break",  "continue", "goto",     "default",  "__attribute__", "__inline", "auto",     NULL};
 
 static int is_keyword(const char *s, size_t n)
 {
@@ -222,9 +222,10 @@ static void on_punct(struct scan *s, char c)
 		else if (s->depth == 0)
 			s->last_sig = '}';
 	} else if (c == ';' && s->depth == 0) {
-		end_item(s, s->cur.name_found && !s->cur.braced && !s->cur.typedef_ && !s->cur.assign
-		                ? LLM_OL_PROTO
-		                : LLM_OL_DECL);
+		end_item(s,
+		         s->cur.name_found && !s->cur.braced && !s->cur.typedef_ && !s->cur.assign
+		             ? LLM_OL_PROTO
+		             : LLM_OL_DECL);
 	} else if (s->depth == 0) {
 		if (c == '(' && !s->cur.name_found) {
 			s->cur.name_found = 1;
@@ -368,8 +369,8 @@ const struct llm_outline_item *llm_outline_function_named(const struct llm_outli
 	return r;
 }
 
-void llm_outline_identifiers(const char *text, size_t len, int first, int last,
-                             struct strlist *ids, struct strlist *members)
+void llm_outline_identifiers(const char *text, size_t len, int first, int last, struct strlist *ids,
+                             struct strlist *members)
 {
 	const char *p = text, *end = text + len, *a;
 	int line = 1;
@@ -400,7 +401,8 @@ void llm_outline_identifiers(const char *text, size_t len, int first, int last,
 				id = xstrndup(s, (size_t)(q - s));
 				if (!strlist_has(ids, id))
 					strlist_push(ids, id);
-				if (((s > a && s[-1] == '.') || (s > a + 1 && s[-1] == '>' && s[-2] == '-')) &&
+				if (((s > a && s[-1] == '.') ||
+				     (s > a + 1 && s[-1] == '>' && s[-2] == '-')) &&
 				    !strlist_has(members, id))
 					strlist_push(members, id);
 				free(id);

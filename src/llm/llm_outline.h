@@ -58,7 +58,7 @@ const struct llm_outline_item *llm_outline_function_named(const struct llm_outli
 
 /* Add every identifier of lines [first, last] of text to ids, and those
  * used as members (after "." or "->") also to members (no duplicates). */
-void llm_outline_identifiers(const char *text, size_t len, int first, int last,
-                             struct strlist *ids, struct strlist *members);
+void llm_outline_identifiers(const char *text, size_t len, int first, int last, struct strlist *ids,
+                             struct strlist *members);
 
 #endif

@@ -125,7 +125,8 @@ static void choose_lines(const struct llm_outline *o, const struct llm_prompt_fi
 			break;
 		case LLM_OL_PROTO:
 		case LLM_OL_FUNC:
-			if (level >= 2 || (level == 1 && !(it->name && strlist_has(&ids, it->name))))
+			if (level >= 2 ||
+			    (level == 1 && !(it->name && strlist_has(&ids, it->name))))
 				break;
 			if (it->kind == LLM_OL_PROTO)
 				mark(shown, o->nlines, it->first, it->last);
@@ -183,7 +184,8 @@ static void render_lines(const struct llm_prompt_file *f, const char *shown, int
 
 		if (shown[line]) {
 			if (gap_from)
-				buf_addf(out, "    ...  (lines %d-%d not shown)\n", gap_from, line - 1);
+				buf_addf(out, "    ...  (lines %d-%d not shown)\n", gap_from,
+				         line - 1);
 			gap_from = 0;
 			buf_addf(out, "%4d| ", line);
 			buf_add(out, p, n);
@@ -231,13 +233,17 @@ int llm_prompt_outline_file(const struct llm_prompt_file *f, const struct profil
 		buf_addstr(out, "the profile names no function of this file");
 	}
 	buf_addf(out, "; as an outline: %s; \"...\" marks lines not shown)\n```%s\n",
-	         level_text[level < 0 ? 0 : level > 3 ? 3 : level], llm_prompt_lang(f->path));
+	         level_text[level < 0   ? 0
+	                    : level > 3 ? 3
+	                                : level],
+	         llm_prompt_lang(f->path));
 	render_lines(f, shown, o.nlines, out);
 	buf_addstr(out, "```\n");
 	if (desc) {
 		buf_addf(desc, "%s%s: outline (", desc->len ? "; " : "", f->path);
 		for (i = 0; i < nhot; i++)
-			buf_addf(desc, "%s%s", i ? ", " : "whole: ", hot[i]->name ? hot[i]->name : "?");
+			buf_addf(desc, "%s%s",
+			         i ? ", " : "whole: ", hot[i]->name ? hot[i]->name : "?");
 		buf_addf(desc, "%soutline level %d)", nhot ? "; " : "", level);
 	}
 	free(shown);

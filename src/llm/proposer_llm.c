@@ -175,6 +175,7 @@ static void llm_report(struct proposer *self, cJSON *obj)
 	}
 	json_add_string(l, "strategy", lp->opt.strategy == LLM_STRATEGY_BEAM ? "beam" : "greedy");
 	json_add_number(l, "rounds", lp->round);
+	json_add_number(l, "repairs", (double)lp->repairs_made);
 	json_add_number(l, "calls", (double)lp->calls);
 	json_add_number(l, "http_requests", (double)u.http_requests);
 	json_add_number(l, "failed_calls", (double)lp->failures);
@@ -352,8 +353,40 @@ static struct candidate *response_candidate(const struct llm_prop *lp, const str
 	return c;
 }
 
+/*
+ * A repair of the failed candidate rep: its edits were made against rep's
+ * version (or its parent's, when they did not apply), so it takes rep's own
+ * files and then its own edits, on top of rep's parent; "llm r1c1 fix1".
+ */
+static void repair_fixup(const struct run_view *v, const struct outcome *rep, struct candidate *c)
+{
+	const struct candidate *f = view_candidate(v, rep->id);
+	struct buf lab = BUF_INIT;
+	const char *base = rep->label ? rep->label : "llm";
+	const char *cut = strstr(base, " fix");
+	size_t i;
+
+	c->parent = rep->parent;
+	c->llm.repair_of = rep->id;
+	for (i = 0; f && c->status != CAND_EDIT_REJECTED && i < f->nfiles; i++) {
+		size_t k;
+		int mine = 0;
+
+		for (k = 0; k < c->nfiles; k++)
+			mine |= !strcmp(c->files[k].path, f->files[i].path);
+		if (!mine)
+			candidate_add_file(c, f->files[i].path, f->files[i].content,
+			                   f->files[i].len);
+	}
+	buf_add(&lab, base, cut ? (size_t)(cut - base) : strlen(base));
+	buf_addf(&lab, " fix%d", rep->depth + 1);
+	free(c->label);
+	c->label = buf_detach(&lab);
+}
+
 static int propose_for_parent(struct llm_prop *lp, const struct run_view *v, int parent, int n,
-                              struct candidate **out, int *nout, struct buf *err)
+                              const struct outcome *rep, struct candidate **out, int *nout,
+                              struct buf *err)
 {
 	struct buf sys = BUF_INIT, user = BUF_INIT, tr = BUF_INIT;
 	struct llm_prop_prompt pp;
@@ -366,7 +399,10 @@ static int propose_for_parent(struct llm_prop *lp, const struct run_view *v, int
 	int r = -1, ok_any = 0, fatal = -1;
 
 	llm_prop_prompt_init(&pp);
-	kind = llm_prop_parent_feedback(lp, v, parent, &pp.fb);
+	if (rep)
+		kind = llm_prop_repair_feedback(lp, v, rep, &pp.fb);
+	else
+		kind = llm_prop_parent_feedback(lp, v, parent, &pp.fb);
 	if (llm_prop_prompt_input(lp, v, parent, &pp, &in, err) < 0)
 		goto out;
 	if (llm_prompt_render(&lp->tpl, kind, &in, &sys, &user, &ps, err) < 0) {
@@ -387,10 +423,18 @@ static int propose_for_parent(struct llm_prop *lp, const struct run_view *v, int
 		sha256_hex(both.data, both.len, phash);
 		buf_release(&both);
 	}
+	if (rep)
+		buf_addf(&tr, "## Repair %d of %s (c%d)\n\n", rep->depth + 1, rep->label, rep->id);
 	transcript_prompt(lp, parent, kind, phash, &ps, sys.data, user.data, &tr);
 
-	llm_prop_say(lp, "round %d: asking %s for %d candidate%s (prompt ~%zu tokens, %s)",
-	             lp->round, lp->model, n, n == 1 ? "" : "s", ps.tokens, llm_prompt_file(kind));
+	if (rep)
+		llm_prop_say(
+		    lp, "asking %s to repair %s (c%d), repair %d of %d (prompt ~%zu tokens)",
+		    lp->model, rep->label, rep->id, rep->depth + 1, lp->opt.repairs, ps.tokens);
+	else
+		llm_prop_say(lp, "round %d: asking %s for %d candidate%s (prompt ~%zu tokens, %s)",
+		             lp->round, lp->model, n, n == 1 ? "" : "s", ps.tokens,
+		             llm_prompt_file(kind));
 	res = calloc((size_t)n, sizeof(*res));
 	if (!res) {
 		err_set(err, "out of memory");
@@ -403,6 +447,8 @@ static int propose_for_parent(struct llm_prop *lp, const struct run_view *v, int
 			continue;
 		ok_any = 1;
 		out[*nout] = response_candidate(lp, v, parent, &res[i], phash, *nout + 1, &pp);
+		if (rep)
+			repair_fixup(v, rep, out[*nout]);
 		(*nout)++;
 	}
 	transcript_add(lp, v, tr.data);
@@ -433,6 +479,59 @@ static void set_stop(struct llm_prop *lp, const char *why)
 	lp->stop = strdup(why);
 }
 
+static const struct outcome *outcome_of(const struct llm_prop *lp, int id)
+{
+	size_t i;
+
+	for (i = 0; i < lp->ncur; i++)
+		if (lp->cur[i].id == id)
+			return &lp->cur[i];
+	return NULL;
+}
+
+/*
+ * Repair requests for the failures of the last batch: each failed answer
+ * gets up to opt.repairs follow-ups showing its own code and its error;
+ * the same error twice ends its repairs. 0 when there is nothing to
+ * repair, the number of candidates, or -1 with err.
+ */
+static int propose_repairs(struct llm_prop *lp, const struct run_view *v, struct candidate **out,
+                           size_t max, struct buf *err)
+{
+	size_t i, end = lp->ncur;
+	int nout = 0;
+
+	if (lp->round == 0 || lp->stop || lp->opt.repairs <= 0 ||
+	    (lp->opt.budget_tokens > 0 && lp->tokens_used >= lp->opt.budget_tokens))
+		return 0;
+	for (i = lp->batch_start; i < end && (size_t)nout < max; i++) {
+		struct outcome rep = lp->cur[i];
+		const struct outcome *prev =
+		    rep.repair_of >= 0 ? outcome_of(lp, rep.repair_of) : NULL;
+
+		if (!llm_prop_repairable(rep.status) || rep.depth >= lp->opt.repairs)
+			continue;
+		if (prev && llm_prop_same_error(&rep, prev)) {
+			llm_prop_say(lp, "%s failed with the same error as %s: no more repairs",
+			             rep.label, prev->label);
+			continue;
+		}
+		if (propose_for_parent(lp, v,
+		                       rep.status == CAND_EDIT_REJECTED ? rep.parent : rep.id, 1,
+		                       &lp->cur[i], out, &nout, err) < 0) {
+			int j;
+
+			for (j = 0; j < nout; j++)
+				candidate_free(out[j]);
+			set_stop(lp, buf_str(err));
+			return -1;
+		}
+		lp->repairs_made++;
+	}
+	lp->batch_start = end;
+	return nout;
+}
+
 static int llm_propose(struct proposer *self, const struct run_view *v, struct candidate **out,
                        size_t max, struct buf *err)
 {
@@ -444,6 +543,10 @@ static int llm_propose(struct proposer *self, const struct run_view *v, struct c
 	lp->ev = v->ev;
 	if (!lp->client && make_client(lp, v, err) < 0)
 		return -1;
+	/* Repairs of the last batch's failures come before a new round. */
+	nout = propose_repairs(lp, v, out, max, err);
+	if (nout != 0)
+		return nout;
 	/* Close the previous round. */
 	if (lp->round > 0) {
 		lp->rounds_without_gain = lp->gain_this_round ? 0 : lp->rounds_without_gain + 1;
@@ -478,6 +581,7 @@ static int llm_propose(struct proposer *self, const struct run_view *v, struct c
 		return 0;
 	}
 	lp->round++;
+	lp->batch_start = 0;
 	np = choose_parents(lp, v, parents);
 	per = lp->opt.candidates > 0 ? lp->opt.candidates : 2;
 	for (i = 0; i < np; i++) {
@@ -486,7 +590,7 @@ static int llm_propose(struct proposer *self, const struct run_view *v, struct c
 			n = (int)max - nout;
 		if (n <= 0)
 			break;
-		if (propose_for_parent(lp, v, parents[i], n, out, &nout, err) < 0) {
+		if (propose_for_parent(lp, v, parents[i], n, NULL, out, &nout, err) < 0) {
 			int j;
 			for (j = 0; j < nout; j++) {
 				candidate_release(out[j]);
@@ -512,6 +616,13 @@ static void llm_feedback(struct proposer *self, const struct run_view *v, const 
 	o->label = xstrdup(c->label);
 	o->note = xstrdup(c->note);
 	o->reason = xstrdup(c->reason);
+	o->repair_of = c->llm.repair_of;
+	o->depth = 0;
+	if (o->repair_of >= 0) {
+		const struct outcome *r = outcome_of(lp, o->repair_of);
+
+		o->depth = r ? r->depth + 1 : 1;
+	}
 	if (c->status == CAND_ACCEPTED)
 		lp->gain_this_round = 1;
 	llm_prop_history_line(lp, v, c);
@@ -570,6 +681,8 @@ struct proposer *proposer_llm_new(const struct llm_run_options *o, struct buf *e
 		lp->opt.candidates = 2;
 	if (lp->opt.beam <= 0)
 		lp->opt.beam = 2;
+	if (lp->opt.repairs < 0)
+		lp->opt.repairs = 2;
 	if (lp->opt.context_tokens <= 0)
 		lp->opt.context_tokens = llm_default_context_tokens(o->provider);
 	if (lp->opt.prompt_budget_tokens <= 0)

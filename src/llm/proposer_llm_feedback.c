@@ -214,3 +214,59 @@ enum llm_prompt_kind llm_prop_parent_feedback(const struct llm_prop *lp, const s
 	free(mine);
 	return kind;
 }
+
+int llm_prop_repairable(enum cand_status s)
+{
+	switch (s) {
+	case CAND_EDIT_REJECTED:
+	case CAND_BUILD_FAILED:
+	case CAND_VERIFY_FAILED:
+	case CAND_RUN_FAILED:
+	case CAND_TEST_FAILED:
+	case CAND_PROTECTED_CHANGED:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The gist of a failure with its numbers masked (line and column numbers
+ * move when code is fixed; the message stays). */
+static void error_key(enum cand_status s, const char *reason, struct buf *out)
+{
+	const char *g = reason_gist(s, reason ? reason : ""), *p;
+	size_t n = strcspn(g, "\n");
+
+	for (p = g; p < g + n; p++)
+		if (*p >= '0' && *p <= '9') {
+			if (!out->len || out->data[out->len - 1] != '#')
+				buf_addch(out, '#');
+		} else {
+			buf_addch(out, *p);
+		}
+}
+
+int llm_prop_same_error(const struct outcome *a, const struct outcome *b)
+{
+	struct buf x = BUF_INIT, y = BUF_INIT;
+	int same;
+
+	error_key(a->status, a->reason, &x);
+	error_key(b->status, b->reason, &y);
+	same = a->status == b->status && !strcmp(buf_str(&x), buf_str(&y));
+	buf_release(&x);
+	buf_release(&y);
+	return same;
+}
+
+enum llm_prompt_kind llm_prop_repair_feedback(const struct llm_prop *lp, const struct run_view *v,
+                                              const struct outcome *o, struct buf *fb)
+{
+	buf_addf(fb,
+	         "This is repair %d of at most %d for your answer %s. The editable files below "
+	         "are that answer's version (its own code, not the best version so far): fix the "
+	         "error with edits against them and keep the optimization if it is sound.\n\n",
+	         o->depth + 1, lp->opt.repairs, o->label ? o->label : "?");
+	feedback_text(lp, v, o, 1, fb);
+	return kind_of(o->status);
+}

@@ -22,6 +22,8 @@ struct outcome {
 	int id, parent;
 	enum cand_status status;
 	char *label, *note, *reason;
+	int repair_of; /* the failed candidate this one repairs; -1 = none */
+	int depth;     /* 0 for a fresh answer, n for the n-th repair of one */
 };
 
 struct llm_prop {
@@ -42,6 +44,8 @@ struct llm_prop {
 	char *stop;                 /* why it stopped proposing, for the report */
 	struct outcome *prev, *cur; /* outcomes of the previous and the current round */
 	size_t nprev, ncur;
+	size_t batch_start; /* cur[batch_start..]: outcomes of the last batch (round or repairs) */
+	int repairs_made;   /* repair requests in this run */
 	struct strlist history;
 	/* the profile shown for the current best */
 	struct profile prof;
@@ -61,6 +65,17 @@ void llm_prop_say(const struct llm_prop *lp, const char *fmt, ...)
  * text for them is appended to fb. */
 enum llm_prompt_kind llm_prop_parent_feedback(const struct llm_prop *lp, const struct run_view *v,
                                               int parent, struct buf *fb);
+/* 1 when a candidate that ended with status s can be repaired (it failed
+ * to apply, build, verify, test or run). */
+int llm_prop_repairable(enum cand_status s);
+/* 1 when a and b failed the same way (the same status and first error
+ * line, numbers aside): the same error twice ends the repairs. */
+int llm_prop_same_error(const struct outcome *a, const struct outcome *b);
+/* The feedback of a repair request for the failed o (appended to fb),
+ * and the template to use. */
+enum llm_prompt_kind llm_prop_repair_feedback(const struct llm_prop *lp, const struct run_view *v,
+                                              const struct outcome *o, struct buf *fb);
+
 /* Add c's line ("label (note): status: reason") to lp->history. */
 void llm_prop_history_line(struct llm_prop *lp, const struct run_view *v,
                            const struct candidate *c);

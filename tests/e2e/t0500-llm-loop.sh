@@ -41,7 +41,7 @@ EOF
 
 llm_server_start "$T/script.json" "$T/requests.jsonl"
 export OPENAI_API_KEY=$KEY
-run_optimize run "$tree" --no-flags --llm openai-compatible:test-model \
+run_optimize run "$tree" --no-flags --repairs 0 --llm openai-compatible:test-model \
   --llm-url "http://127.0.0.1:$port/v1" --rounds 4 --candidates 1 --max-runs 10 --keep-work
 llm_server_stop
 assert_rc 0 "the LLM run"
@@ -115,7 +115,7 @@ if grep -rl "SECRET123" "$tree/.optimize" "$out" "$err"; then fail "the API key 
 ok "the API key is only in the Authorization header: not in any file, report, cache or candidate environment"
 
 # Replay with the server stopped: the same decisions, from the cache.
-run_optimize run "$tree" --no-flags --llm openai-compatible:test-model \
+run_optimize run "$tree" --no-flags --repairs 0 --llm openai-compatible:test-model \
   --llm-url "http://127.0.0.1:$port/v1" --rounds 4 --candidates 1 --max-runs 10 --cache ro
 assert_rc 0 "the replay"
 r=$(latest_run "$tree")/report.json
@@ -129,7 +129,7 @@ ok "--cache ro replays the run with the server stopped and reaches the same deci
 # A changed prompt template is a named cache miss.
 cp -r "$OPTIMIZE_SOURCE_DIR/prompts" "$T/prompts"
 echo "Think about vector instructions too." >> "$T/prompts/first.md"
-run_optimize run "$tree" --no-flags --llm openai-compatible:test-model \
+run_optimize run "$tree" --no-flags --repairs 0 --llm openai-compatible:test-model \
   --llm-url "http://127.0.0.1:$port/v1" --rounds 4 --candidates 1 --cache ro --prompts "$T/prompts"
 assert_rc 4 "a cache miss in ro mode"
 assert_grep "$err" 'cache miss in read-only mode: no recorded response for round 1, candidate 1' "the miss is named"

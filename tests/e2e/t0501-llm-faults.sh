@@ -28,7 +28,7 @@ print(json.dumps(steps))
 EOF
   log=$T/requests$n.jsonl
   llm_server_start "$T/script$n.json" "$log"
-  run_optimize run "$tree" --no-flags --llm openai-compatible:test-model \
+  run_optimize run "$tree" --no-flags --repairs 0 --llm openai-compatible:test-model \
     --llm-url "http://127.0.0.1:$port/v1" --rounds 1 --candidates 1 --min-runs 5 --max-runs 5 --cache off
   llm_server_stop
   r=$(latest_run "$tree")/report.json

@@ -79,14 +79,14 @@ ok "the manifest's llm section (provider, model, url, temperature, max_tokens) b
 OPENAI_BASE_URL=$URL_A llm_run --llm-url "$URL_B"
 [ "$where" = B ] || fail "--llm-url overrides the manifest's url: went to $where"
 [ "$(body "b['model']")" = man-model ] || fail "the model still from the manifest"
-llm_run --llm openai-compatible:cli-model
+llm_run --repairs 0 --llm openai-compatible:cli-model
 [ "$where" = A ] || fail "the manifest's url with the command line's provider: went to $where"
 [ "$(body "b['model']")" = cli-model ] || fail "--llm's model overrides the manifest's: $(body "b['model']")"
-ok "--llm-url and --llm override the manifest; what they do not name still comes from it"
+ok "--llm-url and --repairs 0 --llm override the manifest; what they do not name still comes from it"
 
 # The config file, when neither the command line nor the manifest names it.
 manifest '{}'
-OPENAI_BASE_URL=$URL_A llm_run --llm openai-compatible
+OPENAI_BASE_URL=$URL_A llm_run --repairs 0 --llm openai-compatible
 [ "$where" = B ] || fail "the config file's url beats OPENAI_BASE_URL: went to $where"
 [ "$(body "b['model']")" = cfg-model ] || fail "the config file's model: $(body "b['model']")"
 [ "$(body "b.get('temperature')")" = 0.9 ] || fail "the config file's temperature"
@@ -104,7 +104,7 @@ ok "the config file's provider, model, url, temperature and max_tokens are used 
 # The environment last.
 manifest '{}'
 no_config
-OPENAI_BASE_URL=$URL_A llm_run --llm openai-compatible:env-url-model
+OPENAI_BASE_URL=$URL_A llm_run --repairs 0 --llm openai-compatible:env-url-model
 [ "$where" = A ] || fail "OPENAI_BASE_URL is used when nothing else names a URL: went to $where"
 OPENAI_BASE_URL=$URL_B OPENAI_API_KEY=sk-env-KEY42 llm_run
 [ "$where" = B ] || fail "OPENAI_API_KEY + OPENAI_BASE_URL: went to $where"
