@@ -447,13 +447,13 @@ int gate_cmd_outputs(const struct gate_cmd *o, const struct gate_result *r)
 	if (gha && !strcmp(gha, "true")) {
 		/* Workflow commands are read from either stream; stdout stays JSON with --json. */
 		gate_render_annotations(r, o->inconclusive_fails, &ann);
-		fputs(ann.data, o->json ? stderr : stdout);
+		fputs(buf_str(&ann), o->json ? stderr : stdout);
 	}
 	if (o->json) {
 		gate_render_json(r, o->inconclusive_fails, &json);
-		fputs(json.data, stdout);
+		fputs(buf_str(&json), stdout);
 	} else if (o->pr.verbosity >= -1) {
-		fputs(md.data, stdout);
+		fputs(buf_str(&md), stdout);
 	}
 	if (rc < 0)
 		fprintf(stderr, "optimize gate: %s\n", err.data);

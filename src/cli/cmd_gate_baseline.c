@@ -31,7 +31,7 @@ int gate_cmd_record(struct gate_cmd *o)
 		goto out;
 	}
 	o->go.state_dir = g.state;
-	buf_addstr(&commit, g.head_commit.data);
+	buf_addstr(&commit, buf_str(&g.head_commit));
 	st = gate_baseline_record(&o->go, g.head_tree.data, g.run_id,
 	                          commit.len ? commit.data : NULL, !o->head && g.dirty, &doc, &err);
 	if (st != ENGINE_OK) {
