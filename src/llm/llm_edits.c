@@ -194,6 +194,11 @@ static const char *need_editable(struct state *s, const char *p, size_t n, const
 		        "%s edits '%.*s', which is a read-only context file: only %s may be "
 		        "changed",
 		        what, (int)n, p, names.data);
+	else if (r == R_PROTECTED)
+		err_set(s->err,
+		        "%s edits '%.*s', which is a protected file of the tree (not editable): "
+		        "only %s may be changed, so the whole answer was rejected",
+		        what, (int)n, p, names.data);
 	else
 		err_set(s->err,
 		        "%s edits '%.*s', which is not a file of this target: the editable "

@@ -25,7 +25,10 @@
  *     difference). Blocks on one file apply in order.
  *
  * Every failure is a message meant for the model (it goes back in the next
- * prompt): an edit to a file that is not editable or does not exist, a
+ * prompt), and rejects the whole answer (no edit of it is kept, so an
+ * answer is applied to the workspace all or nothing): an edit to a file
+ * that is not editable (a context file, a protected file of the tree) or
+ * does not exist, a
  * SEARCH that matches nothing (with the closest line of the file) or more
  * than once, a response with no edit, a response cut off by the token limit
  * (never parsed as code).
@@ -59,6 +62,9 @@ typedef int (*llm_edits_read_fn)(void *ctx, const char *path, struct buf *out);
 struct llm_edits_target {
 	const struct strlist *editable; /* the editable files that exist, relative paths */
 	const struct strlist *readonly; /* other files the model was shown (context); may be NULL */
+	/* the tree's other files, which must not change (named as protected in
+	 * the message that rejects an answer editing one); may be NULL */
+	const struct strlist *protected_files;
 	llm_edits_read_fn read;
 	void *read_ctx;
 };

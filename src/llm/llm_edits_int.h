@@ -49,7 +49,7 @@ static inline int blank(const struct line *l)
 
 /* ---- file names (llm_edits_labels.c) ---- */
 
-enum resolve { R_EDITABLE, R_READONLY, R_UNKNOWN };
+enum resolve { R_EDITABLE, R_READONLY, R_PROTECTED, R_UNKNOWN };
 
 /* Map a path as the model wrote it to an editable file (*out, when
  * R_EDITABLE: the target's own string). */

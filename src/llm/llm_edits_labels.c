@@ -91,6 +91,8 @@ enum resolve llm_edits_resolve_path(const struct llm_edits_target *t, const char
 	}
 	if (list_suffix_match(t->readonly, p, n))
 		return R_READONLY;
+	if (list_has(t->protected_files, p, n))
+		return R_PROTECTED;
 	return R_UNKNOWN;
 }
 

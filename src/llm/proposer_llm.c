@@ -333,6 +333,7 @@ static struct candidate *response_candidate(const struct llm_prop *lp, const str
 	memset(&et, 0, sizeof(et));
 	et.editable = &pp->editable;
 	et.readonly = &pp->ctx_paths;
+	et.protected_files = &pp->protected_files;
 	et.read = read_parent;
 	et.read_ctx = &rc;
 	if (llm_edits_parse(buf_str(&rr->text), rr->text.len, rr->status == LLM_TRUNCATED, &et,

@@ -84,6 +84,7 @@ void llm_prop_history_line(struct llm_prop *lp, const struct run_view *v,
  * llm_prop_prompt_release. */
 struct llm_prop_prompt {
 	struct strlist editable, ctx_paths;
+	struct strlist protected_files; /* the original's files that are not editable */
 	struct buf ctx_data, fb, obj, comp;
 	struct buf *contents;
 	struct llm_prompt_file *ed, *cx;

@@ -106,6 +106,7 @@ void llm_prop_prompt_release(struct llm_prop_prompt *pp)
 	free(pp->offs);
 	strlist_release(&pp->editable);
 	strlist_release(&pp->ctx_paths);
+	strlist_release(&pp->protected_files);
 	buf_release(&pp->ctx_data);
 	buf_release(&pp->fb);
 	buf_release(&pp->obj);
@@ -138,6 +139,15 @@ int llm_prop_prompt_input(struct llm_prop *lp, const struct run_view *v, int par
 		pp->ed[i].len = pp->contents[i].len;
 	}
 	context_files(v, &pp->ctx_paths, &pp->ctx_data, &pp->offs);
+	{
+		struct strlist all = {0};
+
+		if (ws_list_files(view_pristine(v), &all, NULL) == 0)
+			for (i = 0; i < all.n; i++)
+				if (!ws_is_editable(t, all.v[i]))
+					strlist_push(&pp->protected_files, all.v[i]);
+		strlist_release(&all);
+	}
 	pp->cx = calloc(pp->ctx_paths.n ? pp->ctx_paths.n : 1, sizeof(*pp->cx));
 	for (i = 0; pp->cx && i < pp->ctx_paths.n; i++) {
 		pp->cx[i].path = pp->ctx_paths.v[i];

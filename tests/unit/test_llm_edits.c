@@ -227,6 +227,7 @@ static void test_search_multiple_matches(void **state)
 
 static void test_not_editable(void **state)
 {
+	struct strlist prot = {0};
 	struct fx *f = fx_new(0);
 	(void)state;
 	expect_error(f, "sum.h\n```c\nint x;\n```\n", "'sum.h', which is a read-only context file");
@@ -235,6 +236,19 @@ static void test_not_editable(void **state)
 	assert_non_null(strstr(f->err.data, "'sum.c'"));
 	expect_error(f, "Makefile.in\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n",
 	             "'Makefile.in', which is not a file");
+	fx_free(f);
+	/* a valid edit and one of a protected file: the whole answer goes */
+	f = fx_new(1);
+	strlist_push(&prot, "main.c");
+	f->t.protected_files = &prot;
+	expect_error(f,
+	             "sum.c\n<<<<<<< SEARCH\n\treturn 0;\n=======\n\treturn 1;\n>>>>>>> "
+	             "REPLACE\n\nmain.c\n<<<<<<< SEARCH\nint main\n=======\nint x\n>>>>>>> "
+	             "REPLACE\n",
+	             "'main.c', which is a protected file of the tree (not editable)");
+	assert_non_null(strstr(f->err.data, "the whole answer was rejected"));
+	assert_int_equal(f->e.n, 0);
+	strlist_release(&prot);
 	fx_free(f);
 }
 
