@@ -121,10 +121,11 @@ struct candidate {
 	char *reason;          /* compiler errors (trimmed), mismatch, ratio text */
 	char *workdir;         /* its workspace */
 	double build_s;
-	char build_hash[65]; /* its build's code (ws_build_products); "" = no ELF output */
-	int same_build_as;   /* id of a candidate that built the same code; -1 = none */
-	int flags_ignored;   /* its settings changed nothing, nor did a probe that changes
-	                        any code: the build does not pass $CFLAGS to the compiler */
+	char build_hash[65];  /* its build's code (ws_build_products); "" = no ELF output */
+	int same_build_as;    /* id of a candidate that built the same code; -1 = none */
+	int flags_ignored;    /* its settings changed nothing, nor did a probe that changes
+	                         any code: the build does not pass $CFLAGS to the compiler */
+	int restores_default; /* the same code as the project's own build without $CFLAGS */
 	struct strlist compiler_lines; /* recorded in its binaries (the original's) */
 	struct cand_measurement meas;  /* the deciding comparison, against the best of its time */
 	struct cand_check *checks;     /* confirming comparisons after the search, in order */

@@ -259,6 +259,9 @@ enum engine_status loop_run(struct loop *l, struct proposer *prop, struct buf *e
 		st = confirm(l, err);
 	else if (l->cands[l->v.best]->meas.compared_with == 0)
 		l->v.headline = l->v.best;
+	if (st == ENGINE_OK && !cancelled(l) && l->v.best != 0 &&
+	    pipeline_check_project_default(l->p, l->cands[0], l->cands[l->v.best], err) < 0)
+		st = ENGINE_ERROR;
 	/* The winner's hotspots, for the report, when the search did not take them. */
 	if (st == ENGINE_OK && !cancelled(l) && l->v.best != 0 &&
 	    !l->cands[l->v.best]->profile.nfunctions) {

@@ -142,6 +142,15 @@ int pipeline_profile(const struct pipeline *p, const struct candidate *c,
  */
 int pipeline_reverify(struct pipeline *p, struct candidate *c, struct buf *why, struct buf *err);
 
+/*
+ * A winner w that changes only build settings, while the manifest sets
+ * cflags: is it the same code as the project's own build without $CFLAGS?
+ * Then w->restores_default is set (and a warning given): the "win" only
+ * undoes what cflags overrode. 0, or -1 on an error (pipeline_buildcheck.c).
+ */
+int pipeline_check_project_default(struct pipeline *p, const struct candidate *orig,
+                                   struct candidate *w, struct buf *err);
+
 /* Counters and hotspots of c's timed run into c->profile (the winner's, for the report). */
 void pipeline_profile_winner(struct pipeline *p, struct candidate *c);
 

@@ -117,3 +117,40 @@ int pipeline_check_same_build(struct pipeline *p, struct candidate *c,
 	buf_release(&why);
 	return 1;
 }
+
+int pipeline_check_project_default(struct pipeline *p, const struct candidate *orig,
+                                   struct candidate *w, struct buf *err)
+{
+	struct candidate probe = *orig; /* a view with another workspace; never released */
+	struct cand_config cfg = orig->cfg;
+	struct buf dir = BUF_INIT, why = BUF_INIT;
+	struct proc_result res;
+	char hex[65];
+	int r;
+
+	if (!p->t->cflags || !w->build_hash[0] || w->nchain || w->source_tree || w->id == 0)
+		return 0;
+	buf_addf(&dir, "%s/c%04d-project-default", p->work_root, orig->id);
+	cfg.cflags = NULL; /* the project's own flags: no $CFLAGS at all */
+	probe.workdir = dir.data;
+	r = pipeline_materialize_at(p, orig, dir.data, err);
+	if (r == 0)
+		r = pipeline_run_step(p, &probe, &cfg, p->t->build, "project-default-build",
+		                      p->t->timeout_s > 300 ? p->t->timeout_s : 300, &res, &why,
+		                      err);
+	if (r == 0 && proc_result_ok(&res) && ws_build_products(dir.data, hex, NULL, err) == 0 &&
+	    !strcmp(hex, w->build_hash)) {
+		w->restores_default = 1;
+		engine_note(
+		    p->opt.ev, NOTE_WARNING,
+		    "warning: [%s] the winner c%d ('%s') builds the same code as the project's "
+		    "own build without $CFLAGS: it restores the project's default flags, which "
+		    "\"cflags\": \"%s\" overrode; it is not a speedup of the project's build "
+		    "(leave \"cflags\" out or null to measure the project's build)",
+		    p->t->name, w->id, w->label ? w->label : "", p->t->cflags);
+	}
+	ws_remove_tree(dir.data, NULL);
+	buf_release(&dir);
+	buf_release(&why);
+	return r < 0 ? -1 : 0;
+}

@@ -33,6 +33,19 @@ const struct cand_measurement *report_headline(const struct run_view *v)
 	return best->meas.compared_with == 0 ? &best->meas : NULL;
 }
 
+void report_speedup(const struct cand_measurement *h, struct stats_interval *out)
+{
+	*out = h->ci;
+	out->lo = 1.0 / h->ci.hi;
+	out->hi = 1.0 / h->ci.lo;
+	out->estimate =
+	    h->value > 0 && h->base_value > 0 ? h->base_value / h->value : 1.0 / h->ci.estimate;
+	if (out->estimate < out->lo)
+		out->estimate = out->lo;
+	if (out->estimate > out->hi)
+		out->estimate = out->hi;
+}
+
 const char *report_target_status(const struct report_target *rt)
 {
 	const struct run_view *v = rt->v;
@@ -103,6 +116,20 @@ static void config_json(cJSON *o, const struct candidate *c)
 		json_add_string(cfg, "wg_size", c->cfg.wg_size);
 }
 
+/* The original's compiler command lines, as its binaries recorded them. */
+static void compiler_lines_json(cJSON *o, const struct candidate *c)
+{
+	cJSON *a = json_add_array(o, "compiler_command_lines");
+
+	for (size_t i = 0; i < c->compiler_lines.n; i++)
+		json_add_string(a, NULL, c->compiler_lines.v[i]);
+	json_add_string(o, "compiler_command_lines_source",
+	                c->compiler_lines.n
+	                    ? "read back from the binaries (DW_AT_producer, .GCC.command.line)"
+	                    : "not recorded: the binaries carry neither DWARF (-g) nor "
+	                      ".GCC.command.line (-frecord-gcc-switches)");
+}
+
 static cJSON *candidate_json(const struct run_view *v, const struct candidate *c)
 {
 	const struct objective *obj = view_objective(v);
@@ -137,6 +164,8 @@ static cJSON *candidate_json(const struct run_view *v, const struct candidate *c
 		json_add_number(o, "same_build_as", c->same_build_as);
 	if (c->flags_ignored)
 		json_add_bool(o, "build_ignores_cflags", 1);
+	if (c->id == 0)
+		compiler_lines_json(o, c);
 	if (c->id == 0 && c->meas.nsamples) {
 		cJSON *m = json_add_object(o, "measurement");
 		json_add_measure(m, "median", c->meas.value, obj->unit, obj->source);
@@ -215,13 +244,10 @@ static void best_json(cJSON *o, const struct run_view *v, const struct objective
 	if (best->id != 0 && h) {
 		struct stats_interval sp;
 		cJSON *hl;
-		sp.estimate = 1.0 / h->ci.estimate;
-		sp.lo = 1.0 / h->ci.hi;
-		sp.hi = 1.0 / h->ci.lo;
-		sp.level = h->ci.level;
-		sp.n = h->ci.n;
+		report_speedup(h, &sp);
 		add_interval(bo, "speedup", &sp, "x (original / best)",
-		             "inverse of the paired median-ratio interval vs the original");
+		             "estimate: original / best, the medians of the headline head-to-head; "
+		             "interval: inverse of its paired median-ratio bootstrap interval");
 		json_add_measure(bo, "median", h->value, obj->unit, obj->source);
 		hl = json_add_object(bo, "headline");
 		json_add_measure(hl, "original", h->base_value, obj->unit, obj->source);
@@ -230,6 +256,13 @@ static void best_json(cJSON *o, const struct run_view *v, const struct objective
 		                h == &best->meas ? "the deciding head-to-head against the original"
 		                                 : "the confirming head-to-head against the "
 		                                   "original, after the search (a fresh sample)");
+		if (best->restores_default)
+			json_add_string(
+			    bo, "restores_project_default",
+			    "the winner builds the same code as the project's own build "
+			    "without $CFLAGS: it restores the project's default flags that "
+			    "the manifest's cflags overrode, not a speedup of the project's "
+			    "build");
 	} else if (best->id == 0) {
 		json_add_string(bo, "note",
 		                "no candidate was measured faster with confidence: "

@@ -54,6 +54,16 @@ struct run_meta {
  */
 const struct cand_measurement *report_headline(const struct run_view *v);
 
+/*
+ * The headline's speedup, point and interval: the point is original / best,
+ * the medians of the two sides in that one head-to-head (so the numbers
+ * quoted next to it add up); the interval is the inverse of the paired
+ * median-ratio bootstrap interval, which decided. The median of per-pair
+ * ratios can differ slightly from the ratio of medians, so the point is
+ * kept within the interval.
+ */
+void report_speedup(const struct cand_measurement *h, struct stats_interval *out);
+
 /* "improved", "no-improvement", "baseline-failed", "interrupted" */
 const char *report_target_status(const struct report_target *rt);
 

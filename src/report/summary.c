@@ -75,11 +75,14 @@ static void row(const struct report_target *rt, struct buf *out)
 		rejected += v->cands[k]->status != CAND_ACCEPTED;
 	buf_addf(out, "| %s | %s | ", rt->t->name, obj->name);
 	if (best->id && h) {
+		struct stats_interval sp;
+		report_speedup(h, &sp);
 		view_lineage(v, best->id, &lineage);
+		if (best->restores_default)
+			buf_addstr(&lineage, " (= the project's own build)");
 		buf_addf(out, "%s | %s | %.2fx [%.2f, %.2f] | ",
 		         fmt_value(h->base_value, obj->unit, v1, sizeof(v1)),
-		         fmt_value(h->value, obj->unit, v2, sizeof(v2)), 1 / h->ci.estimate,
-		         1 / h->ci.hi, 1 / h->ci.lo);
+		         fmt_value(h->value, obj->unit, v2, sizeof(v2)), sp.estimate, sp.lo, sp.hi);
 		cell(out, lineage.data, 60);
 		buf_addstr(out, " |");
 	} else {
@@ -183,16 +186,25 @@ static void winner_md(const struct run_view *v, struct buf *md)
 	         "Winner: **c%d %s**. Patch: `%s/best.patch` (empty when only build settings "
 	         "changed). Tree: `%s/best/`.\n\n",
 	         best->id, lineage.data, v->target->name, v->target->name);
-	if (h)
+	if (h) {
+		struct stats_interval sp;
+		report_speedup(h, &sp);
 		buf_addf(
 		    md,
 		    "Headline: %.4g against %.4g %s (the original), %.2fx [%.2f, %.2f] over %zu "
 		    "pairs, from %s.\n\n",
-		    h->value, h->base_value, view_objective(v)->unit, 1 / h->ci.estimate,
-		    1 / h->ci.hi, 1 / h->ci.lo, h->ci.n,
+		    h->value, h->base_value, view_objective(v)->unit, sp.estimate, sp.lo, sp.hi,
+		    h->ci.n,
 		    h == &best->meas ? "the deciding head-to-head against the original"
 		                     : "a confirming head-to-head against the original after "
 		                       "the search");
+	}
+	if (best->restores_default)
+		buf_addstr(md,
+		           "**Not a speedup of the project's build:** the winner builds the same "
+		           "code as the project's own build without `$CFLAGS`; it only restores "
+		           "the project's default flags, which the manifest's `cflags` overrode. "
+		           "Leave `cflags` out (or `null`) to measure the project's build.\n\n");
 	buf_addf(md, "Build settings of the winner: CC `%s`, CFLAGS `%s`, LDFLAGS `%s`%s",
 	         cfg->cc ? cfg->cc : "cc", cfg->cflags ? cfg->cflags : "",
 	         cfg->ldflags ? cfg->ldflags : "",
