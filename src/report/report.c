@@ -367,6 +367,8 @@ int report_write_best(const struct run_view *v, struct buf *err)
 		buf_release(&content);
 	}
 	if (r == 0)
+		r = report_best_manifest(v, path.data, &files, err);
+	if (r == 0)
 		r = ws_diff(view_pristine(v), path.data, &files, &patch, err);
 	if (r == 0) {
 		buf_reset(&dst);

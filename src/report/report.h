@@ -71,8 +71,19 @@ const char *report_target_status(const struct report_target *rt);
 struct cJSON *report_target_json(const struct report_target *rt);
 /* Write <run_dir>/report.json for one target (atomic). */
 int report_write_target(const struct report_target *rt, struct buf *err);
-/* best.patch and best/ for one target. */
+/* best.patch and best/ for one target. best/'s manifest carries the winner's
+ * build settings (report_best_manifest), and best.patch shows that change too. */
 int report_write_best(const struct run_view *v, struct buf *err);
+/*
+ * The winner's build settings (cflags, ldflags, cc, cl_build_options) written
+ * into the manifest of the winner's tree at best_dir, when they differ from
+ * the manifest's; its relative path is added to files (NULL = not wanted).
+ * PGO and a work-group size have no manifest field and stay out. 0, or -1.
+ */
+int report_best_manifest(const struct run_view *v, const char *best_dir, struct strlist *files,
+                         struct buf *err);
+/* The manifest's path relative to the target's tree: 1, or 0 when it is outside the tree. */
+int report_manifest_relpath(const struct target *t, struct buf *out);
 /* The whole run: report.json and summary.md at meta->run_dir. */
 int report_write_run(const struct report_target *targets, size_t n, const struct run_meta *meta,
                      struct buf *err);

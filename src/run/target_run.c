@@ -11,6 +11,7 @@
 #include "engine/workspace.h"
 #include "llm/proposer_llm.h"
 #include "propose/propose.h"
+#include "report/report.h"
 
 static void refresh_extra(struct target_run *tr)
 {
@@ -146,9 +147,25 @@ int target_run_apply(struct target_run *tr, int no_backup, volatile sig_atomic_t
 	v = loop_view(tr->l);
 	best = view_best(v);
 	candidate_changed_files(best, &files);
+	/* The manifest of best/ carries the winner's settings (report_best_manifest);
+	 * ws_apply leaves it alone when it is the tree's own. */
+	buf_addf(&dir, "%s/best", v->run_dir);
+	if (report_manifest_relpath(v->target, &why) && !strlist_has(&files, why.data)) {
+		struct buf a = BUF_INIT, b = BUF_INIT;
+		buf_addf(&a, "%s/%s", dir.data, why.data);
+		buf_addf(&b, "%s/%s", v->target->tree, why.data);
+		if (ws_files_equal(a.data, b.data, NULL) == 0)
+			strlist_push(&files, why.data);
+		buf_release(&a);
+		buf_release(&b);
+	}
+	buf_reset(&why);
+	/* PGO has no manifest field: say how to build it. */
+	*settings_only = best->cfg.pgo;
 	if (!files.n) {
 		*settings_only = 1;
 		strlist_release(&files);
+		buf_release(&dir);
 		return 0;
 	}
 	engine_note(&tr->ev, NOTE_PROGRESS,
@@ -161,7 +178,6 @@ int target_run_apply(struct target_run *tr, int no_backup, volatile sig_atomic_t
 	if (r == 0 && cancel && *cancel)
 		r = err_set(err, "[%s] --apply: interrupted, nothing was written", v->target->name);
 	if (r == 0) {
-		buf_addf(&dir, "%s/best", v->run_dir);
 		r = ws_apply(v->target->tree, dir.data, &files, no_backup, written, err);
 	}
 	strlist_release(&files);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # optimize run with the offline flag search finds a known flag win, leaves the
-# tree untouched, and writes report.json, summary.md and an empty best.patch.
+# tree untouched, and writes report.json, summary.md, a best/optimize.json with
+# the winning settings and a best.patch that changes only the manifest.
 . "$(dirname "$0")/lib.sh"
 
 tree=$(copy_fixture flagwin)
@@ -30,9 +31,13 @@ json_get "$r" 'd["environment"]["cpu_model"]' >/dev/null || fail "environment re
 ok "report fields"
 [ -f "$run/summary.md" ] || fail "summary.md missing"
 assert_grep "$run/summary.md" 'flagwin' "summary names the target"
-[ -f "$run/flagwin/best.patch" ] && [ ! -s "$run/flagwin/best.patch" ] || fail "best.patch must exist and be empty when flags alone won"
+grep -q '^+++ b/optimize.json' "$run/flagwin/best.patch" || fail "best.patch changes only the manifest when flags alone won"
+grep -q '^+++ b/.*\.c$' "$run/flagwin/best.patch" && fail "best.patch must not change a source file"
 [ -f "$run/flagwin/best/optimize.json" ] || fail "the winner's tree is saved"
-ok "summary, empty best.patch, winner tree"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d.get('cflags') == sys.argv[2] else 1)" \
+  "$run/flagwin/best/optimize.json" "$(json_get "$run/flagwin/report.json" 'd["candidates"][d["best"]["id"]]["config"]["cflags"]')" ||
+  fail "best/optimize.json carries the winner's cflags"
+ok "summary, best.patch of the manifest, winner tree with the winning settings"
 assert_grep "$out" '\| flagwin \|' "result table on stdout"
 assert_grep "$err" 'c[0-9]+ ' "a line per candidate on stderr"
 ok "table and progress lines"

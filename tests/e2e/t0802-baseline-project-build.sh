@@ -11,7 +11,7 @@ require_capability valgrind OPTIMIZE_TEST_NO_VALGRIND have_valgrind
 command -v make >/dev/null || fail "make not found (scripts/bootstrap.sh installs build-essential)"
 
 tree=$(copy_fixture make-own-o3)
-run_optimize run "$tree" --objective instructions --counters cachegrind --no-profile
+run_optimize run "$tree" --objective instructions --counters cachegrind --no-profile --apply
 assert_rc 0 "the run"
 r=$(latest_run "$tree")/report.json
 lines=$(json_get "$r" '" ".join(d["targets"][0]["candidates"][0]["compiler_command_lines"])')
@@ -27,4 +27,15 @@ ok "a flag win that restores the project's own build is called that"
 json_get "$r" 'd["targets"][0]["best"]["headline"]["source"]' | grep -q confirming || fail "the headline comes from the confirming head-to-head"
 python3 "$OPTIMIZE_TESTS_DIR/e2e/lib_headline.py" "$out" "$r" | grep -q 'checked 1' || fail "headline check"
 ok "the table's speedup is original / best, from the confirming head-to-head"
+# A flags-only winner can be applied: best/optimize.json carries its settings,
+# --apply writes them into the manifest (keeping .orig), summary.md shows the
+# build line to use elsewhere.
+run=$(latest_run "$tree")
+[ "$(json_get "$run/ownO3/best/optimize.json" 'd["cflags"]')" = -O3 ] || fail "best/optimize.json carries cflags -O3"
+[ "$(json_get "$tree/optimize.json" 'd["cflags"]')" = -O3 ] || fail "--apply writes cflags -O3 into the manifest"
+[ "$(json_get "$tree/optimize.json.orig" 'd["cflags"]')" = -O1 ] || fail "the previous manifest is kept as .orig"
+assert_grep "$err" 'wrote optimize.json' "--apply says it wrote the manifest"
+assert_grep "$run/summary.md" 'CFLAGS="-O3"' "summary.md shows the build line"
+cmp -s "$tree/sum.c" "$FIXTURES/make-own-o3/sum.c" || fail "no source file changes"
+ok "--apply of a flags-only winner changes the manifest's cflags"
 finish
