@@ -169,6 +169,8 @@ static void add_cl_build_log(struct pipeline *p, struct candidate *c)
 
 /* ---- measurement ---- */
 
+#define KERNEL_WARMUP 2 /* warm-up runs of each side at least, for device time */
+
 struct pair_ctx {
 	const struct pipeline *p;
 	const struct candidate *c;
@@ -193,6 +195,10 @@ void pipeline_measure_config(const struct pipeline *p, struct measure_config *cf
 	cfg->min_runs = m->min_runs;
 	cfg->max_runs = m->max_runs;
 	cfg->warmup = m->warmup;
+	/* Device time: the first launches pay for the kernel build and the driver's
+	 * first use; they are not the kernel's speed. */
+	if (p->obj.kind == OBJ_KERNEL_TIME && cfg->warmup < KERNEL_WARMUP)
+		cfg->warmup = KERNEL_WARMUP;
 	cfg->min_gain = m->min_gain;
 	cfg->level = m->level;
 	cfg->resamples = m->resamples;
@@ -211,13 +217,18 @@ void pipeline_measure_config(const struct pipeline *p, struct measure_config *cf
 static const char *noise_advice(const struct pipeline *p)
 {
 	if (p->obj.kind == OBJ_KERNEL_TIME)
-		return "more kernel launches per run, or a larger --min-runs";
+		return "device time: make each run launch the kernels more times (a larger "
+		       "problem or more iterations), or raise --min-runs; pinning with --cpu does "
+		       "not steady a device";
 	return "close other programs, or pin with --cpu N";
 }
 
 void pipeline_warn_noise(struct pipeline *p, const char *what, double cv)
 {
-	if (p->warned_noise || !(cv > 0.05))
+	/* Device time of a few launches varies more than CPU time: 10% is noisy there. */
+	double limit = p->obj.kind == OBJ_KERNEL_TIME ? 0.10 : 0.05;
+
+	if (p->warned_noise || !(cv > limit))
 		return;
 	p->warned_noise = 1;
 	engine_note(p->opt.ev, NOTE_WARNING,

@@ -14,7 +14,8 @@ int report_manifest_relpath(const struct target *t, struct buf *out)
 	size_t n = strlen(t->tree);
 
 	buf_reset(out);
-	if (!t->manifest_path || strncmp(t->manifest_path, t->tree, n) || t->manifest_path[n] != '/')
+	if (!t->manifest_path || strncmp(t->manifest_path, t->tree, n) ||
+	    t->manifest_path[n] != '/')
 		return 0;
 	buf_addstr(out, t->manifest_path + n + 1);
 	return 1;
