@@ -55,6 +55,11 @@ int cmd_doctor(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_init(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_check(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_gate(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_help(int argc, char **argv, struct cli_ctx *ctx);
+extern const struct opt_spec help_options[];
+
+/* `optimize --help`: the commands of the table and the global options. */
+void cli_usage(FILE *f, const struct cli_command *commands);
 
 /* The option tables of the commands (for main.c's table). */
 extern const struct opt_spec run_options[], profile_options[], doctor_options[];

@@ -35,21 +35,9 @@ static const struct cli_command commands[] = {
      {gate_options}},
     {"profile", cmd_profile, "counters and hotspots of a target's run command", {profile_options}},
     {"doctor", cmd_doctor, "what this machine can measure, and why not", {doctor_options}},
+    {"help", cmd_help, "a command's help; the man page and shell completions", {help_options}},
     {NULL, NULL, NULL, {NULL}},
 };
-
-static void usage(FILE *f)
-{
-	size_t i;
-
-	fprintf(f, "usage: optimize <command> [options]\n\ncommands:\n");
-	for (i = 0; commands[i].name; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\n'optimize <command> --help' describes a command; docs/ has the details.\n"
-	           "Exit status: 0 ok, 1 internal error (gate: a regression), 2 usage or manifest\n"
-	           "error, 3 the original does not build, verify or run, 4 LLM unusable, 130\n"
-	           "interrupted.\n");
-}
 
 static void on_signal(int sig)
 {
@@ -64,9 +52,8 @@ int main(int argc, char **argv)
 	size_t i;
 	int code;
 
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "help")) {
-		usage(argc < 2 ? stderr : stdout);
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		cli_usage(argc < 2 ? stderr : stdout, commands);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
