@@ -14,7 +14,10 @@
 #include <cmocka.h>
 
 #include "base/fileio.h"
+#include "bench/nodes.h"
 #include "bench/slurm.h"
+
+#include <cjson/cJSON.h>
 #include "test_util.h"
 
 #define SECRET "sk-test-0123456789-do-not-leak"
@@ -302,12 +305,44 @@ static void test_scontrol_parse(void **state)
 	buf_release(&err);
 }
 
+/* The table's note on where rows ran: nothing when every row ran on the
+ * fingerprint's machine; the hosts, and the CPU models when they differ. */
+static void test_nodes_note(void **state)
+{
+	struct bench_table t;
+	cJSON *suite =
+	    cJSON_Parse("{\"fingerprint\": {\"host\": \"login1\", \"cpu\": \"Xeon A\"}}");
+	cJSON *rows[3];
+	struct buf out = BUF_INIT;
+
+	(void)state;
+	rows[0] = cJSON_Parse("{\"host\": \"login1\", \"cpu\": \"Xeon A\"}");
+	rows[1] = cJSON_Parse("{\"host\": \"login1\", \"cpu\": \"Xeon A\"}");
+	rows[2] = NULL; /* not finished */
+	memset(&t, 0, sizeof(t));
+	t.suite = suite;
+	t.j.n = 3;
+	t.j.rows = rows;
+	bench_nodes_note(&t, &out);
+	assert_string_equal(buf_str(&out), "");
+	cJSON_Delete(rows[1]);
+	rows[1] = cJSON_Parse("{\"host\": \"n7\", \"cpu\": \"EPYC B\"}");
+	bench_nodes_note(&t, &out);
+	assert_non_null(strstr(out.data, "Rows ran on 2 hosts (login1, n7)"));
+	assert_non_null(
+	    strstr(out.data, "Rows come from 2 CPU models (Xeon A, EPYC B): each speedup"));
+	cJSON_Delete(rows[0]);
+	cJSON_Delete(rows[1]);
+	cJSON_Delete(suite);
+	buf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_array_spec),      cmocka_unit_test(test_array_script),
 	    cmocka_unit_test(test_script_refusals), cmocka_unit_test(test_probe),
-	    cmocka_unit_test(test_scontrol_parse),
+	    cmocka_unit_test(test_scontrol_parse),  cmocka_unit_test(test_nodes_note),
 	};
 	return test_run(tests, NULL, NULL);
 }
