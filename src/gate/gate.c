@@ -225,6 +225,14 @@ static enum engine_status compare_target(const struct gate_options *o, const str
 		st = pipeline_evaluate(p, h, cands[0], &why);
 		if (st == ENGINE_OK || st == ENGINE_INTERRUPTED)
 			head_outcome(gt, h);
+		if (gt->outcome == GATE_MEASURED && !gt->deterministic && h->meas.base_cv > 0.05)
+			strlist_pushf(
+			    &r->notes,
+			    "'%s': the base's runs vary by %.0f%% (coefficient of variation): "
+			    "this machine is noisy, and a wall-time verdict here is weak "
+			    "(inconclusive is likely); use a quiet runner, --cpu N, or exact "
+			    "counts (--objective instructions --counters cachegrind)",
+			    t->name, h->meas.base_cv * 100);
 	} else if (st == ENGINE_SETUP) {
 		set_reason(gt, GATE_SETUP_FAILED, "%s", why.data);
 		st = ENGINE_OK;
