@@ -66,7 +66,8 @@ const struct opt_spec run_options[] = {
     {"min-gain", OPT_MIN_GAIN, required_argument, "PCT",
      "smallest gain accepted, in percent (default 3)"},
     {"seed", OPT_SEED, required_argument, "N", "seed of the bootstrap (default 1)"},
-    {"cpu", OPT_CPU, required_argument, "N", "pin timed runs to CPU N"},
+    {"cpu", OPT_CPU, required_argument, "N|any",
+     "pin timed runs to CPU N (default: a CPU chosen by calibration; any: no pinning)"},
     {"cc", OPT_CC, required_argument, "CC", "compiler for every build (gcc, clang, ...)"},
     {"candidate", OPT_CANDIDATE, required_argument, "DIR",
      "also try the editable files found in DIR (repeatable)"},
@@ -315,6 +316,11 @@ static int parse_one(int c, const char *arg, struct run_opts *o, struct buf *err
 		m->seed = (uint64_t)l;
 		break;
 	case OPT_CPU:
+		m->cpu_auto = 0;
+		if (!strcmp(arg, "any")) {
+			m->cpu = -1;
+			break;
+		}
 		bad = opt_int("cpu", arg, 0, CPU_SETSIZE - 1, &l, err);
 		if (!bad)
 			bad = cpu_allowed(l, err);
@@ -543,6 +549,7 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 
 	memset(&o, 0, sizeof(o));
 	pipeline_options_default(&o.rs.po);
+	o.rs.po.m.cpu_auto = 1; /* pinned by default (pipeline_baseline.c) */
 	o.rs.lo.verbosity = ctx->verbosity;
 	o.tree = ".";
 	llm_run_options_init(&o.llm);

@@ -172,6 +172,7 @@ void pipeline_close(struct pipeline *p)
 	free(p->state_abs);
 	free(p->isolation_net);
 	free(p->isolation_tree);
+	free(p->pin_how);
 	free(p);
 }
 
@@ -230,6 +231,11 @@ const char *pipeline_isolation_net(const struct pipeline *p)
 const char *pipeline_isolation_tree(const struct pipeline *p)
 {
 	return p->isolation_tree;
+}
+int pipeline_pinned_cpu(const struct pipeline *p, const char **how)
+{
+	*how = p->pin_how ? p->pin_how : p->opt.m.cpu >= 0 ? "--cpu" : "not pinned";
+	return p->opt.m.cpu;
 }
 const struct strlist *pipeline_original_files(const struct pipeline *p)
 {

@@ -51,6 +51,7 @@ struct measure_settings {
 	unsigned resamples;     /* bootstrap resamples: 2000 */
 	uint64_t seed;          /* of the bootstrap */
 	int cpu;                /* pin timed runs to this CPU; -1 = no */
+	int cpu_auto; /* cpu -1: choose a CPU by a short calibration of the original (run) */
 	/* `optimize gate`: the regression rule (stats_gate.h) when > 0, at gate_level */
 	double gate_threshold, gate_level;
 };
@@ -168,6 +169,8 @@ const struct machine_info *pipeline_machine(const struct pipeline *p);
 const char *pipeline_machine_text(const struct pipeline *p);
 int pipeline_kernel_target(const struct pipeline *p);
 const char *pipeline_isolation_net(const struct pipeline *p);
+/* The CPU timed runs of p were pinned to (-1 = none), and how it was chosen. */
+int pipeline_pinned_cpu(const struct pipeline *p, const char **how);
 const char *pipeline_isolation_tree(const struct pipeline *p);
 const struct strlist *pipeline_original_files(const struct pipeline *p);
 

@@ -31,6 +31,7 @@ struct pipeline {
 	int have_refs;
 	int warned_noise;
 	int flags_ignored; /* a probe showed that the build ignores $CFLAGS (said once) */
+	char *pin_how;     /* how the CPU in opt.m.cpu was chosen, for the report */
 };
 
 /*

@@ -220,6 +220,8 @@ static const char *noise_advice(const struct pipeline *p)
 		return "device time: make each run launch the kernels more times (a larger "
 		       "problem or more iterations), or raise --min-runs; pinning with --cpu does "
 		       "not steady a device";
+	if (p->opt.m.cpu >= 0)
+		return "timed runs are pinned already: close other programs, or raise --min-runs";
 	return "close other programs, or pin with --cpu N";
 }
 

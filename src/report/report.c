@@ -311,6 +311,16 @@ cJSON *report_target_json(const struct report_target *rt)
 	if (v->stop_reason)
 		json_add_string(o, "stop_reason", v->stop_reason);
 	isolation_json(o, v);
+	if (v->pipe) {
+		const char *how;
+		int cpu = pipeline_pinned_cpu(v->pipe, &how);
+		cJSON *pin = json_add_object(o, "pinning");
+		if (cpu >= 0)
+			json_add_number(pin, "cpu", cpu);
+		else
+			cJSON_AddNullToObject(pin, "cpu");
+		json_add_string(pin, "how", how);
+	}
 	ob = json_add_object(o, "objective");
 	json_add_string(ob, "name", obj->name);
 	json_add_string(ob, "unit", obj->unit);
