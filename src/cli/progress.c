@@ -28,6 +28,15 @@ void cli_progress_note(void *ctx, enum note_level level, const char *msg)
 	fprintf(stderr, "%s\n", msg);
 }
 
+/* "c7  ", "c12 ": ids padded to one width, so c9 and c10 line up. */
+static void id_cell(int id, char *out, size_t n)
+{
+	char tmp[24];
+
+	snprintf(tmp, sizeof(tmp), "c%d", id);
+	snprintf(out, n, "%-4s", tmp);
+}
+
 /* A label cut to the column width, so the status column stays aligned. */
 static void label_cell(const char *label, char *out, size_t n)
 {
@@ -49,12 +58,13 @@ void cli_progress_pair(void *ctx, const struct candidate *c, size_t n,
 	struct cli_progress *pr = ctx;
 	int width = 20, max = pr->max_runs > 0 ? pr->max_runs : 30;
 	int filled = (int)(width * (double)n / max);
-	char label[LABEL_WIDTH * 4 + 8];
+	char label[LABEL_WIDTH * 4 + 8], idc[32];
 
 	if (!pr->tty || pr->verbosity < 0)
 		return;
 	label_cell(c->label, label, sizeof(label));
-	fprintf(stderr, "\r\033[K  c%d %s [", c->id, label);
+	id_cell(c->id, idc, sizeof(idc));
+	fprintf(stderr, "\r\033[K  %s %s [", idc, label);
 	for (int i = 0; i < width; i++)
 		fputc(i < filled ? '#' : '.', stderr);
 	fprintf(stderr, "] %zu pairs, ratio %.3f [%.3f, %.3f]", n, ci->estimate, ci->lo, ci->hi);
@@ -66,12 +76,13 @@ void cli_progress_outcome(struct cli_progress *pr, const struct candidate *c)
 	const char *reason = c->reason ? c->reason : "";
 	const char *nl = strchr(reason, '\n');
 	int len = nl && pr->verbosity < 1 ? (int)(nl - reason) : (int)strlen(reason);
-	char label[LABEL_WIDTH * 4 + 8];
+	char label[LABEL_WIDTH * 4 + 8], idc[32];
 
 	if (pr->verbosity < 0)
 		return;
 	clear_bar(pr);
 	label_cell(c->label, label, sizeof(label));
-	fprintf(stderr, "  c%d %s %-22s %.*s\n", c->id, label, cand_status_name(c->status), len,
+	id_cell(c->id, idc, sizeof(idc));
+	fprintf(stderr, "  %s %s %-22s %.*s\n", idc, label, cand_status_name(c->status), len,
 	        reason);
 }
