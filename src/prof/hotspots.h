@@ -103,7 +103,7 @@ char *hotspots_read_line(const char *path, int line);
  * and its clones count together. malloc'd; NULL on out of memory. */
 char *hotspots_clean_name(const char *sym);
 
-/* 1 when module (a path or basename) is a shell (sh, dash, bash, ...):
+/* 1 when module (a path or basename) is a shell (sh, dash, bash, ...) or make:
  * its samples are the run command's plumbing and are not listed as hot
  * functions (they still count in the total). */
 int hotspots_is_shell(const char *module);

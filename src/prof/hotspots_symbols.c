@@ -211,11 +211,13 @@ static char *join_comp_dir(const char *file, const char *comp_dir)
 	return buf_detach(&b);
 }
 
-/* Samples of shell interpreters are the run command's plumbing, not the
- * program's work: they count in the total but are not listed as hot. */
+/* Samples of shell interpreters (and of make, for `make run`) are the run
+ * command's plumbing, not the program's work: they count in the total but
+ * are not listed as hot. */
 int hotspots_is_shell(const char *module)
 {
-	static const char *const shells[] = {"sh", "dash", "bash", "zsh", "ksh", "busybox", NULL};
+	static const char *const shells[] = {"sh",      "dash", "bash",  "zsh", "ksh",
+	                                     "busybox", "make", "gmake", NULL};
 	const char *base = module ? strrchr(module, '/') : NULL;
 	size_t i;
 
