@@ -46,3 +46,23 @@ echo "trials              $trials (each: original vs candidate, 5..30 interleave
 echo "A/A false wins      $aa / $trials accepted in the search, $aak / $trials kept after the confirmation"
 gain=$(python3 -c "import statistics,sys; print('%.1f' % (100 * (1 - statistics.median(map(float, sys.argv[1:])))))" $ratios)
 echo "true gain found     $pw / $trials accepted, $pwk / $trials kept   (the candidate's measured gain: median $gain%)"
+# Pairs a 5% gain needs with timed runs pinned to one CPU (the default: a
+# short calibration chooses it) and without (--cpu any): the median number of
+# pairs measured before the decision, and how often the gain was accepted.
+for mode in pinned any; do
+  pairs="" acc=0
+  for i in $(seq 1 "$trials"); do
+    extra=()
+    [ "$mode" = any ] && extra=(--cpu any)
+    "$bin" run "$work/tree" --no-flags --no-profile -q --seed "$i" --candidate "$work/gain5" \
+      "${extra[@]}" --state-dir "$work/state" >/dev/null 2>&1 || true
+    r=$(ls -d "$work"/state/runs/*/ | sort | tail -n 1)/report.json
+    read -r st n < <(python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['targets'][0]['candidates'][1]; print(c['status'], c.get('measurement', {}).get('ratio', {}).get('pairs', 0))" "$r")
+    pairs="$pairs $n"
+    [ "$st" = accepted ] && acc=$((acc + 1))
+    rm -rf "$work/state"
+  done
+  med=$(python3 -c "import statistics,sys; print('%g' % statistics.median(map(float, sys.argv[1:])))" $pairs)
+  printf 'pairs for a 5%% gain %-7s median %s pairs, accepted %d / %d%s\n' "$mode" "$med" "$acc" "$trials" \
+    "$([ "$mode" = any ] && echo '   (--cpu any)' || echo '   (pinned by calibration)')"
+done
