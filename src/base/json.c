@@ -66,6 +66,22 @@ static int is_word(int c)
 
 static int scan_value(struct scan *s);
 
+/* The 4 hex digits at p[from..from+4) as a number, or -1. */
+static long scan_hex4(const struct scan *s, size_t from)
+{
+	long v = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		int c;
+
+		if (from + i >= s->len || !is_hex((unsigned char)s->p[from + i]))
+			return -1;
+		c = (unsigned char)s->p[from + i];
+		v = v * 16 + (is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return v;
+}
+
 static int scan_string(struct scan *s)
 {
 	size_t start = s->pos;
@@ -88,13 +104,37 @@ static int scan_string(struct scan *s)
 
 			c = at(s);
 			if (c == 'u') {
-				for (int i = 1; i <= 4; i++)
-					if (s->pos + i >= s->len ||
-					    !is_hex((unsigned char)s->p[s->pos + i]))
+				long u = scan_hex4(s, s->pos + 1);
+
+				if (u < 0)
+					return scan_fail(s, esc,
+					                 "invalid \\u escape (needs 4 hex digits)");
+				if (u == 0)
+					return scan_fail(
+					    s, esc,
+					    "\\u0000 (a NUL character) is not allowed in "
+					    "a string: it would cut the string short");
+				if (u >= 0xDC00 && u <= 0xDFFF)
+					return scan_fail(
+					    s, esc,
+					    "lone UTF-16 low surrogate (\\udc00-\\udfff "
+					    "must follow a high surrogate \\ud800-\\udbff)");
+				s->pos += 4;
+				if (u >= 0xD800 && u <= 0xDBFF) {
+					long lo = -1;
+
+					if (s->pos + 2 < s->len && s->p[s->pos + 1] == '\\' &&
+					    s->p[s->pos + 2] == 'u')
+						lo = scan_hex4(s, s->pos + 3);
+					if (lo < 0xDC00 || lo > 0xDFFF)
 						return scan_fail(
 						    s, esc,
-						    "invalid \\u escape (needs 4 hex digits)");
-				s->pos += 4;
+						    "lone UTF-16 high surrogate (\\ud800-\\udbff "
+						    "must be followed by a low surrogate "
+						    "\\udc00-\\udfff); write the character itself "
+						    "in UTF-8");
+					s->pos += 6;
+				}
 			} else if (c < 0 || !strchr("\"\\/bfnrt", c)) {
 				return scan_fail(s, esc, "invalid escape in a string");
 			}

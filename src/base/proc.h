@@ -10,8 +10,9 @@
  *  - stdout and stderr go through pipes into files (or memory) with a size
  *    cap per stream; the rest is read and discarded, so a child that prints
  *    gigabytes neither fills the disk nor blocks;
- *  - a scrubbed environment: variables whose names look like secrets
- *    (proc_env_is_secret) are never passed on;
+ *  - a scrubbed environment: variables whose names look like secrets, or
+ *    whose values are URLs with credentials (proc_env_is_secret_entry), are
+ *    never passed on; with env_pass, only the names listed;
  *  - when the child exits, whatever is left of its process group is killed
  *    with SIGKILL, so no grandchild outlives the run. A grandchild that left
  *    the group with setsid/setpgid escapes that kill, but not the run: main
@@ -92,18 +93,22 @@ struct proc_spec {
 	const char *const *argv;    /* argv[0] is looked up in PATH */
 	const char *cwd;            /* NULL = current directory */
 	const char *const *env_add; /* "NAME=value" added after scrubbing; may be NULL */
-	const char *stdin_path;     /* NULL = /dev/null */
-	const char *stdout_path;    /* file that receives stdout; NULL = see stdout_buf */
-	const char *stderr_path;    /* file that receives stderr; NULL = see stderr_buf */
-	struct buf *stdout_buf;     /* if set (and no path), stdout is kept here */
-	struct buf *stderr_buf;     /* if set (and no path), stderr is kept here */
-	uint64_t output_cap;        /* bytes kept per stream; 0 = PROC_DEFAULT_OUTPUT_CAP */
-	double timeout_s;           /* 0 = none */
-	double kill_grace_s;        /* SIGTERM -> SIGKILL delay; 0 = 2 s */
-	struct proc_limits limits;  /* all 0 = no limits (use proc_limits_default) */
-	int cpu;                    /* pin to this CPU; -1 = no pinning */
-	int isolate_net;            /* run in a new network namespace with only loopback
-	                               (up); see proc_isolation_probe */
+	/* NULL: every variable of ours but the secret-looking ones; else only
+	 * these names (a trailing '*' matches a prefix), still never a secret.
+	 * env_add is applied either way. */
+	const char *const *env_pass;
+	const char *stdin_path;    /* NULL = /dev/null */
+	const char *stdout_path;   /* file that receives stdout; NULL = see stdout_buf */
+	const char *stderr_path;   /* file that receives stderr; NULL = see stderr_buf */
+	struct buf *stdout_buf;    /* if set (and no path), stdout is kept here */
+	struct buf *stderr_buf;    /* if set (and no path), stderr is kept here */
+	uint64_t output_cap;       /* bytes kept per stream; 0 = PROC_DEFAULT_OUTPUT_CAP */
+	double timeout_s;          /* 0 = none */
+	double kill_grace_s;       /* SIGTERM -> SIGKILL delay; 0 = 2 s */
+	struct proc_limits limits; /* all 0 = no limits (use proc_limits_default) */
+	int cpu;                   /* pin to this CPU; -1 = no pinning */
+	int isolate_net;           /* run in a new network namespace with only loopback
+	                              (up); see proc_isolation_probe */
 	/* NULL-terminated absolute directories made read-only for the child (a
 	 * private mount namespace), then writable_paths bound writable again on
 	 * top: the user's tree, and the tool's own state directory inside it. */
@@ -164,12 +169,19 @@ int proc_isolation_probe(int net, const char *const *readonly_paths,
 /*
  * 1 if an environment variable of this name must not reach a candidate.
  * Case-insensitive; a name is secret when it
- *  - ends in _KEY or _TOKEN, or is KEY or TOKEN (OPENAI_API_KEY, GH_TOKEN),
- *  - contains API_KEY or APIKEY (OPENAI_API_KEY_2),
- *  - contains SECRET, PASSWORD, PASSWD, PASSPHRASE or CREDENTIAL.
- * TOKENIZERS_PARALLELISM, SSH_AUTH_SOCK and the like are kept.
+ *  - ends in _KEY, _TOKEN, _KEY_ID, _DSN or _PAT, or is KEY, TOKEN or AUTH
+ *    (OPENAI_API_KEY, GH_TOKEN, AWS_ACCESS_KEY_ID, SENTRY_DSN),
+ *  - contains API_KEY, APIKEY, SECRET, PASSWORD, PASSWD, PASSPHRASE,
+ *    CREDENTIAL, ACCESS_KEY, PRIVATE_KEY, COOKIE, SESSION_KEY, or _AUTH,
+ *    or starts with AUTH_ or AUTHORIZATION (SSH_AUTH_SOCK, NPM_AUTH_TOKEN),
+ *  - is DATABASE_URL, KRB5CCNAME, GPG_AGENT_INFO, DBUS_SESSION_BUS_ADDRESS
+ *    or XDG_RUNTIME_DIR (a way to the user's session, not a secret itself).
+ * TOKENIZERS_PARALLELISM, KEYBOARD and the like are kept.
  */
 int proc_env_is_secret(const char *name);
+/* The same for a "NAME=value" entry, which is also secret when its value
+ * is a URL with credentials (scheme://user:password@host). */
+int proc_env_is_secret_entry(const char *entry);
 
 /* Describe the outcome in a few words: "exit 0", "exit 2", "killed by SIGSEGV",
  * "timed out after 10 s", "cancelled". Writes into out (replacing its

@@ -32,10 +32,11 @@ struct child_ctx {
 	int stdin_fd, out_w, err_w, go_r, report_w;
 };
 
-/* The child's environment: environ less secret-looking names, with add
- * applied (proc_spec.env_add). The array is new (free it); its strings
- * point into environ and add. NULL when out of memory. */
-char **proc_env_build(const char *const *add);
+/* The child's environment: environ less secret-looking entries (only the
+ * names in pass, when pass is not NULL), with add applied
+ * (proc_spec.env_add). The array is new (free it); its strings point into
+ * environ and add. NULL when out of memory. */
+char **proc_env_build(const char *const *add, const char *const *pass);
 
 /* The child after fork: namespaces, the go byte, stdio, limits, CPU, cwd,
  * then exec. Never returns; reports a failed stage on c->report_w. */

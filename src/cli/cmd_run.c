@@ -508,6 +508,9 @@ static int finish(struct run_opts *o, struct target_run *rts, size_t n, const ch
 				                                        : EXIT_FAILURE_INTERNAL);
 			}
 		}
+		/* An interrupt during --apply (whatever it cut short) is an interrupt. */
+		if (optimize_interrupted)
+			code = EXIT_INTERRUPTED;
 	} else if (o->apply) {
 		fprintf(stderr, "optimize run: --apply skipped: the run did not complete\n");
 	}

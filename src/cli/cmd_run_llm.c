@@ -20,6 +20,7 @@ enum {
 	OPT_BEAM,
 	OPT_PATIENCE,
 	OPT_REPAIRS,
+	OPT_TRUST_MANIFEST_URL,
 };
 
 const struct opt_spec llm_run_option_specs[] = {
@@ -43,6 +44,8 @@ const struct opt_spec llm_run_option_specs[] = {
      "stop after N LLM rounds without improvement"},
     {"repairs", OPT_REPAIRS, required_argument, "N",
      "follow-up requests to fix a rewrite that fails to build, verify or run (default 2)"},
+    {"trust-manifest-url", OPT_TRUST_MANIFEST_URL, no_argument, NULL,
+     "let an https llm.url from the manifest receive the API key"},
     {NULL, 0, 0, NULL, NULL},
 };
 
@@ -117,6 +120,9 @@ int llm_run_option_parse(int key, const char *arg, struct llm_run_options *o, st
 		if (opt_int("beam", arg, 1, 8, &l, err) < 0)
 			return -1;
 		o->beam = (int)l;
+		return 1;
+	case OPT_TRUST_MANIFEST_URL:
+		o->trust_manifest_url = 1;
 		return 1;
 	case OPT_PATIENCE:
 		if (opt_int("patience", arg, 1, 1000, &l, err) < 0)

@@ -41,6 +41,7 @@ static const char *const target_fields[] = {
     "wg_size_env",
     "wg_sizes",
     "llm",
+    "env",
     NULL,
 };
 static const char *const single_fields[] = {
@@ -66,6 +67,7 @@ static const char *const single_fields[] = {
     "wg_size_env",
     "wg_sizes",
     "llm",
+    "env",
     "$schema",
     "version",
     "targets",
@@ -73,6 +75,7 @@ static const char *const single_fields[] = {
 };
 static const char *const multi_fields[] = {"targets", "$schema", "version", NULL};
 static const char *const verify_fields[] = {"run", "compare", "rtol", "atol", NULL};
+static const char *const env_fields[] = {"pass", NULL};
 static const char *const limits_fields[] = {"cpu_s", "memory_mb", "file_mb", "nproc", NULL};
 static const char *const llm_fields[] = {"provider",    "model",      "url",
                                          "temperature", "max_tokens", NULL};
@@ -294,10 +297,19 @@ static int parse_limits(struct mparse *mp, const cJSON *obj, struct proc_limits 
 		mparse_pop(mp);
 		goto out;
 	}
+	/* A fraction of a megabyte would round to 0 bytes, which means "no limit". */
+	if ((mem > 0 && mem < 1) || (file > 0 && file < 1)) {
+		int m = mem > 0 && mem < 1;
+		mparse_push_key(mp, m ? "memory_mb" : "file_mb");
+		r = mparse_merr(mp, "field '%s': must be 0 (no limit) or at least 1, found %g",
+		                mparse_field_path(mp, NULL), m ? mem : file);
+		mparse_pop(mp);
+		goto out;
+	}
 	if (mem >= 0)
-		l->as_bytes = (uint64_t)(mem * 1048576.0);
+		l->as_bytes = (uint64_t)ceil(mem * 1048576.0);
 	if (file >= 0)
-		l->fsize_bytes = (uint64_t)(file * 1048576.0);
+		l->fsize_bytes = (uint64_t)ceil(file * 1048576.0);
 out:
 	mparse_pop(mp);
 	return r;
@@ -341,6 +353,51 @@ static int parse_llm(struct mparse *mp, const cJSON *obj, struct llm_settings *l
 		r = mparse_merr(mp, "field '%s': '%s' must start with http:// or https://",
 		                mparse_field_path(mp, NULL), llm->url);
 		mparse_pop(mp);
+	}
+out:
+	mparse_pop(mp);
+	return r;
+}
+
+/* "env": {"pass": [NAME, PREFIX*, ...]}: the allow-list of variables. */
+static int parse_env(struct mparse *mp, const cJSON *obj, struct target *t)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, "env");
+	int r;
+
+	if (!it)
+		return 0;
+	mparse_push_key(mp, "env");
+	if (!cJSON_IsObject(it)) {
+		r = mparse_type_error(mp, it, "an object");
+		goto out;
+	}
+	if ((r = check_members(mp, it, env_fields, NULL)) ||
+	    (r = mparse_get_strlist(mp, it, "pass", 0, &t->env_pass)))
+		goto out;
+	t->env_pass_set = cJSON_GetObjectItemCaseSensitive(it, "pass") != NULL;
+	for (size_t i = 0; i < t->env_pass.n && !r; i++) {
+		const char *name = t->env_pass.v[i];
+		size_t n = strlen(name);
+		char *bare = strndup(name, n && name[n - 1] == '*' ? n - 1 : n);
+
+		if (!bare)
+			return mparse_oom(mp);
+		mparse_push_key(mp, "pass");
+		mparse_push_index(mp, i);
+		if (!valid_ident(bare))
+			r = mparse_merr(mp,
+			                "field '%s': '%s' is not an environment variable name (or "
+			                "a prefix ending in '*')",
+			                mparse_field_path(mp, NULL), name);
+		else if (proc_env_is_secret(bare))
+			r = mparse_merr(mp,
+			                "field '%s': '%s' looks like a secret, and secrets never "
+			                "reach the target's processes (docs/security.md)",
+			                mparse_field_path(mp, NULL), name);
+		mparse_pop(mp);
+		mparse_pop(mp);
+		free(bare);
 	}
 out:
 	mparse_pop(mp);
@@ -411,7 +468,7 @@ static int parse_target(struct mparse *mp, const cJSON *obj, struct target *t, c
 	    (r = mparse_get_str(mp, obj, "cl_build_options", 0, "", &t->cl_build_options)) ||
 	    (r = mparse_get_str(mp, obj, "wg_size_env", F_NONBLANK, NULL, &t->wg_size_env)) ||
 	    (r = mparse_get_strlist(mp, obj, "wg_sizes", F_INTS, &t->wg_sizes)) ||
-	    (r = parse_llm(mp, obj, &t->llm)))
+	    (r = parse_llm(mp, obj, &t->llm)) || (r = parse_env(mp, obj, t)))
 		return r;
 	if (t->wg_size_env && !valid_ident(t->wg_size_env)) {
 		mparse_push_key(mp, "wg_size_env");
@@ -472,6 +529,7 @@ static void target_release(struct target *t)
 	free(t->llm.provider);
 	free(t->llm.model);
 	free(t->llm.url);
+	strlist_release(&t->env_pass);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -72,6 +72,11 @@ struct target {
 	char *wg_size_env; /* env variable the host reads a work-group size from; NULL = none */
 	struct strlist wg_sizes; /* work-group sizes the offline proposer may try */
 	struct llm_settings llm;
+	/* "env": {"pass": [...]}: only these variables (a trailing '*' matches a
+	 * prefix) reach the target's processes; env_pass_set = 0: every
+	 * variable but the secret-looking ones (proc_spec.env_pass). */
+	struct strlist env_pass;
+	int env_pass_set;
 };
 
 struct manifest {

@@ -94,6 +94,39 @@ static void setup_isolation(struct pipeline *p)
 	buf_release(&m);
 }
 
+/*
+ * An `editable` glob that matches no file of the tree is most likely a typo
+ * (a warning: a rewrite may still create such a file); none matching any
+ * file leaves nothing to rewrite (an error).
+ */
+static enum engine_status check_editable(struct pipeline *p, struct buf *err)
+{
+	const struct target *t = p->t;
+	size_t any = 0;
+
+	for (size_t i = 0; i < t->editable.n; i++) {
+		struct strlist one = {0};
+		size_t n = 0;
+
+		strlist_push(&one, t->editable.v[i]);
+		for (size_t j = 0; j < p->original_files.n; j++)
+			n += strlist_match(&one, p->original_files.v[j]) != 0;
+		strlist_release(&one);
+		any += n;
+		if (!n)
+			engine_note(p->opt.ev, NOTE_WARNING,
+			            "warning: [%s] editable glob '%s' matches no file in '%s'",
+			            t->name, t->editable.v[i], t->tree);
+	}
+	if (any)
+		return ENGINE_OK;
+	err_set(err, "target '%s': no file in '%s' matches 'editable' (%s%s): fix the globs in %s",
+	        t->name, t->tree, t->editable.n ? t->editable.v[0] : "",
+	        t->editable.n > 1 ? ", ..." : "",
+	        t->manifest_path ? t->manifest_path : "the manifest");
+	return ENGINE_SETUP;
+}
+
 static enum engine_status setup_opencl(struct pipeline *p, struct buf *err)
 {
 	struct buf why = BUF_INIT, lib = BUF_INIT;
@@ -134,6 +167,8 @@ enum engine_status pipeline_open(const struct pipeline_options *o, struct pipeli
 	if (ws_copy_tree(t->tree, p->pristine, err) < 0 ||
 	    ws_list_files(p->pristine, &p->original_files, err) < 0)
 		return ENGINE_ERROR;
+	if (check_editable(p, err) != ENGINE_OK)
+		return ENGINE_SETUP;
 	machine_info_collect(&p->machine, o->cc ? o->cc : t->cc);
 	machine_info_text(&p->machine, &b);
 	p->machine_text = buf_detach(&b);
@@ -333,6 +368,11 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
 	proc_spec_init(&ch->spec);
 	ch->spec.cwd = c->workdir;
 	ch->spec.env_add = strlist_array(&ch->env);
+	if (t->env_pass_set) {
+		for (size_t i = 0; i < t->env_pass.n; i++)
+			strlist_push(&ch->pass, t->env_pass.v[i]);
+		ch->spec.env_pass = strlist_array(&ch->pass);
+	}
 	ch->spec.timeout_s = timeout > 0 ? timeout : t->timeout_s;
 	ch->spec.limits = t->limits;
 	ch->spec.cancel = p->opt.cancel;
@@ -354,6 +394,7 @@ void child_release(struct child *ch)
 {
 	strlist_release(&ch->env);
 	strlist_release(&ch->writable);
+	strlist_release(&ch->pass);
 }
 
 void pipeline_file_excerpt(const char *path, struct buf *out)

@@ -299,7 +299,9 @@ enum engine_status pipeline_baseline(struct pipeline *p, struct candidate *b, st
 	b->stage = STAGE_DONE;
 	candidate_set(b, CAND_ACCEPTED, NULL);
 out:
-	if (st == ENGINE_OK && pipeline_cancelled(p)) {
+	/* A run cut short by the interrupt says nothing about the original:
+	 * no "nondeterministic", no "does not build". */
+	if ((st == ENGINE_OK || st == ENGINE_BASELINE) && pipeline_cancelled(p)) {
 		st = ENGINE_INTERRUPTED;
 		err_set(err, "target '%s': interrupted while setting up the original", t->name);
 		candidate_set(b, CAND_SKIPPED, "interrupted");

@@ -42,6 +42,7 @@ struct child {
 	struct proc_spec spec;
 	struct strlist env;
 	struct strlist writable;
+	struct strlist pass; /* the manifest's env.pass, when set */
 };
 
 /*

@@ -5,8 +5,10 @@
 #include "llm/llm_options.h"
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "base/json.h"
@@ -157,6 +159,82 @@ long llm_default_context_tokens(const char *provider)
 	return 28096; /* local servers: a 24,000-token prompt and a 4,096-token answer */
 }
 
+int llm_url_is_loopback(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	int r = 0;
+
+	if (!u)
+		return 0;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host) {
+		r = !strcasecmp(host, "localhost") || !strcmp(host, "[::1]") ||
+		    !strcmp(host, "::1");
+		if (!r && !strncmp(host, "127.", 4)) {
+			/* 127.a.b.c with nothing but digits and dots */
+			r = 1;
+			for (const char *p = host + 4; *p && r; p++)
+				r = (*p >= '0' && *p <= '9') || *p == '.';
+		}
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return r;
+}
+
+/* A URL from the manifest receives the API key only when that is safe or confirmed. */
+static int check_manifest_url(const struct llm_run_options *o, const struct target *t,
+                              struct buf *err)
+{
+	const char *where = t && t->manifest_path ? t->manifest_path : "the manifest";
+
+	if (!o->url || !o->url_source || strcmp(o->url_source, "manifest") ||
+	    llm_url_is_loopback(o->url))
+		return 0;
+	if (strncmp(o->url, "https://", 8))
+		return err_set(err,
+		               "the llm.url '%s' of %s is plain http to a host other than "
+		               "loopback: your API key would cross the network in clear "
+		               "text, to a place the manifest chose. Give the URL yourself "
+		               "(--llm-url, or \"url\" in your config file) if you mean it",
+		               o->url, where);
+	if (!o->trust_manifest_url)
+		return err_set(err,
+		               "the llm.url '%s' of %s would receive your API key: the "
+		               "manifest may come with someone else's tree. Pass "
+		               "--trust-manifest-url if you trust that host, or give the URL "
+		               "with --llm-url",
+		               o->url, where);
+	return 0;
+}
+
+/* The URL: the command line, the manifest, the config file, OPENAI_BASE_URL. */
+static void resolve_url(struct llm_run_options *o, const struct llm_settings *m, const char *curl,
+                        const char *cprov)
+{
+	if (o->url && !o->url_source)
+		o->url_source = "command line";
+	if (!o->url && m && m->url) {
+		o->url = keep(o, m->url);
+		o->url_source = "manifest";
+	}
+	if (!o->url && curl && (!cprov || !o->provider || !strcmp(cprov, o->provider))) {
+		o->url = keep(o, curl);
+		o->url_source = "config file";
+	}
+	if (!o->url && o->provider && strcmp(o->provider, "anthropic") &&
+	    getenv("OPENAI_BASE_URL") && *getenv("OPENAI_BASE_URL")) {
+		o->url = getenv("OPENAI_BASE_URL");
+		o->url_source = "environment (OPENAI_BASE_URL)";
+	}
+	if (!o->url && o->provider && !strcmp(o->provider, "anthropic")) {
+		o->url = anthropic_base_url(o);
+		if (o->url)
+			o->url_source = "environment (ANTHROPIC_BASE_URL)";
+	}
+}
+
 int llm_run_options_resolve(struct llm_run_options *o, const struct target *t, struct buf *err)
 {
 	const struct llm_settings *m = t ? &t->llm : NULL;
@@ -222,15 +300,9 @@ int llm_run_options_resolve(struct llm_run_options *o, const struct target *t, s
 		        o->provider, o->provider);
 		goto fail;
 	}
-	if (!o->url && m && m->url)
-		o->url = keep(o, m->url);
-	if (!o->url && curl && (!cprov || !o->provider || !strcmp(cprov, o->provider)))
-		o->url = keep(o, curl);
-	if (!o->url && o->provider && strcmp(o->provider, "anthropic") &&
-	    getenv("OPENAI_BASE_URL") && *getenv("OPENAI_BASE_URL"))
-		o->url = getenv("OPENAI_BASE_URL");
-	if (!o->url && o->provider && !strcmp(o->provider, "anthropic"))
-		o->url = anthropic_base_url(o);
+	resolve_url(o, m, curl, cprov);
+	if (o->provider && check_manifest_url(o, t, err) < 0)
+		goto fail;
 	if (o->temperature < 0 && m && m->temperature >= 0)
 		o->temperature = m->temperature;
 	if (!o->max_tokens && m && m->max_tokens > 0)

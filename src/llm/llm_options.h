@@ -46,6 +46,9 @@ struct llm_run_options {
 	double price_prompt_per_mtok, price_completion_per_mtok;
 	/* where the settings came from, for messages: "command line", "manifest", ... */
 	const char *provider_source;
+	const char *url_source;
+	/* --trust-manifest-url: an https URL from the manifest may receive the API key */
+	int trust_manifest_url;
 	int verbosity; /* progress lines on stderr: -1 quiet */
 	/* strings resolve() had to copy (the config file's); freed by release */
 	struct strlist owned;
@@ -77,6 +80,16 @@ int llm_run_options_preflight(const struct llm_run_options *o, struct buf *err);
 /* The context window assumed for a provider's models when the config file
  * gives none: anthropic 200000, openai 128000, others (local servers) 28096. */
 long llm_default_context_tokens(const char *provider);
+
+/*
+ * Where the API key may go (checked by llm_run_options_resolve): the
+ * provider's own default host, a URL from the command line, the user's
+ * config file or OPENAI_BASE_URL, or loopback. A URL from the manifest (a
+ * file that may come with someone else's tree) must be loopback, or https
+ * and confirmed with --trust-manifest-url. 1 if url names a loopback host
+ * (localhost, 127.0.0.0/8, ::1).
+ */
+int llm_url_is_loopback(const char *url);
 
 /* Parse "provider:model" (or a bare provider) into o (pointers into spec). */
 int llm_run_options_parse_spec(struct llm_run_options *o, const char *spec, struct buf *err);

@@ -396,6 +396,29 @@ static void test_bad_numbers(void **state)
 	             ORIGIN ":1:67: field 'timeout_s': must be greater than 0, found 0");
 	expect_error("{" MIN_FIELDS ", \"limits\": {\"memory_mb\": -1}}",
 	             ORIGIN ":1:78: field 'limits.memory_mb': must be at least 0, found -1");
+	expect_error("{" MIN_FIELDS ", \"limits\": {\"file_mb\": 1e-7}}",
+	             ORIGIN ":1:78: field 'limits.file_mb': must be 0 (no limit) or at least 1, "
+	                    "found 1e-07");
+	expect_error("{" MIN_FIELDS ", \"limits\": {\"memory_mb\": 0.5}}",
+	             ORIGIN ":1:78: field 'limits.memory_mb': must be 0 (no limit) or at least 1, "
+	                    "found 0.5");
+	/* \u0000 would cut a string short; a lone surrogate is no character */
+	expect_error_prefix("{" MIN_FIELDS ", \"cflags\": \"-O2\\u0000 -g\"}",
+	                    ORIGIN ":1:81: invalid JSON: \\u0000 (a NUL character) is not allowed");
+	expect_error_prefix("{" MIN_FIELDS ", \"cflags\": \"\\ud800\"}",
+	                    ORIGIN ":1:78: invalid JSON: lone UTF-16 high surrogate");
+	expect_error_prefix("{" MIN_FIELDS ", \"cflags\": \"\\udc00x\"}",
+	                    ORIGIN ":1:78: invalid JSON: lone UTF-16 low surrogate");
+	{
+		/* a proper pair is fine */
+		struct manifest m;
+		struct buf err = BUF_INIT;
+		assert_int_equal(
+		    parse("{" MIN_FIELDS ", \"cflags\": \"\\ud83d\\ude00\"}", &m, &err), 0);
+		assert_string_equal(m.targets[0].cflags, "\xf0\x9f\x98\x80");
+		manifest_release(&m);
+		buf_release(&err);
+	}
 	expect_error("{" MIN_FIELDS ", \"timeout_s\": 1e999}",
 	             ORIGIN ":1:67: field 'timeout_s': the number is too large");
 	expect_error("{" MIN_FIELDS ", \"llm\": {\"max_tokens\": 0}}",

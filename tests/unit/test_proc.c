@@ -717,17 +717,39 @@ static void test_env_add(void **state)
 static void test_env_is_secret(void **state)
 {
 	static const char *const secret[] = {
-	    "OPENAI_API_KEY",        "ANTHROPIC_API_KEY", "openai_api_key",
-	    "GITHUB_TOKEN",          "gh_token",          "MY_SECRET_X",
-	    "CLIENT_SECRET",         "DB_PASSWORD",       "MYSQL_PWD_PASSWD",
-	    "GPG_PASSPHRASE",        "AWS_CREDENTIALS",   "GOOGLE_APPLICATION_CREDENTIALS",
-	    "AWS_SECRET_ACCESS_KEY", "STRIPE_KEY",        "TOKEN",
-	    "OPENAI_API_KEY_2",      "SERPAPIKEY",        "PrivatePassword",
+	    "OPENAI_API_KEY",
+	    "ANTHROPIC_API_KEY",
+	    "openai_api_key",
+	    "GITHUB_TOKEN",
+	    "gh_token",
+	    "MY_SECRET_X",
+	    "CLIENT_SECRET",
+	    "DB_PASSWORD",
+	    "MYSQL_PWD_PASSWD",
+	    "GPG_PASSPHRASE",
+	    "AWS_CREDENTIALS",
+	    "GOOGLE_APPLICATION_CREDENTIALS",
+	    "AWS_SECRET_ACCESS_KEY",
+	    "STRIPE_KEY",
+	    "TOKEN",
+	    "OPENAI_API_KEY_2",
+	    "SERPAPIKEY",
+	    "PrivatePassword",
+	    "AWS_ACCESS_KEY_ID",
+	    "SSH_AUTH_SOCK",
+	    "NPM_AUTH",
+	    "HTTP_AUTHORIZATION",
+	    "AUTHORIZATION",
+	    "DATABASE_URL",
+	    "SENTRY_DSN",
+	    "GITHUB_PAT",
+	    "KRB5CCNAME",
+	    "DBUS_SESSION_BUS_ADDRESS",
 	};
 	static const char *const plain[] = {
-	    "PATH",          "HOME",     "OPTIMIZE_TEST_VAR", "TOKENIZERS_PARALLELISM",
-	    "SSH_AUTH_SOCK", "KEYBOARD", "LD_PRELOAD",        "CC",
-	    "CFLAGS",        "MONKEY",   "TOKENS_MAX",        "",
+	    "PATH",   "HOME",     "OPTIMIZE_TEST_VAR", "TOKENIZERS_PARALLELISM",
+	    "AUTHOR", "KEYBOARD", "LD_PRELOAD",        "CC",
+	    "CFLAGS", "MONKEY",   "TOKENS_MAX",        "",
 	};
 	size_t i;
 
@@ -740,6 +762,49 @@ static void test_env_is_secret(void **state)
 			fail_msg("'%s' should not be secret", plain[i]);
 	}
 	assert_false(proc_env_is_secret(NULL));
+	/* values: URLs with credentials */
+	assert_true(proc_env_is_secret_entry("MY_DB=postgres://u:PW@db.example/x"));
+	assert_true(proc_env_is_secret_entry("PROXY=http://me:pw@proxy:3128"));
+	assert_false(proc_env_is_secret_entry("HOMEPAGE=https://example.com/a@b"));
+	assert_false(proc_env_is_secret_entry("MAILTO=me@example.com"));
+	assert_false(proc_env_is_secret_entry("URL=http://user@host/"));
+	assert_true(proc_env_is_secret_entry("GH_TOKEN=x"));
+	assert_false(proc_env_is_secret_entry("PATH=/usr/bin"));
+}
+
+/* env_pass: only the names listed (and prefixes ending in '*'), never a secret. */
+static void test_env_pass(void **state)
+{
+	const char *argv[] = {"env", NULL};
+	const char *pass[] = {"PATH", "OPTIMIZE_KEEP", "OPTIMIZE_P_*", "OPTIMIZE_PASS_API_KEY",
+	                      NULL};
+	const char *add[] = {"OPTIMIZE_ADDED=1", NULL};
+	struct buf out = BUF_INIT;
+	struct proc_spec spec;
+	struct proc_result res;
+
+	(void)state;
+	setenv("OPTIMIZE_KEEP", "1", 1);
+	setenv("OPTIMIZE_DROP", "1", 1);
+	setenv("OPTIMIZE_P_ONE", "1", 1);
+	setenv("OPTIMIZE_PASS_API_KEY", "sk", 1);
+	proc_spec_init(&spec);
+	spec.argv = argv;
+	spec.env_add = add;
+	spec.env_pass = pass;
+	spec.stdout_buf = &out;
+	assert_int_equal(proc_run(&spec, &res, NULL), 0);
+	assert_int_equal(env_count(buf_str(&out), "OPTIMIZE_KEEP=1\n"), 1);
+	assert_int_equal(env_count(buf_str(&out), "OPTIMIZE_P_ONE=1\n"), 1);
+	assert_int_equal(env_count(buf_str(&out), "OPTIMIZE_ADDED=1\n"), 1);
+	assert_int_equal(env_count(buf_str(&out), "OPTIMIZE_DROP="), 0);
+	assert_int_equal(env_count(buf_str(&out), "OPTIMIZE_PASS_API_KEY="), 0);
+	assert_int_equal(env_count(buf_str(&out), "HOME="), 0);
+	unsetenv("OPTIMIZE_KEEP");
+	unsetenv("OPTIMIZE_DROP");
+	unsetenv("OPTIMIZE_P_ONE");
+	unsetenv("OPTIMIZE_PASS_API_KEY");
+	buf_release(&out);
 }
 
 struct hook_state {
@@ -1064,6 +1129,7 @@ int main(void)
 	    cmocka_unit_test(test_env_scrubbed),
 	    cmocka_unit_test(test_env_add),
 	    cmocka_unit_test(test_env_is_secret),
+	    cmocka_unit_test(test_env_pass),
 	    cmocka_unit_test(test_hooks),
 	    cmocka_unit_test(test_hook_failure),
 	    cmocka_unit_test(test_cancel),
