@@ -64,17 +64,28 @@ static int add_counts(cJSON *r, const struct run_view *v)
 	return correct;
 }
 
-/* Tokens and cost from the LLM proposer's report fields. */
+static double measure_value(const cJSON *l, const char *key)
+{
+	return json_get_number(l ? cJSON_GetObjectItemCaseSensitive(l, key) : NULL, "value", 0);
+}
+
+/*
+ * Tokens and cost from the LLM proposer's report fields. Tokens count the
+ * answers the run used, live or from the cache, so a replay shows what the
+ * recording spent; the cost is what was paid in this run (live calls).
+ */
 static void add_tokens(cJSON *r, const cJSON *extra)
 {
 	const cJSON *l = extra ? cJSON_GetObjectItemCaseSensitive(extra, "llm") : NULL;
-	const cJSON *pt = l ? cJSON_GetObjectItemCaseSensitive(l, "prompt_tokens") : NULL;
-	const cJSON *ct = l ? cJSON_GetObjectItemCaseSensitive(l, "completion_tokens") : NULL;
 	const cJSON *cost = l ? cJSON_GetObjectItemCaseSensitive(l, "cost") : NULL;
 	cJSON *t = json_add_object(r, "tokens");
 
-	json_add_number(t, "prompt", json_get_number(pt, "value", 0));
-	json_add_number(t, "completion", json_get_number(ct, "value", 0));
+	json_add_number(t, "prompt",
+	                measure_value(l, "prompt_tokens") +
+	                    measure_value(l, "cached_prompt_tokens"));
+	json_add_number(t, "completion",
+	                measure_value(l, "completion_tokens") +
+	                    measure_value(l, "cached_completion_tokens"));
 	json_add_number(r, "cost", cost ? json_get_number(cost, "value", NAN) : NAN);
 	if (l)
 		json_add_string(r, "model", json_get_string(l, "model", NULL));

@@ -27,6 +27,7 @@ static const char *const option_fields[][2] = {
     {"strategy", "strategy"},
     {"beam", "beam"},
     {"patience", "patience"},
+    {"repairs", "repairs"},
     {"budget_tokens", "budget-tokens"},
     {"cache", "cache"},
     {"cache_dir", "cache-dir"},
