@@ -638,6 +638,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct buf *
 	c.err_w = f.err_w;
 	c.go_r = f.go_r;
 	c.report_w = f.rep_w;
+	c.parent = getpid();
 	pid = fork();
 	if (pid == 0)
 		proc_child_main(&c);

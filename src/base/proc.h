@@ -13,6 +13,8 @@
  *  - a scrubbed environment: variables whose names look like secrets, or
  *    whose values are URLs with credentials (proc_env_is_secret_entry), are
  *    never passed on; with env_pass, only the names listed;
+ *  - the child dies with us: PR_SET_PDEATHSIG(SIGKILL) (its descendants that
+ *    left the group do not; see docs/security.md);
  *  - when the child exits, whatever is left of its process group is killed
  *    with SIGKILL, so no grandchild outlives the run. A grandchild that left
  *    the group with setsid/setpgid escapes that kill, but not the run: main

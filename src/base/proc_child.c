@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -196,6 +197,11 @@ void __attribute__((noreturn)) proc_child_main(const struct child_ctx *c)
 	int sig;
 
 	setpgid(0, 0);
+	/* Nothing outlives the tool: if it dies (even by SIGKILL), so does this
+	 * child; and if it died already, do not start. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != c->parent)
+		_exit(127);
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);

@@ -30,6 +30,7 @@ struct child_ctx {
 	char *const *argv;
 	char **envp;
 	int stdin_fd, out_w, err_w, go_r, report_w;
+	pid_t parent; /* proc_run's process: the child dies with it */
 };
 
 /* The child's environment: environ less secret-looking entries (only the

@@ -209,10 +209,14 @@ static void isolation_json(cJSON *o, const struct run_view *v)
 	json_add_string(iso, "network", view_isolation_net(v));
 	json_add_string(iso, "source_tree", view_isolation_tree(v));
 	json_add_string(iso, "environment",
-	                "secrets removed (*_KEY, *_TOKEN, *SECRET*, *PASSWORD*, *CREDENTIAL*)");
+	                "secret-looking variables removed from the candidates' environment "
+	                "(*_KEY, *_TOKEN, *_KEY_ID, *SECRET*, *PASSWORD*, *CREDENTIAL*, *_AUTH*, "
+	                "URLs with passwords; docs/security.md); the tool's own "
+	                "/proc/<pid>/environ is not hidden from candidates of the same user");
 	json_add_string(iso, "process",
-	                "own process group, timeout, rlimits (CPU, address space, file size, "
-	                "processes, no core)");
+	                "own process group, timeout, parent-death signal, rlimits per process "
+	                "(CPU, address space, file size, processes, no core); no PID namespace, "
+	                "no cgroup, same user as the tool");
 }
 
 static void baseline_json(cJSON *o, const struct run_view *v, const struct objective *obj)
