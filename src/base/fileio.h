@@ -37,4 +37,37 @@ int file_write_new(const char *path, const void *data, size_t len, mode_t mode, 
 /* mkdir -p: every missing directory of path, with mode; 0 or -1 (err). */
 int file_mkdirs(const char *path, mode_t mode, struct buf *err);
 
+/*
+ * Files beneath a directory the tool trusts (a descriptor it opened itself,
+ * e.g. its state directory), for places where untrusted code could have
+ * planted a symbolic link. rel is resolved beneath dirfd and no symbolic
+ * link is followed in any component (openat2 with RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS where the kernel has it;
+ * elsewhere one component at a time with O_NOFOLLOW). An absolute rel,
+ * "..", or a link anywhere on the way fails (errno ELOOP, EXDEV or EINVAL).
+ * flags get O_CLOEXEC and O_NOFOLLOW added; with O_CREAT a file is created
+ * with mode. Returns the descriptor or -1 with errno.
+ */
+int file_openat_beneath(int dirfd, const char *rel, int flags, mode_t mode);
+/* 1 when this kernel has openat2 (RESOLVE_BENEATH), 0 for the fallback. */
+int file_have_openat2(void);
+/* mkdir -p of rel beneath dirfd (no link followed); 0 or -1 (err). */
+int file_mkdirs_beneath(int dirfd, const char *rel, mode_t mode, struct buf *err);
+/* file_write_atomic for rel beneath dirfd: the temporary file and the rename
+ * stay in rel's directory, reached without following a link; a link planted
+ * at rel itself is replaced, never written through. */
+int file_write_beneath(int dirfd, const char *rel, const void *data, size_t len, mode_t mode,
+                       struct buf *err);
+/* Create or truncate rel beneath dirfd (no link followed) and write data:
+ * not atomic, not synced; for logs and copies that nothing reads back. */
+int file_put_beneath(int dirfd, const char *rel, const void *data, size_t len, struct buf *err);
+/*
+ * Read rel (beneath dirfd, or a plain path when dirfd is AT_FDCWD and rel is
+ * absolute: then only the last component must not be a link) into out, up
+ * to out->max: a regular file only (no FIFO, device or link, so a planted
+ * FIFO cannot hang the tool). 0, or -1 with errno (EFBIG past out->max,
+ * EINVAL not a regular file).
+ */
+int file_read_nofollow(int dirfd, const char *rel, struct buf *out);
+
 #endif

@@ -540,6 +540,14 @@ int compare_bytes(const char *expected, size_t elen, const char *actual, size_t 
 	return 1;
 }
 
+int compare_data(const char *expected, size_t elen, const char *actual, size_t alen,
+                 const struct compare_opts *opts, struct buf *msg)
+{
+	if (!compare_is_binary(expected, elen) && !compare_is_binary(actual, alen))
+		return compare_text(expected, elen, actual, alen, opts, msg);
+	return compare_bytes(expected, elen, actual, alen, msg);
+}
+
 static int read_side(struct buf *b, const char *path, const char *which, struct buf *msg)
 {
 	int saved;
@@ -568,10 +576,7 @@ int compare_files(const char *expected_path, const char *actual_path,
 	if (read_side(&e, expected_path, "expected", msg) < 0 ||
 	    read_side(&a, actual_path, "actual", msg) < 0)
 		goto out;
-	if (!compare_is_binary(e.data, e.len) && !compare_is_binary(a.data, a.len))
-		r = compare_text(e.data, e.len, a.data, a.len, opts, msg);
-	else
-		r = compare_bytes(e.data, e.len, a.data, a.len, msg);
+	r = compare_data(e.data, e.len, a.data, a.len, opts, msg);
 out:
 	buf_release(&e);
 	buf_release(&a);

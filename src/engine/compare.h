@@ -70,6 +70,10 @@ int compare_text(const char *expected, size_t elen, const char *actual, size_t a
 int compare_bytes(const char *expected, size_t elen, const char *actual, size_t alen,
                   struct buf *msg);
 
+/* Text comparison when both look like text, byte comparison otherwise. */
+int compare_data(const char *expected, size_t elen, const char *actual, size_t alen,
+                 const struct compare_opts *opts, struct buf *msg);
+
 /*
  * Files: text comparison when both look like text (no NUL in the first 8 KiB),
  * byte comparison otherwise. -1 if a file cannot be read or is larger than

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/fileio.h"
 #include "base/xalloc.h"
 
 void measure_outcome_init(struct measure_outcome *o)
@@ -32,43 +31,53 @@ static int one_run(const struct measure_config *cfg, const struct objective *obj
 {
 	struct proc_spec spec;
 	struct capture cap;
-	struct buf so = BUF_INIT, se = BUF_INIT, msg = BUF_INIT;
+	struct buf msg = BUF_INIT;
+	uint64_t ocap = side->spec->output_cap ? side->spec->output_cap : PROC_DEFAULT_OUTPUT_CAP;
 	int r;
 
 	memset(&cap, 0, sizeof(cap));
-	if (file_mkdirs(side->capture_dir, 0755, err) < 0)
-		return -1;
+	cap.nfiles = cfg->nitems;
+	cap.files = xcalloc(cfg->nitems + 1, sizeof(*cap.files));
+	for (size_t k = 0; k < cfg->nitems; k++)
+		buf_init(&cap.files[k].data, VERIFY_FILE_MAX);
+	buf_init(&cap.out, (size_t)ocap + 1);
+	buf_init(&cap.err, (size_t)ocap + 1);
 	spec = *side->spec;
 	spec.cpu = cfg->cpu;
-	spec.stdout_buf = spec.stderr_buf = NULL;
-	buf_addf(&so, "%s/stdout", side->capture_dir);
-	buf_addf(&se, "%s/stderr", side->capture_dir);
-	spec.stdout_path = so.data;
-	spec.stderr_path = se.data;
+	spec.stdout_path = spec.stderr_path = NULL;
+	spec.stdout_buf = &cap.out;
+	spec.stderr_buf = &cap.err;
 	r = objective_run(obj, &spec, cfg->cmd, side->trace_path, &cap.res, value, NULL, err);
-	buf_release(&so);
-	buf_release(&se);
 	if (r < 0)
-		return -1;
+		goto out;
 	cap.started = 1;
-	cap.dir = (char *)side->capture_dir;
-	if (cap.res.cancelled)
-		return 2;
+	r = 0;
+	if (cap.res.cancelled) {
+		r = 2;
+		goto out;
+	}
 	if (!proc_result_ok(&cap.res)) {
 		struct buf d = BUF_INIT;
 		proc_result_describe(&cap.res, spec.timeout_s, &d);
 		buf_setf(why, "the timed run failed: %s", d.data);
 		buf_release(&d);
-		return 1;
+		r = 1;
+	} else if (check && cfg->ref) {
+		r = verify_collect_files(cfg->items, cfg->nitems, side->ws_fd, &cap, err);
+		if (r == 0)
+			r = verify_compare(cfg->ref, &cap, cfg->items, cfg->nitems, cfg->rtol,
+			                   cfg->atol, &msg, err);
+		if (r == 1)
+			buf_setf(why, "the timed run's %s", msg.data);
 	}
-	if (!check || !cfg->ref)
-		return 0;
-	if (verify_collect_files(cfg->items, cfg->nitems, spec.cwd, side->capture_dir, err) < 0)
-		return -1;
-	r = verify_compare(cfg->ref, &cap, cfg->items, cfg->nitems, cfg->rtol, cfg->atol, &msg,
-	                   err);
-	if (r == 1)
-		buf_setf(why, "the timed run's %s", msg.data);
+	/* A copy of the latest run for people (never read back). */
+	if (side->save.rel) {
+		struct buf serr = BUF_INIT;
+		verify_save(&cap, cfg->items, cfg->nitems, &side->save, &serr);
+		buf_release(&serr);
+	}
+out:
+	capture_release(&cap);
 	buf_release(&msg);
 	return r;
 }

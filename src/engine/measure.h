@@ -29,12 +29,14 @@
 #include "engine/verify.h"
 
 /* One side of a comparison. The spec (made by the pipeline, the only maker
- * of specs for target code) is copied for each run; stdout/stderr go to
- * capture_dir and cpu is set from the config. */
+ * of specs for target code) is copied for each run; stdout/stderr are kept
+ * in memory (a copy of the latest run's goes to save) and cpu is set from
+ * the config. */
 struct measure_side {
 	const struct proc_spec *spec;
-	const char *trace_path;  /* kernel objectives: interposer output; NULL otherwise */
-	const char *capture_dir; /* where each timed run's outputs are saved */
+	const char *trace_path;   /* kernel objectives: interposer output; NULL otherwise */
+	int ws_fd;                /* its workspace (output files are read beneath it) */
+	struct capture_save save; /* where a copy of the latest run goes (rel NULL = none) */
 };
 
 struct measure_config {

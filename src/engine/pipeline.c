@@ -5,6 +5,8 @@
  */
 #include "engine/pipeline.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,6 +51,13 @@ void pipeline_options_default(struct pipeline_options *o)
  * original's, which it is timed against). Each part is probed once; what is
  * not available here is said and recorded.
  */
+/* The tool's own tests check what holds without namespaces (docs/security.md). */
+static int no_isolation_for_tests(void)
+{
+	const char *v = getenv("OPTIMIZE_TEST_NO_ISOLATION");
+	return v && !strcmp(v, "1");
+}
+
 static void setup_isolation(struct pipeline *p)
 {
 	struct buf why = BUF_INIT, m = BUF_INIT;
@@ -58,6 +67,10 @@ static void setup_isolation(struct pipeline *p)
 	int net = !p->opt.allow_network;
 
 	strlist_push(&p->readonly, p->t->tree);
+	if (no_isolation_for_tests()) {
+		buf_addstr(&why, "OPTIMIZE_TEST_NO_ISOLATION=1");
+		goto decided;
+	}
 	if (p->state_abs && !(strncmp(p->state_abs, p->t->tree, tl) == 0 &&
 	                      (p->state_abs[tl] == '/' || p->state_abs[tl] == '\0')))
 		strlist_push(&p->readonly, p->state_abs);
@@ -70,6 +83,7 @@ static void setup_isolation(struct pipeline *p)
 	} else if (net && proc_isolation_probe(0, ro, rw, &m) == 0) {
 		p->isolate_tree = 1;
 	}
+decided:
 	if (p->isolate_net) {
 		p->isolation_net = xstrdup("network namespace with loopback only");
 	} else if (!net) {
@@ -155,11 +169,25 @@ enum engine_status pipeline_open(const struct pipeline_options *o, struct pipeli
 	*out = p;
 	p->opt = *o;
 	p->t = t;
-	buf_addf(&b, "%s/runs/%s/%s", o->state_dir, o->run_id, t->name);
+	p->state_fd = -1;
+	buf_addf(&b, "runs/%s/%s", o->run_id, t->name);
+	p->run_rel = buf_detach(&b);
+	buf_addf(&b, "work/%s/%s", o->run_id, t->name);
+	p->work_rel = buf_detach(&b);
+	buf_addf(&b, "%s/%s", o->state_dir, p->run_rel);
 	p->run_dir = buf_detach(&b);
-	buf_addf(&b, "%s/work/%s/%s", o->state_dir, o->run_id, t->name);
+	buf_addf(&b, "%s/%s", o->state_dir, p->work_rel);
 	p->work_root = buf_detach(&b);
-	if (file_mkdirs(p->run_dir, 0755, err) < 0 || file_mkdirs(p->work_root, 0755, err) < 0)
+	if (file_mkdirs(o->state_dir, 0755, err) < 0)
+		return ENGINE_ERROR;
+	p->state_fd = open(o->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->state_fd < 0) {
+		err_set(err, "cannot open the state directory '%s': %s", o->state_dir,
+		        strerror(errno));
+		return ENGINE_ERROR;
+	}
+	if (file_mkdirs_beneath(p->state_fd, p->run_rel, 0755, err) < 0 ||
+	    file_mkdirs_beneath(p->state_fd, p->work_rel, 0755, err) < 0)
 		return ENGINE_ERROR;
 	p->state_abs = realpath(o->state_dir, NULL);
 	buf_addf(&b, "%s/original", p->work_root);
@@ -203,6 +231,10 @@ void pipeline_close(struct pipeline *p)
 	free(p->machine_text);
 	free(p->run_dir);
 	free(p->work_root);
+	free(p->run_rel);
+	free(p->work_rel);
+	if (p->state_fd >= 0)
+		close(p->state_fd);
 	free(p->pristine);
 	free(p->state_abs);
 	free(p->isolation_net);
@@ -397,12 +429,11 @@ void child_release(struct child *ch)
 	strlist_release(&ch->pass);
 }
 
-void pipeline_file_excerpt(const char *path, struct buf *out)
+void pipeline_excerpt(const struct buf *text, struct buf *out)
 {
 	struct buf b = BUF_INIT;
 
-	b.max = (size_t)1 << 20;
-	buf_read_file(&b, path);
+	buf_add(&b, text->data ? text->data : "", text->len);
 	buf_rtrim(&b);
 	if (b.len > BUILD_ERROR_MAX) {
 		buf_add(out, b.data, BUILD_ERROR_MAX);
@@ -411,6 +442,41 @@ void pipeline_file_excerpt(const char *path, struct buf *out)
 		buf_add(out, b.data, b.len);
 	}
 	buf_release(&b);
+}
+
+int pipeline_ws_fd(const struct pipeline *p, const struct candidate *c, struct buf *err)
+{
+	struct buf rel = BUF_INIT;
+	int fd;
+
+	buf_addf(&rel, "%s/c%04d", p->work_rel, c->id);
+	fd = file_openat_beneath(p->state_fd, rel.data, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		err_set(err, "cannot open the workspace '%s/c%04d': %s", p->work_root, c->id,
+		        strerror(errno));
+	buf_release(&rel);
+	return fd;
+}
+
+void pipeline_save_rel(const struct pipeline *p, const struct candidate *c, const char *tag,
+                       struct buf *out)
+{
+	buf_reset(out);
+	buf_addf(out, "%s/c%04d/%s", p->run_rel, c->id, tag);
+}
+
+/* The step's output, kept for people in <work_root>/logs (never read back). */
+static void save_log(const struct pipeline *p, const struct candidate *c, const char *name,
+                     const char *ext, const struct buf *b)
+{
+	struct buf rel = BUF_INIT;
+
+	buf_addf(&rel, "%s/logs", p->work_rel);
+	if (file_mkdirs_beneath(p->state_fd, rel.data, 0755, NULL) == 0) {
+		buf_addf(&rel, "/c%04d-%s.%s", c->id, name, ext);
+		file_put_beneath(p->state_fd, rel.data, b->data ? b->data : "", b->len, NULL);
+	}
+	buf_release(&rel);
 }
 
 int pipeline_run_step(const struct pipeline *p, const struct candidate *c,
@@ -423,20 +489,20 @@ int pipeline_run_step(const struct pipeline *p, const struct candidate *c,
 
 	if (pipeline_child_spec(p, c, cfg, NULL, timeout, &ch, err) < 0)
 		return -1;
-	buf_addf(&so, "%s/logs/c%04d-%s.out", p->work_root, c->id, name);
-	buf_addf(&se, "%s/logs/c%04d-%s.err", p->work_root, c->id, name);
-	ch.spec.stdout_path = so.data;
-	ch.spec.stderr_path = se.data;
+	ch.spec.stdout_buf = &so;
+	ch.spec.stderr_buf = &se;
 	r = proc_run_sh(&ch.spec, cmd, res, err);
+	save_log(p, c, name, "out", &so);
+	save_log(p, c, name, "err", &se);
 	if (r == 0 && errtext && !proc_result_ok(res)) {
 		struct buf d = BUF_INIT;
 		proc_result_describe(res, ch.spec.timeout_s, &d);
 		buf_addf(errtext, "'%s' failed (%s):\n", cmd, d.data);
 		buf_release(&d);
-		pipeline_file_excerpt(se.data, errtext);
+		pipeline_excerpt(&se, errtext);
 		if (errtext->len < 200) {
 			buf_addstr(errtext, "\n");
-			pipeline_file_excerpt(so.data, errtext);
+			pipeline_excerpt(&so, errtext);
 		}
 		buf_rtrim(errtext);
 	}
@@ -451,22 +517,23 @@ int pipeline_run_step(const struct pipeline *p, const struct candidate *c,
 int pipeline_materialize_at(struct pipeline *p, const struct candidate *c, const char *dir,
                             struct buf *err)
 {
-	struct buf logs = BUF_INIT;
+	struct buf rel = BUF_INIT;
+	size_t wl = strlen(p->work_root);
 	int r = 0;
 
+	if (strncmp(dir, p->work_root, wl) || dir[wl] != '/')
+		return err_set(err, "'%s' is not under the workspaces ('%s')", dir, p->work_root);
 	ws_remove_tree(dir, NULL);
 	if (ws_copy_tree(c->source_tree ? c->source_tree : p->pristine, dir, err) < 0)
 		return -1;
-	buf_addf(&logs, "%s/logs", p->work_root);
-	file_mkdirs(logs.data, 0755, NULL);
-	buf_release(&logs);
+	/* Written beneath the state directory: a path with "..", or a link a
+	 * build left in the tree, cannot send an edit anywhere else. */
 	for (size_t i = 0; i < c->nchain && r == 0; i++) {
 		const struct file_edit *f = c->chain[i];
-		struct buf path = BUF_INIT;
-		buf_addf(&path, "%s/%s", dir, f->path);
-		r = file_write_atomic(path.data, f->content, f->len, 0644, err);
-		buf_release(&path);
+		buf_setf(&rel, "%s%s/%s", p->work_rel, dir + wl, f->path);
+		r = file_write_beneath(p->state_fd, rel.data, f->content, f->len, 0644, err);
 	}
+	buf_release(&rel);
 	return r;
 }
 

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/xalloc.h"
 #include "engine/measure.h"
@@ -49,6 +50,15 @@ static enum engine_status baseline_verify(struct pipeline *p, struct candidate *
 		goto out;
 	}
 	for (size_t i = 0; i < t->nverify; i++) {
+		if (verify_over_cap(&p->verify_ref[i], t->verify[i].compare, t->verify[i].ncompare,
+		                    &msg)) {
+			st = fail_baseline(p, b, CAND_VERIFY_FAILED, err,
+			                   "verify run %zu ('%s') of the original: %s; outputs are "
+			                   "never compared cut short: compare less output, or use "
+			                   "a smaller input",
+			                   i + 1, t->verify[i].run, msg.data);
+			goto out;
+		}
 		if (p->verify_ref[i].res.timed_out || second[i].res.timed_out) {
 			st = fail_baseline(p, b, CAND_VERIFY_FAILED, err,
 			                   "verify run %zu ('%s') of the original timed out after "
@@ -88,15 +98,21 @@ static enum engine_status baseline_run(struct pipeline *p, struct candidate *b, 
 		goto out;
 	}
 	if (!proc_result_ok(&p->run_ref.res)) {
-		struct buf d = BUF_INIT, e = BUF_INIT;
-		buf_addf(&e, "%s/stderr", p->run_ref.dir);
+		struct buf d = BUF_INIT;
 		proc_result_describe(&p->run_ref.res, t->timeout_s, &d);
-		pipeline_file_excerpt(e.data, &why);
+		pipeline_excerpt(&p->run_ref.err, &why);
 		st = fail_baseline(p, b, CAND_RUN_FAILED, err,
 		                   "the original's run command '%s' failed (%s)%s%s", t->run,
 		                   d.data, why.len ? ":\n" : "", why.data);
 		buf_release(&d);
-		buf_release(&e);
+		goto out;
+	}
+	if (verify_over_cap(&p->run_ref, t->run_compare, t->nrun_compare, &msg)) {
+		st = fail_baseline(p, b, CAND_VERIFY_FAILED, err,
+		                   "the original's run command '%s': %s; outputs are never "
+		                   "compared cut short: compare less output (\"run_compare\"), "
+		                   "or use a smaller input",
+		                   t->run, msg.data);
 		goto out;
 	}
 	r = verify_compare(&p->run_ref, &run2, t->run_compare, t->nrun_compare, t->rtol, t->atol,
@@ -196,15 +212,18 @@ static enum engine_status baseline_measure(struct pipeline *p, struct candidate 
 
 	b->stage = STAGE_MEASURE;
 	pipeline_measure_config(p, &cfg);
-	buf_addf(&d, "%s/c0000/timed", p->run_dir);
+	pipeline_save_rel(p, b, "timed", &d);
 	pipeline_trace_path(p, b, "timed", &tr);
-	if (pipeline_child_spec(p, b, NULL, tr.data, 0, &ch, err) < 0) {
+	memset(&s, 0, sizeof(s));
+	if ((s.ws_fd = pipeline_ws_fd(p, b, err)) < 0 ||
+	    pipeline_child_spec(p, b, NULL, tr.data, 0, &ch, err) < 0) {
 		st = ENGINE_ERROR;
 		goto out;
 	}
 	s.spec = &ch.spec;
 	s.trace_path = p->obj.kind == OBJ_KERNEL_TIME ? tr.data : NULL;
-	s.capture_dir = d.data;
+	s.save.dirfd = p->state_fd;
+	s.save.rel = d.data;
 	if ((st = calibrate_cpu(p, &s, err)) != ENGINE_OK) {
 		child_release(&ch);
 		goto out;
@@ -234,6 +253,8 @@ static enum engine_status baseline_measure(struct pipeline *p, struct candidate 
 	measure_outcome_release(&o);
 	child_release(&ch);
 out:
+	if (s.ws_fd >= 0)
+		close(s.ws_fd);
 	buf_release(&d);
 	buf_release(&tr);
 	return st;

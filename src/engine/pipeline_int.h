@@ -14,10 +14,13 @@
 struct pipeline {
 	struct pipeline_options opt;
 	const struct target *t;
-	char *run_dir;   /* <state>/runs/<run-id>/<target>: written by the tool only */
-	char *work_root; /* <state>/work/<run-id>/<target>: the workspaces */
-	char *pristine;  /* untouched copy of the tree */
-	char *state_abs; /* absolute state directory */
+	char *run_dir;            /* <state>/runs/<run-id>/<target>: written by the tool only */
+	char *work_root;          /* <state>/work/<run-id>/<target>: the workspaces */
+	char *pristine;           /* untouched copy of the tree */
+	char *state_abs;          /* absolute state directory */
+	int state_fd;             /* the state directory, opened once: what the tool writes or reads
+	                             under it is reached beneath this, never through a link */
+	char *run_rel, *work_rel; /* run_dir and work_root relative to state_fd */
 	struct strlist original_files;
 	struct objective obj;
 	struct machine_info machine;
@@ -56,6 +59,12 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
                         struct child *ch, struct buf *err);
 void child_release(struct child *ch);
 
+/* c's workspace, opened beneath state_fd (O_DIRECTORY); -1 with err. */
+int pipeline_ws_fd(const struct pipeline *p, const struct candidate *c, struct buf *err);
+/* Where a copy of c's capture `tag` is saved: <run_rel>/c<id>/<tag> beneath state_fd. */
+void pipeline_save_rel(const struct pipeline *p, const struct candidate *c, const char *tag,
+                       struct buf *out);
+
 /* <work_root>/c<id>.trace/<tag>.jsonl: the interposer's output for one run. */
 void pipeline_trace_path(const struct pipeline *p, const struct candidate *c, const char *tag,
                          struct buf *out);
@@ -81,8 +90,8 @@ int pipeline_build(struct pipeline *p, struct candidate *c, struct buf *why, str
 int pipeline_check_same_build(struct pipeline *p, struct candidate *c,
                               const struct candidate *against, struct buf *err);
 
-/* The start of a file, trimmed to BUILD_ERROR_MAX bytes, appended to out. */
-void pipeline_file_excerpt(const char *path, struct buf *out);
+/* The start of an output, trimmed to BUILD_ERROR_MAX bytes, appended to out. */
+void pipeline_excerpt(const struct buf *text, struct buf *out);
 
 /* Shared by the stages (pipeline_stages.c) and the original's sequence
  * (pipeline_baseline.c). */

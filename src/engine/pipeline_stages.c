@@ -2,6 +2,7 @@
  * pipeline_stages.c: the stages a candidate moves through, as a table, and
  * the original's own sequence (pipeline_baseline). See pipeline.h.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,30 @@
 
 /* ---- captures of verify and timed runs ---- */
 
-static void capture_dir(const struct pipeline *p, const struct candidate *c, const char *tag,
-                        struct buf *out)
+/*
+ * A copy of c's capture for people. The tool writes there itself, beneath
+ * its state directory, never through a link: a link found on the way was
+ * planted by a candidate's process, so the candidate is rejected for it
+ * (1, why). 0 saved (or an ordinary failure, which costs nothing).
+ */
+static int save_copy(const struct pipeline *p, const struct capture *cap,
+                     const struct compare_item *items, size_t nitems, const char *rel,
+                     struct buf *why)
 {
-	buf_reset(out);
-	buf_addf(out, "%s/c%04d/%s", p->run_dir, c->id, tag);
+	struct capture_save save = {p->state_fd, rel};
+	struct buf e = BUF_INIT;
+	int r = 0;
+
+	if (verify_save(cap, items, nitems, &save, &e) < 0 &&
+	    (errno == ELOOP || errno == EXDEV || errno == ENOTDIR)) {
+		buf_setf(why,
+		         "tampering: a link was planted in the tool's state directory (%s); the "
+		         "tool writes there itself and does not follow links",
+		         e.data);
+		r = 1;
+	}
+	buf_release(&e);
+	return r;
 }
 
 /* Every verify command of c once; caps[i] gets each. 0, 1 (a timeout: why), -1. */
@@ -31,33 +51,48 @@ int pipeline_verify_set(struct pipeline *p, const struct candidate *c, const cha
                         struct capture *caps, struct buf *why, struct buf *err)
 {
 	const struct target *t = p->t;
+	int ws = pipeline_ws_fd(p, c, err);
 
+	if (ws < 0)
+		return -1;
 	for (size_t i = 0; i < t->nverify; i++) {
 		struct child ch;
-		struct buf dir = BUF_INIT, trace = BUF_INIT, ttag = BUF_INIT;
+		struct buf rel = BUF_INIT, trace = BUF_INIT, ttag = BUF_INIT;
 		int r;
 
 		buf_addf(&ttag, "%s-verify%zu", tag, i);
-		capture_dir(p, c, ttag.data, &dir);
+		pipeline_save_rel(p, c, ttag.data, &rel);
 		pipeline_trace_path(p, c, ttag.data, &trace);
 		r = pipeline_child_spec(p, c, NULL, trace.data, 0, &ch, err);
 		if (r == 0) {
 			unlink(trace.data);
 			r = verify_capture(&ch.spec, t->verify[i].run, t->verify[i].compare,
-			                   t->verify[i].ncompare, dir.data, &caps[i], err);
+			                   t->verify[i].ncompare, ws, NULL, &caps[i], err);
 			child_release(&ch);
 		}
-		buf_release(&dir);
+		if (r == 0 && save_copy(p, &caps[i], t->verify[i].compare, t->verify[i].ncompare,
+		                        rel.data, why)) {
+			buf_release(&rel);
+			buf_release(&trace);
+			buf_release(&ttag);
+			close(ws);
+			return 1;
+		}
+		buf_release(&rel);
 		buf_release(&trace);
 		buf_release(&ttag);
-		if (r < 0)
+		if (r < 0) {
+			close(ws);
 			return -1;
+		}
 		if (caps[i].res.timed_out) {
 			buf_setf(why, "verify run %zu ('%s') timed out after %g s", i + 1,
 			         t->verify[i].run, t->timeout_s);
+			close(ws);
 			return 1;
 		}
 	}
+	close(ws);
 	return 0;
 }
 
@@ -96,19 +131,25 @@ int pipeline_capture_run(struct pipeline *p, const struct candidate *c, const ch
 {
 	const struct target *t = p->t;
 	struct child ch;
-	struct buf dir = BUF_INIT, trace = BUF_INIT;
-	int r;
+	struct buf rel = BUF_INIT, trace = BUF_INIT, why = BUF_INIT;
+	int r, ws = pipeline_ws_fd(p, c, err);
 
-	capture_dir(p, c, tag, &dir);
+	if (ws < 0)
+		return -1;
+	pipeline_save_rel(p, c, tag, &rel);
 	pipeline_trace_path(p, c, tag, &trace);
 	r = pipeline_child_spec(p, c, NULL, trace.data, 0, &ch, err);
 	if (r == 0) {
 		unlink(trace.data);
-		r = verify_capture(&ch.spec, t->run, t->run_compare, t->nrun_compare, dir.data, cap,
+		r = verify_capture(&ch.spec, t->run, t->run_compare, t->nrun_compare, ws, NULL, cap,
 		                   err);
 		child_release(&ch);
 	}
-	buf_release(&dir);
+	if (r == 0)
+		save_copy(p, cap, t->run_compare, t->nrun_compare, rel.data, &why);
+	buf_release(&why);
+	close(ws);
+	buf_release(&rel);
 	buf_release(&trace);
 	return r;
 }
@@ -296,15 +337,21 @@ static int measure_against(struct pipeline *p, const struct candidate *c,
 	struct pair_ctx pc = {p, c};
 	int r = -1, kernel = p->obj.kind == OBJ_KERNEL_TIME;
 
+	memset(&sb, 0, sizeof(sb));
+	memset(&sc, 0, sizeof(sc));
+	sb.ws_fd = sc.ws_fd = -1;
 	pipeline_measure_config(p, &cfg);
 	cfg.seed = p->opt.m.seed * 1000003u + (uint64_t)c->id * 1009u + (uint64_t)other->id;
 	cfg.progress = on_pair;
 	cfg.ctx = &pc;
 	buf_addf(&tag, "timed-vs-c%d", c->id);
-	capture_dir(p, c, "timed-base", &db);
-	capture_dir(p, c, "timed", &dc);
+	pipeline_save_rel(p, c, "timed-base", &db);
+	pipeline_save_rel(p, c, "timed", &dc);
 	pipeline_trace_path(p, other, tag.data, &tb);
 	pipeline_trace_path(p, c, "timed", &tc);
+	if ((sb.ws_fd = pipeline_ws_fd(p, other, err)) < 0 ||
+	    (sc.ws_fd = pipeline_ws_fd(p, c, err)) < 0)
+		goto out_nochild;
 	if (pipeline_child_spec(p, other, NULL, tb.data, 0, &cb, err) < 0)
 		goto out_nochild;
 	if (pipeline_child_spec(p, c, NULL, tc.data, 0, &cc, err) < 0) {
@@ -313,10 +360,12 @@ static int measure_against(struct pipeline *p, const struct candidate *c,
 	}
 	sb.spec = &cb.spec;
 	sb.trace_path = kernel ? tb.data : NULL;
-	sb.capture_dir = db.data;
+	sb.save.dirfd = p->state_fd;
+	sb.save.rel = db.data;
 	sc.spec = &cc.spec;
 	sc.trace_path = kernel ? tc.data : NULL;
-	sc.capture_dir = dc.data;
+	sc.save.dirfd = p->state_fd;
+	sc.save.rel = dc.data;
 	measure_outcome_init(&o);
 	r = measure_pair(&cfg, &p->obj, &sb, &sc, &o, err);
 	if (r == 0)
@@ -325,6 +374,10 @@ static int measure_against(struct pipeline *p, const struct candidate *c,
 	child_release(&cb);
 	child_release(&cc);
 out_nochild:
+	if (sb.ws_fd >= 0)
+		close(sb.ws_fd);
+	if (sc.ws_fd >= 0)
+		close(sc.ws_fd);
 	buf_release(&db);
 	buf_release(&dc);
 	buf_release(&tb);
@@ -369,12 +422,8 @@ int pipeline_profile(const struct pipeline *p, const struct candidate *c,
 		ch.spec.stdout_buf = rq->out_buf;
 		ch.spec.stderr_buf = rq->err_buf;
 	} else {
-		buf_addf(&so, "%s/c%04d/profile", p->run_dir, c->id);
-		file_mkdirs(so.data, 0755, NULL);
-		buf_addf(&se, "%s/stderr", so.data);
-		buf_addstr(&so, "/stdout");
-		ch.spec.stdout_path = so.data;
-		ch.spec.stderr_path = se.data;
+		ch.spec.stdout_buf = &so;
+		ch.spec.stderr_buf = &se;
 	}
 	req.spec = &ch.spec;
 	req.cmd = p->t->run;
@@ -406,6 +455,20 @@ int pipeline_profile(const struct pipeline *p, const struct candidate *c,
 	}
 	profile_derive(out);
 	child_release(&ch);
+	if (!rq->out_buf && !rq->err_buf) {
+		/* A copy for people, beneath the state directory. */
+		struct capture cp;
+		struct capture_save save;
+		struct buf rel = BUF_INIT;
+		memset(&cp, 0, sizeof(cp));
+		cp.out = so;
+		cp.err = se;
+		pipeline_save_rel(p, c, "profile", &rel);
+		save.dirfd = p->state_fd;
+		save.rel = rel.data;
+		verify_save(&cp, NULL, 0, &save, NULL);
+		buf_release(&rel);
+	}
 	r = 0;
 out:
 	buf_release(&so);
