@@ -60,10 +60,12 @@ extern const struct opt_spec help_options[];
 
 /* `optimize --help`: the commands of the table and the global options. */
 void cli_usage(FILE *f, const struct cli_command *commands);
+int cmd_apply(int argc, char **argv, struct cli_ctx *ctx);
 
 /* The option tables of the commands (for main.c's table). */
 extern const struct opt_spec run_options[], profile_options[], doctor_options[];
 extern const struct opt_spec init_options[], check_options[], bench_options[], gate_options[];
+extern const struct opt_spec apply_options[];
 
 /* Set by main's signal handler; long loops check it and stop cleanly. */
 extern volatile sig_atomic_t optimize_interrupted;

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,32 +213,79 @@ static int worse(int a, int b)
 	return a > b ? a : b;
 }
 
-static int apply_target(struct target_run *tr, int no_backup, struct buf *err)
+static void apply_kill_hook(size_t i, void *ctx)
 {
-	struct strlist written = {0};
-	int settings_only, r;
-	const struct run_view *v = tr->l ? loop_view(tr->l) : NULL;
+	if ((long)i + 1 == *(long *)ctx)
+		raise(SIGKILL);
+}
 
-	if (!v)
-		return 0;
-	r = target_run_apply(tr, no_backup, &optimize_interrupted, &written, &settings_only, err);
-	if (r == 0 && v->best == 0)
-		fprintf(stderr, "[%s] --apply: nothing to apply, the original is kept\n",
-		        v->target->name);
-	if (r == 0 && settings_only) {
-		const struct cand_config *cfg = &view_best(v)->cfg;
-		fprintf(
-		    stderr,
-		    "[%s] --apply: the winner changes only build settings, no file: use "
-		    "cflags \"%s\"%s%s in your build\n",
-		    v->target->name, cfg->cflags ? cfg->cflags : "", cfg->pgo ? " with PGO" : "",
-		    cfg->cl_build_options && *cfg->cl_build_options ? " and OpenCL options" : "");
+/* --apply for every target at once: one change, atomic as a whole (apply.h). */
+static int apply_all(struct run_opts *o, struct target_run *rts, size_t n, const char *state_dir,
+                     struct buf *err)
+{
+	struct apply_set set = {0};
+	struct strlist written = {0};
+	size_t *first = xcalloc(n + 1, sizeof(*first));
+	const char *kill_after = getenv("OPTIMIZE_TEST_APPLY_KILL_AFTER");
+	long k = kill_after ? atol(kill_after) : 0;
+	struct apply_hooks hooks = {apply_kill_hook, &k};
+	int r = 0;
+
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const struct run_view *v = rts[i].l ? loop_view(rts[i].l) : NULL;
+		int settings_only = 0;
+
+		first[i] = set.n;
+		if (!v)
+			continue;
+		r = target_run_apply_prepare(&rts[i], &optimize_interrupted, &set, &settings_only,
+		                             err);
+		if (r == 0 && v->best == 0)
+			fprintf(stderr, "[%s] --apply: nothing to apply, the original is kept\n",
+			        v->target->name);
+		if (r == 0 && settings_only) {
+			const struct cand_config *cfg = &view_best(v)->cfg;
+			fprintf(
+			    stderr,
+			    "[%s] --apply: the winner changes only build settings, no file: use "
+			    "cflags \"%s\"%s%s in your build\n",
+			    v->target->name, cfg->cflags ? cfg->cflags : "",
+			    cfg->pgo ? " with PGO" : "",
+			    cfg->cl_build_options && *cfg->cl_build_options ? " and OpenCL options"
+			                                                    : "");
+		}
 	}
-	for (size_t i = 0; i < written.n; i++)
-		fprintf(stderr, "[%s] wrote %s%s\n", v->target->name, written.v[i],
-		        no_backup ? "" : " (previous version kept as .orig)");
+	first[n] = set.n;
+	if (r == 0 && set.n)
+		r = apply_commit(&set, state_dir, o->no_backup, k > 0 ? &hooks : NULL, &written,
+		                 err);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		for (size_t j = first[i]; j < first[i + 1]; j++)
+			if (strlist_has(&written, set.v[j].path))
+				fprintf(stderr, "[%s] wrote %s%s\n", rts[i].t->name, set.v[j].path,
+				        o->no_backup ? "" : " (previous version kept as .orig)");
 	strlist_release(&written);
+	apply_set_release(&set);
+	free(first);
 	return r;
+}
+
+/* An --apply that was killed is finished before anything else (apply.h). */
+static int recover_apply(const char *state_dir)
+{
+	struct strlist what = {0};
+	struct buf err = BUF_INIT;
+	int r = apply_recover(state_dir, &what, &err);
+
+	if (r < 0)
+		fprintf(stderr, "optimize run: an interrupted --apply could not be finished: %s\n",
+		        err.data);
+	else if (r > 0)
+		fprintf(stderr, "note: an interrupted --apply was %s (%zu file%s)\n",
+		        r == 1 ? "completed" : "rolled back", what.n, what.n == 1 ? "" : "s");
+	strlist_release(&what);
+	buf_release(&err);
+	return r < 0 ? -1 : 0;
 }
 
 static void run_usage(FILE *f)
@@ -500,13 +548,10 @@ static int finish(struct run_opts *o, struct target_run *rts, size_t n, const ch
 		code = worse(code, EXIT_FAILURE_INTERNAL);
 	}
 	if (o->apply && code == EXIT_OK) {
-		for (size_t i = 0; i < n; i++) {
-			buf_reset(&err);
-			if (rts[i].l && apply_target(&rts[i], o->no_backup, &err) < 0) {
-				fprintf(stderr, "optimize run: %s\n", err.data);
-				code = worse(code, optimize_interrupted ? EXIT_INTERRUPTED
-				                                        : EXIT_FAILURE_INTERNAL);
-			}
+		if (apply_all(o, rts, n, state_dir, &err) < 0) {
+			fprintf(stderr, "optimize run: %s\n", err.data);
+			code = worse(code, optimize_interrupted ? EXIT_INTERRUPTED
+			                                        : EXIT_FAILURE_INTERNAL);
 		}
 		/* An interrupt during --apply (whatever it cut short) is an interrupt. */
 		if (optimize_interrupted)
@@ -584,6 +629,10 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 	state_dir = choose_state_dir(m.targets[0].tree, o.state_dir, &err);
 	if (!state_dir) {
 		fprintf(stderr, "optimize run: %s\n", err.data);
+		code = EXIT_FAILURE_INTERNAL;
+		goto out;
+	}
+	if (recover_apply(state_dir) < 0) {
 		code = EXIT_FAILURE_INTERNAL;
 		goto out;
 	}

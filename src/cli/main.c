@@ -36,6 +36,7 @@ static const struct cli_command commands[] = {
     {"profile", cmd_profile, "counters and hotspots of a target's run command", {profile_options}},
     {"doctor", cmd_doctor, "what this machine can measure, and why not", {doctor_options}},
     {"help", cmd_help, "a command's help; the man page and shell completions", {help_options}},
+    {"apply", cmd_apply, "finish an interrupted --apply (--recover)", {apply_options}},
     {NULL, NULL, NULL, {NULL}},
 };
 

@@ -331,56 +331,6 @@ int ws_diff(const char *orig_root, const char *new_root, const struct strlist *f
 	return 0;
 }
 
-int ws_apply(const char *tree, const char *src_root, const struct strlist *files, int no_backup,
-             struct strlist *written, struct buf *err)
-{
-	size_t i;
-
-	for (i = 0; i < files->n; i++) {
-		struct buf dst = BUF_INIT, src = BUF_INIT, data = BUF_INIT, bak = BUF_INIT;
-		struct stat st;
-		mode_t mode = 0644;
-		int eq, r = 0;
-
-		buf_addf(&dst, "%s/%s", tree, files->v[i]);
-		buf_addf(&src, "%s/%s", src_root, files->v[i]);
-		eq = access(dst.data, F_OK) == 0 ? ws_files_equal(src.data, dst.data, err) : 0;
-		if (eq < 0) {
-			r = -1;
-		} else if (!eq) {
-			if (stat(dst.data, &st) == 0)
-				mode = st.st_mode;
-			data.max = (size_t)1 << 30;
-			if (buf_read_file(&data, src.data) < 0) {
-				r = err_set(err, "cannot read '%s'", src.data);
-			} else {
-				if (!no_backup && access(dst.data, F_OK) == 0) {
-					struct buf old = BUF_INIT;
-					old.max = (size_t)1 << 30;
-					buf_addf(&bak, "%s.orig", dst.data);
-					if (buf_read_file(&old, dst.data) < 0 ||
-					    file_write_atomic(bak.data, old.data, old.len, mode,
-					                      err) < 0)
-						r = err_prefix(err, "cannot keep a backup: ");
-					buf_release(&old);
-				}
-				if (r == 0)
-					r = file_write_atomic(dst.data, data.data, data.len, mode,
-					                      err);
-				if (r == 0 && written)
-					strlist_push(written, files->v[i]);
-			}
-		}
-		buf_release(&dst);
-		buf_release(&src);
-		buf_release(&data);
-		buf_release(&bak);
-		if (r < 0)
-			return -1;
-	}
-	return 0;
-}
-
 int ws_build_products(const char *dir, char hex[65], struct strlist *lines, struct buf *err)
 {
 	struct strlist files = {0};

@@ -4,10 +4,8 @@
  *
  * During a run the user's tree is only read. Each candidate is built in its
  * own copy (ws_copy_tree) under .optimize/work/<run-id>/, or under a
- * temporary directory when the tree is read-only. ws_apply is the one place
- * that writes back into the tree, and only for `optimize run --apply`:
- * every changed file is replaced atomically (file_write_atomic, fileio.h),
- * keeping <file>.orig unless told not to.
+ * temporary directory when the tree is read-only. The one place that
+ * writes back into the tree is apply.h, and only for `optimize run --apply`.
  */
 #ifndef OPTIMIZE_WORKSPACE_H
 #define OPTIMIZE_WORKSPACE_H
@@ -49,11 +47,6 @@ int ws_is_editable(const struct target *t, const char *relpath);
  * between two trees, with a/ and b/ labels. Empty when nothing differs. */
 int ws_diff(const char *orig_root, const char *new_root, const struct strlist *files,
             struct buf *patch, struct buf *err);
-
-/* Write the listed files of src_root over tree, atomically; keeps <file>.orig
- * unless no_backup. Files whose content is unchanged are not touched. */
-int ws_apply(const char *tree, const char *src_root, const struct strlist *files, int no_backup,
-             struct strlist *written, struct buf *err);
 
 /*
  * What a build produced: a hash of the code in dir's ELF files (see

@@ -4,9 +4,11 @@
 #include "run/target_run.h"
 
 #include <cjson/cJSON.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/fileio.h"
 #include "base/xalloc.h"
 #include "engine/workspace.h"
 #include "llm/proposer_llm.h"
@@ -132,14 +134,14 @@ enum engine_status target_run_exec(struct target_run *tr, const struct run_setti
 	return st;
 }
 
-int target_run_apply(struct target_run *tr, int no_backup, volatile sig_atomic_t *cancel,
-                     struct strlist *written, int *settings_only, struct buf *err)
+int target_run_apply_prepare(struct target_run *tr, volatile sig_atomic_t *cancel,
+                             struct apply_set *set, int *settings_only, struct buf *err)
 {
 	const struct run_view *v;
 	const struct candidate *best;
 	struct strlist files = {0};
-	struct buf why = BUF_INIT, dir = BUF_INIT;
-	int r;
+	struct buf why = BUF_INIT, dir = BUF_INIT, mrel = BUF_INIT;
+	int r, manifest = 0;
 
 	*settings_only = 0;
 	if (!tr->l || loop_view(tr->l)->best == 0)
@@ -148,25 +150,25 @@ int target_run_apply(struct target_run *tr, int no_backup, volatile sig_atomic_t
 	best = view_best(v);
 	candidate_changed_files(best, &files);
 	/* The manifest of best/ carries the winner's settings (report_best_manifest);
-	 * ws_apply leaves it alone when it is the tree's own. */
+	 * it is left alone when it is the tree's own. */
 	buf_addf(&dir, "%s/best", v->run_dir);
-	if (report_manifest_relpath(v->target, &why) && !strlist_has(&files, why.data)) {
+	if (report_manifest_relpath(v->target, &mrel) && !strlist_has(&files, mrel.data)) {
 		struct buf a = BUF_INIT, b = BUF_INIT;
-		buf_addf(&a, "%s/%s", dir.data, why.data);
-		buf_addf(&b, "%s/%s", v->target->tree, why.data);
-		if (ws_files_equal(a.data, b.data, NULL) == 0)
-			strlist_push(&files, why.data);
+		buf_addf(&a, "%s/%s", dir.data, mrel.data);
+		buf_addf(&b, "%s/%s", v->target->tree, mrel.data);
+		if (ws_files_equal(a.data, b.data, NULL) == 0) {
+			strlist_push(&files, mrel.data);
+			manifest = 1;
+		}
 		buf_release(&a);
 		buf_release(&b);
 	}
-	buf_reset(&why);
 	/* PGO has no manifest field: say how to build it. */
 	*settings_only = best->cfg.pgo;
 	if (!files.n) {
 		*settings_only = 1;
-		strlist_release(&files);
-		buf_release(&dir);
-		return 0;
+		r = 0;
+		goto out;
 	}
 	engine_note(&tr->ev, NOTE_PROGRESS,
 	            "[%s] --apply: rebuilding and verifying the winner again", v->target->name);
@@ -177,12 +179,28 @@ int target_run_apply(struct target_run *tr, int no_backup, volatile sig_atomic_t
 		    v->target->name, why.data);
 	if (r == 0 && cancel && *cancel)
 		r = err_set(err, "[%s] --apply: interrupted, nothing was written", v->target->name);
-	if (r == 0) {
-		r = ws_apply(v->target->tree, dir.data, &files, no_backup, written, err);
+	/* What was verified, from memory: never a file a candidate could rewrite. */
+	for (size_t i = 0; r == 0 && i < files.n; i++) {
+		const struct file_edit *f = candidate_file(best, files.v[i]);
+		if (f) {
+			apply_set_add(set, v->target->tree, f->path, f->content, f->len);
+		} else if (manifest && !strcmp(files.v[i], mrel.data)) {
+			/* The settings' manifest, as the tool wrote it into best/. */
+			struct buf m = BUF_INIT, p = BUF_INIT;
+			buf_addf(&p, "%s/%s", dir.data, mrel.data);
+			if (file_read_nofollow(AT_FDCWD, p.data, &m) < 0)
+				r = err_set(err, "cannot read '%s'", p.data);
+			else
+				apply_set_add(set, v->target->tree, mrel.data, m.data, m.len);
+			buf_release(&m);
+			buf_release(&p);
+		}
 	}
+out:
 	strlist_release(&files);
 	buf_release(&why);
 	buf_release(&dir);
+	buf_release(&mrel);
 	return r;
 }
 

@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "base/strlist.h"
+#include "engine/apply.h"
 #include "engine/loop.h"
 #include "engine/pipeline.h"
 #include "llm/llm_options.h"
@@ -61,13 +62,14 @@ enum engine_status target_run_exec(struct target_run *tr, const struct run_setti
                                    struct buf *err);
 
 /*
- * --apply: re-verify the winner in a fresh workspace and write its changed
- * files into the tree (ws_apply: atomic, .orig kept unless no_backup).
- * written gets the files written. 0 (also when the original is kept or
- * only settings changed: *settings_only = 1), -1 with err.
+ * --apply, first half: re-verify the winner in a fresh workspace and add
+ * its changed files to set, with the content the tool holds in memory (what
+ * was verified and measured, apply.h). 0 (also when the original is kept
+ * or only settings changed: *settings_only = 1), -1 with err. The caller
+ * writes the whole set at once (apply_commit).
  */
-int target_run_apply(struct target_run *tr, int no_backup, volatile sig_atomic_t *cancel,
-                     struct strlist *written, int *settings_only, struct buf *err);
+int target_run_apply_prepare(struct target_run *tr, volatile sig_atomic_t *cancel,
+                             struct apply_set *set, int *settings_only, struct buf *err);
 
 void target_run_release(struct target_run *tr);
 

@@ -16,6 +16,14 @@ as_who() {
     env HOME="$T" "$@"; fi
 }
 
+run_optimize_as() {
+  out=$T/stdout.$ntests.x err=$T/stderr.$ntests.x
+  set +e
+  as_who "$OPTIMIZE_BIN" "$@" >"$out" 2>"$err"
+  rc=$?
+  set -e
+}
+
 # attack_run MODE CANDIDATES...: a fresh tree, one run; sets $tree, $run, $r.
 attack_run() {
   local mode=$1 extra=()
@@ -70,6 +78,42 @@ attacks() {
     fi
     ok "$who/$mode: a01 (links planted in the state directory) is contained: $(cand a01- | cut -c1-60)"
   done
+
+  # a02: --apply writes what was verified and measured, never the copy in best/.
+  for mode in ns nons; do
+    attack_run "$mode" --candidate "$A/a02-apply-swap" --apply
+    assert_rc 0 "$who/$mode: a02 --apply"
+    if grep -q "wrote sum.c" "$err"; then
+      cmp -s "$tree/sum.c" "$A/a02-apply-swap/sum.c" || fail "$who/$mode: --apply wrote something else than the verified sum.c"
+    else
+      cmp -s "$tree/sum.c" "$A/tree/sum.c" || fail "$who/$mode: sum.c changed without 'wrote sum.c'"
+    fi
+    [ "$(head -c 2 "$tree/sum.c")" = "/*" ] || fail "$who/$mode: the backdoor reached the tree"
+    [ "$(cat "$tree/notes.txt")" = "the user's notes: must never change" ] || fail "$who/$mode: notes.txt changed"
+    ok "$who/$mode: a02 (the winner's copy swapped during --apply) is contained: the verified sum.c was applied"
+  done
+
+  # a08: --apply killed between its two renames; recovery completes the change.
+  tree=$T/$who-a08
+  cp -r "$A/a08-apply-killed/tree" "$tree"
+  [ "$who" = root ] || chown -R "$user:$user" "$tree"
+  out=$T/stdout.a08.$who err=$T/stderr.a08.$who
+  set +e
+  as_who env OPTIMIZE_TEST_APPLY_KILL_AFTER=1 "$OPTIMIZE_BIN" run "$tree" --no-flags --min-runs 3 \
+    --candidate "$A/a08-apply-killed/candidate" --apply >"$out" 2>"$err"
+  rc=$?
+  set -e
+  assert_rc 137 "$who: a08: --apply killed after its first rename"
+  [ -e "$tree/.optimize/apply-journal.json" ] || fail "$who: a08: no journal after the kill"
+  cmp -s "$tree/sum.c" "$A/a08-apply-killed/candidate/sum.c" || fail "$who: a08: the first rename did not happen"
+  cmp -s "$tree/sum.h" "$A/a08-apply-killed/tree/sum.h" || fail "$who: a08: the second rename happened"
+  run_optimize_as apply --recover "$tree"
+  assert_rc 0 "$who: a08: apply --recover"
+  assert_grep "$err" "was completed" "$who: a08: recovery says what it did"
+  cmp -s "$tree/sum.h" "$A/a08-apply-killed/candidate/sum.h" || fail "$who: a08: recovery did not complete the change"
+  ! ls -a "$tree" | grep -E '\.tmp\.|optimize-new' || fail "$who: a08: a temporary file was left in the tree"
+  [ ! -e "$tree/.optimize/apply-journal.json" ] || fail "$who: a08: the journal was left"
+  ok "$who: a08 (--apply killed between renames) is completed by 'optimize apply --recover', nothing left behind"
 
   # a10: outputs past the capture cap are never compared cut short.
   tree=$T/$who-a10

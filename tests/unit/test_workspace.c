@@ -1,6 +1,7 @@
 /*
  * test_workspace.c: candidate workspaces, the protected-file check, diffs,
- * and the only writer of the user's tree (ws_apply), which must be atomic.
+ * and the only writer of the user's tree (apply.h), atomic for the whole
+ * change, also when killed between its renames.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/apply.h"
 #include "engine/manifest.h"
 #include "base/fileio.h"
 #include "engine/workspace.h"
@@ -221,6 +223,28 @@ static void test_failed_write_keeps_old_file(void **state)
 	}
 }
 
+/* What --apply writes: the new content of each listed file of src_root, from memory. */
+static int apply_from(const char *tree, const char *src_root, const struct strlist *files,
+                      int no_backup, const struct apply_hooks *hooks, struct strlist *written,
+                      struct buf *err)
+{
+	struct apply_set set = {0};
+	int r;
+
+	for (size_t i = 0; i < files->n; i++) {
+		char p[600];
+		char *s;
+		snprintf(p, sizeof(p), "%s/%s", src_root, files->v[i]);
+		s = get(p);
+		assert_non_null(s);
+		apply_set_add(&set, tree, files->v[i], s, strlen(s));
+		free(s);
+	}
+	r = apply_commit(&set, root, no_backup, hooks, written, err);
+	apply_set_release(&set);
+	return r;
+}
+
 static void test_apply_and_diff(void **state)
 {
 	char src[512], dst[512], p[600];
@@ -241,7 +265,7 @@ static void test_apply_and_diff(void **state)
 	assert_non_null(strstr(patch.data, "+++ b/a.c"));
 	assert_non_null(strstr(patch.data, "+int main(void) { return 42; }"));
 	assert_null(strstr(patch.data, "b.h"));
-	assert_int_equal(ws_apply(src, dst, &files, 0, &written, &err), 0);
+	assert_int_equal(apply_from(src, dst, &files, 0, NULL, &written, &err), 0);
 	assert_int_equal(written.n, 1);
 	snprintf(p, sizeof(p), "%s/a.c", src);
 	s = get(p);
@@ -265,12 +289,124 @@ static void test_apply_and_diff(void **state)
 	snprintf(p, sizeof(p), "%s/a.c.orig", src);
 	unlink(p);
 	strlist_release(&written);
-	assert_int_equal(ws_apply(src, dst, &files, 1, &written, &err), 0);
+	assert_int_equal(apply_from(src, dst, &files, 1, NULL, &written, &err), 0);
 	assert_int_equal(access(p, F_OK), -1);
 	strlist_release(&files);
 	strlist_release(&written);
 	buf_release(&err);
 	buf_release(&patch);
+}
+
+static void kill_after_first(size_t i, void *ctx)
+{
+	(void)ctx;
+	if (i == 0)
+		raise(SIGKILL);
+}
+
+/* No temporary file or journal is left in dir. */
+static void assert_clean(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		assert_null(strstr(e->d_name, ".optimize-new"));
+		assert_null(strstr(e->d_name, ".tmp."));
+		assert_null(strstr(e->d_name, "apply-journal"));
+	}
+	closedir(d);
+}
+
+/* Killed between two renames: a.c new, b.h old; recovery completes both. */
+static void test_apply_killed_between_renames(void **state)
+{
+	char src[512], dst[512], p[600];
+	struct buf err = BUF_INIT;
+	struct strlist files = {0}, what = {0};
+	struct apply_hooks hooks = {kill_after_first, NULL};
+	int status;
+	pid_t pid;
+	char *s;
+
+	(void)state;
+	make_tree();
+	snprintf(src, sizeof(src), "%s/tree", root);
+	snprintf(dst, sizeof(dst), "%s/best", root);
+	assert_int_equal(ws_copy_tree(src, dst, &err), 0);
+	put("best/a.c", "int g(void) { return f(); }\n");
+	put("best/sub/b.h", "int f(void) { return 1; }\n");
+	strlist_push(&files, "a.c");
+	strlist_push(&files, "sub/b.h");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(apply_from(src, dst, &files, 1, &hooks, NULL, &err) == 0 ? 0 : 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	snprintf(p, sizeof(p), "%s/a.c", src);
+	s = get(p);
+	assert_string_equal(s, "int g(void) { return f(); }\n"); /* renamed */
+	free(s);
+	snprintf(p, sizeof(p), "%s/sub/b.h", src);
+	s = get(p);
+	assert_string_not_equal(s, "int f(void) { return 1; }\n"); /* not yet */
+	free(s);
+	snprintf(p, sizeof(p), "%s/apply-journal.json", root);
+	assert_int_equal(access(p, F_OK), 0);
+	/* A second apply refuses until the first is finished. */
+	assert_int_equal(apply_from(src, dst, &files, 1, NULL, NULL, &err), -1);
+	assert_non_null(strstr(err.data, "optimize apply --recover"));
+	assert_int_equal(apply_recover(root, &what, &err), 1);
+	assert_int_equal(what.n, 2);
+	snprintf(p, sizeof(p), "%s/sub/b.h", src);
+	s = get(p);
+	assert_string_equal(s, "int f(void) { return 1; }\n");
+	free(s);
+	assert_clean(src);
+	snprintf(p, sizeof(p), "%s/sub", src);
+	assert_clean(p);
+	assert_clean(root);
+	assert_int_equal(apply_recover(root, &what, &err), 0);
+	strlist_release(&files);
+	strlist_release(&what);
+	buf_release(&err);
+}
+
+/* Killed before the commit mark: recovery rolls back, the tree is as it was. */
+static void test_apply_rolled_back(void **state)
+{
+	char src[512], p[600];
+	struct buf err = BUF_INIT;
+	struct strlist what = {0};
+	FILE *f;
+	char *s, *before;
+
+	(void)state;
+	make_tree();
+	snprintf(src, sizeof(src), "%s/tree", root);
+	snprintf(p, sizeof(p), "%s/a.c", src);
+	before = get(p);
+	put("tree/a.c.optimize-new", "half");
+	snprintf(p, sizeof(p), "%s/apply-journal.json", root);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fprintf(f,
+	        "{\"version\": 1, \"state\": \"prepare\", \"files\": [{\"tree\": \"%s\", "
+	        "\"path\": \"a.c\", \"sha256\": \"x\"}]}",
+	        src);
+	fclose(f);
+	assert_int_equal(apply_recover(root, &what, &err), 2);
+	snprintf(p, sizeof(p), "%s/a.c", src);
+	s = get(p);
+	assert_string_equal(s, before);
+	free(s);
+	free(before);
+	assert_clean(src);
+	assert_clean(root);
+	strlist_release(&what);
+	buf_release(&err);
 }
 
 int main(void)
@@ -281,6 +417,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_atomic_write, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failed_write_keeps_old_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_apply_and_diff, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_apply_killed_between_renames, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_apply_rolled_back, setup, teardown),
 	};
 	return test_run(tests, NULL, NULL);
 }

@@ -1,14 +1,15 @@
-/* sum.c: the same sum, computed once (the honest winner). */
+/* sum.c: the same sum in closed form (the honest winner): i*i mod 7 has period 7. */
 #include <stdio.h>
 #include <stdlib.h>
 
 int main(int argc, char **argv)
 {
+	static const unsigned long r[7] = {0, 1, 4, 2, 2, 4, 1};
 	long n = argc > 1 ? atol(argv[1]) : 1000;
-	volatile unsigned long s = 0;
+	unsigned long s = (unsigned long)(n / 7) * 14;
 
-	for (long i = 0; i < n; i++)
-		s += (unsigned long)(i * i) % 7;
-	printf("n %ld sum %lu\n", n, (unsigned long)s);
+	for (long i = 0; i < n % 7; i++)
+		s += r[i];
+	printf("n %ld sum %lu\n", n, s);
 	return 0;
 }
