@@ -3,7 +3,7 @@ _optimize()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} opts
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "run init check bench gate profile doctor help --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "run init check bench gate profile doctor help apply --help --version" -- "$cur"))
 		return
 	fi
 	case ${COMP_WORDS[1]} in
@@ -15,6 +15,7 @@ _optimize()
 	profile) opts="--counters -e --events --no-hotspots --json -o --output -t --target --cc -q --quiet -v --verbose -h --help" ;;
 	doctor) opts="-j --json -h --help" ;;
 	help) opts="--man --completion -h --help" ;;
+	apply) opts="--recover --state-dir -h --help" ;;
 	*) opts= ;;
 	esac
 	if [[ $cur == -* ]]; then
