@@ -49,7 +49,7 @@ no_config() { export OPTIMIZE_CONFIG=$T/no-config.json; }
 llm_run() {
   local a0 b0 a1 b1
   a0=$(wc -l < "$T/A.jsonl"); b0=$(wc -l < "$T/B.jsonl")
-  run_optimize run "$tree" --no-flags --rounds 1 --candidates 1 --max-runs 5 --cache off "$@"
+  run_optimize run "$tree" --no-flags --rounds 1 --candidates 1 --max-runs 5 --cache off --repairs 0 "$@"
   assert_rc 0 "the LLM run ($*)"
   a1=$(wc -l < "$T/A.jsonl"); b1=$(wc -l < "$T/B.jsonl")
   case "$((a1 - a0)) $((b1 - b0))" in
