@@ -47,7 +47,7 @@ tokens=$(cat "$T/tokens1.txt")
 ok "the first prompt has ~$tokens tokens (budget 24,000; the file alone is ~$((size / 4)))"
 
 f=$T/req1.txt
-assert_grep "$f" 'big\.c \(shown in part: [0-9]+ lines in all; shown whole: the hot function hot_sum \(lines [0-9]+-[0-9]+\)' \
+assert_grep "$f" 'big\.c \(shown in part: [0-9]+ lines in all; shown whole: the hot functions? ([a-z_0-9]+ \(lines [0-9]+-[0-9]+\), )*hot_sum \(lines [0-9]+-[0-9]+\)' \
   "the prompt says the hot function is shown whole"
 assert_grep "$f" 'as an outline: .*types, macros and globals' "the prompt says what the outline holds"
 assert_grep "$f" '^ *[0-9]+\| unsigned long hot_sum\(const struct cfg \*c, long n\)$' "the hot function's heading, numbered"
