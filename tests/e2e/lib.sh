@@ -9,6 +9,10 @@ set -euo pipefail
 : "${OPTIMIZE_TESTS_DIR:?run through ctest}"
 FIXTURES=$OPTIMIZE_TESTS_DIR/fixtures
 T=$(mktemp -d "${TMPDIR:-/tmp}/optimize-e2e.XXXXXX")
+# Each test its own bench timing lock: tests that ctest runs side by side
+# assert nothing about timing, and must not wait on each other (nor write
+# the machine-wide /tmp/optimize-bench.lock).
+export OPTIMIZE_BENCH_LOCK=$T/bench.lock
 exit_hooks=()
 # at_exit COMMAND...: run COMMAND at exit, before $T is removed (the last
 # registered runs first). The test's exit status is kept.
