@@ -10,7 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/fileio.h"
@@ -144,22 +144,37 @@ int bench_journal_prepare(const struct bench_run *b, struct buf *err)
 	return r;
 }
 
-/* The machine's timing lock: one fd held while the target runs; -1 = none. */
+/*
+ * The machine's timing lock: one fd held while the target runs; -1 = none.
+ * A POSIX record lock (fcntl), not flock: fork does not pass it on, so a
+ * child left behind by a killed suite cannot keep holding it.
+ */
+static int timing_lock(int fd, int wait)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	return fcntl(fd, wait ? F_SETLKW : F_SETLK, &fl);
+}
+
 static int lock_timing(const struct bench_run *b, const struct engine_events *ev)
 {
 	const char *path = b->lock_path ? b->lock_path : bench_lock_default();
-	int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
 
 	if (fd < 0) {
 		engine_note(ev, NOTE_WARNING, "cannot open the timing lock %s: %s", path,
 		            strerror(errno));
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+	(void)fchmod(fd, 0666); /* other users' suites share it; best effort */
+	if (timing_lock(fd, 0) == 0)
 		return fd;
 	engine_note(ev, NOTE_PROGRESS,
 	            "waiting for the timing lock %s (another suite is measuring)", path);
-	while (flock(fd, LOCK_EX) < 0) {
+	while (timing_lock(fd, 1) < 0) {
 		if (errno != EINTR || (b->cancel && *b->cancel)) {
 			close(fd);
 			return -1;
@@ -168,12 +183,11 @@ static int lock_timing(const struct bench_run *b, const struct engine_events *ev
 	return fd;
 }
 
+/* Closing the fd releases the record lock. */
 static void unlock_timing(int fd)
 {
-	if (fd >= 0) {
-		flock(fd, LOCK_UN);
+	if (fd >= 0)
 		close(fd);
-	}
 }
 
 /* Run one valid entry; *row gets its row unless interrupted. */
