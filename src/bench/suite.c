@@ -421,6 +421,7 @@ static int field(struct bench_suite *s, const struct src *sc, const cJSON *it, c
 			               "\"proposer\": \"%s\": use flags, llm, "
 			               "llm+flags or none%s",
 			               it->valuestring, "");
+		free(s->proposer);
 		s->proposer = xstrdup(it->valuestring);
 		return 0;
 	}
@@ -548,5 +549,6 @@ void bench_suite_release(struct bench_suite *s)
 	strlist_release(&s->presets);
 	free(s->path);
 	free(s->name);
+	free(s->proposer);
 	memset(s, 0, sizeof(*s));
 }
