@@ -80,7 +80,7 @@ for i in 0 1 2; do
 done
 ok "each task ran once with SLURM_ARRAY_TASK_ID, the exported variable and the submit cwd"
 # %1: no two tasks overlap in time
-python3 - "$T"/work/task-?.log <<'EOF' || fail "array tasks overlapped under %1"
+python3 - "$W"/task-?.log <<'EOF' || fail "array tasks overlapped under %1"
 import re, sys
 spans = sorted((float(re.search(r'start=([\d.]+)', t).group(1)), float(re.search(r'end=([\d.]+)', t).group(1)))
                for t in (open(f).read() for f in sys.argv[1:]))
