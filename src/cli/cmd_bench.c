@@ -23,6 +23,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_bench.h"
 #include "cli/cmd_run_llm.h"
+#include "cli/measure_opts.h"
 #include "cli/options.h"
 #include "cli/progress.h"
 
@@ -36,11 +37,6 @@ enum {
 	OPT_NO_PRESETS,
 	OPT_OBJECTIVE,
 	OPT_COUNTERS,
-	OPT_MIN_RUNS,
-	OPT_MAX_RUNS,
-	OPT_WARMUP,
-	OPT_MIN_GAIN,
-	OPT_SEED,
 	OPT_CC,
 	OPT_BUDGET_TIME,
 	OPT_NO_PROFILE,
@@ -148,9 +144,10 @@ static int parse_one(int c, const char *arg, struct bench_opts *o, struct buf *e
 {
 	struct measure_settings *m = &o->rs.po.m;
 	long l;
-	double d;
-	int bad = 0;
+	int bad = measure_option_parse(c, arg, m, err);
 
+	if (bad)
+		return bad < 0 ? -1 : 0;
 	switch (c) {
 	case OPT_OUTPUT:
 		o->output = arg;
@@ -185,26 +182,6 @@ static int parse_one(int c, const char *arg, struct bench_opts *o, struct buf *e
 		break;
 	case OPT_COUNTERS:
 		o->rs.po.counters = arg;
-		break;
-	case OPT_MIN_RUNS:
-		bad = opt_int("min-runs", arg, 1, 10000, &l, err);
-		m->min_runs = (int)l;
-		break;
-	case OPT_MAX_RUNS:
-		bad = opt_int("max-runs", arg, 1, 10000, &l, err);
-		m->max_runs = (int)l;
-		break;
-	case OPT_WARMUP:
-		bad = opt_int("warmup", arg, 0, 1000, &l, err);
-		m->warmup = (int)l;
-		break;
-	case OPT_MIN_GAIN:
-		bad = opt_double("min-gain", arg, 0, 99, &d, err);
-		m->min_gain = d / 100;
-		break;
-	case OPT_SEED:
-		bad = opt_int("seed", arg, 0, 0x7fffffffL, &l, err);
-		m->seed = (uint64_t)l;
 		break;
 	case OPT_CC:
 		o->rs.po.cc = arg;

@@ -6,7 +6,6 @@
  * maps the verdicts to the exit status (docs/exit-codes.md).
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "base/xalloc.h"
 #include "cli/cli.h"
 #include "cli/cmd_gate.h"
+#include "cli/measure_opts.h"
 #include "cli/options.h"
 #include "cli/progress.h"
 #include "engine/workspace.h"
@@ -34,11 +34,6 @@ enum {
 	OPT_COUNTERS,
 	OPT_THRESHOLD,
 	OPT_ALPHA,
-	OPT_MIN_RUNS,
-	OPT_MAX_RUNS,
-	OPT_WARMUP,
-	OPT_SEED,
-	OPT_CPU,
 	OPT_CC,
 	OPT_INCONCLUSIVE,
 	OPT_MARKDOWN,
@@ -117,23 +112,15 @@ static void gate_usage(FILE *f)
 	buf_release(&b);
 }
 
-static int cpu_allowed(long cpu, struct buf *err)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 && !CPU_ISSET((int)cpu, &set))
-		return err_set(err, "--cpu %ld: this process may not run on CPU %ld", cpu, cpu);
-	return 0;
-}
-
 /* One option; 0 done, 1 --help, -1 usage error (err). */
 static int parse_one(int c, const char *arg, struct gate_cmd *o, struct buf *err)
 {
 	struct measure_settings *m = &o->go.m;
-	long l;
 	double d;
-	int bad = 0;
+	int bad = measure_option_parse(c, arg, m, err);
 
+	if (bad)
+		return bad < 0 ? -1 : 0;
 	switch (c) {
 	case OPT_BASE:
 		o->base = arg;
@@ -160,28 +147,6 @@ static int parse_one(int c, const char *arg, struct gate_cmd *o, struct buf *err
 	case OPT_ALPHA:
 		bad = opt_double("alpha", arg, 0.001, 50, &d, err);
 		o->go.alpha = d / 100;
-		break;
-	case OPT_MIN_RUNS:
-		bad = opt_int("min-runs", arg, 1, 10000, &l, err);
-		m->min_runs = (int)l;
-		break;
-	case OPT_MAX_RUNS:
-		bad = opt_int("max-runs", arg, 1, 10000, &l, err);
-		m->max_runs = (int)l;
-		break;
-	case OPT_WARMUP:
-		bad = opt_int("warmup", arg, 0, 1000, &l, err);
-		m->warmup = (int)l;
-		break;
-	case OPT_SEED:
-		bad = opt_int("seed", arg, 0, 0x7fffffffL, &l, err);
-		m->seed = (uint64_t)l;
-		break;
-	case OPT_CPU:
-		bad = opt_int("cpu", arg, 0, CPU_SETSIZE - 1, &l, err);
-		if (!bad)
-			bad = cpu_allowed(l, err);
-		m->cpu = (int)l;
 		break;
 	case OPT_CC:
 		o->go.cc = arg;

@@ -5,7 +5,6 @@
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "base/xalloc.h"
 #include "cli/cli.h"
 #include "cli/cmd_run_llm.h"
+#include "cli/measure_opts.h"
 #include "cli/options.h"
 #include "cli/progress.h"
 #include "engine/loop.h"
@@ -34,12 +34,6 @@ enum {
 	OPT_TARGET,
 	OPT_OBJECTIVE,
 	OPT_COUNTERS,
-	OPT_MIN_RUNS,
-	OPT_MAX_RUNS,
-	OPT_WARMUP,
-	OPT_MIN_GAIN,
-	OPT_SEED,
-	OPT_CPU,
 	OPT_CC,
 	OPT_CANDIDATE,
 	OPT_NO_FLAGS,
@@ -306,27 +300,15 @@ static void run_usage(FILE *f)
 	buf_release(&b);
 }
 
-static int cpu_allowed(long cpu, struct buf *err)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 && !CPU_ISSET((int)cpu, &set))
-		return err_set(err,
-		               "--cpu %ld: this process may not run on CPU %ld (allowed: %d "
-		               "CPUs; see taskset -p $$)",
-		               cpu, cpu, CPU_COUNT(&set));
-	return 0;
-}
-
 /* One option; 0 done, 1 --help shown, -1 usage error (err). */
 static int parse_one(int c, const char *arg, struct run_opts *o, struct buf *err)
 {
 	struct measure_settings *m = &o->rs.po.m;
 	struct stat sb;
-	long l;
-	double d;
-	int bad = 0;
+	int bad = measure_option_parse(c, arg, m, err);
 
+	if (bad)
+		return bad < 0 ? -1 : 0;
 	switch (c) {
 	case OPT_APPLY:
 		o->apply = 1;
@@ -342,37 +324,6 @@ static int parse_one(int c, const char *arg, struct run_opts *o, struct buf *err
 		break;
 	case OPT_COUNTERS:
 		o->rs.po.counters = arg;
-		break;
-	case OPT_MIN_RUNS:
-		bad = opt_int("min-runs", arg, 1, 10000, &l, err);
-		m->min_runs = (int)l;
-		break;
-	case OPT_MAX_RUNS:
-		bad = opt_int("max-runs", arg, 1, 10000, &l, err);
-		m->max_runs = (int)l;
-		break;
-	case OPT_WARMUP:
-		bad = opt_int("warmup", arg, 0, 1000, &l, err);
-		m->warmup = (int)l;
-		break;
-	case OPT_MIN_GAIN:
-		bad = opt_double("min-gain", arg, 0, 99, &d, err);
-		m->min_gain = d / 100;
-		break;
-	case OPT_SEED:
-		bad = opt_int("seed", arg, 0, 0x7fffffffL, &l, err);
-		m->seed = (uint64_t)l;
-		break;
-	case OPT_CPU:
-		m->cpu_auto = 0;
-		if (!strcmp(arg, "any")) {
-			m->cpu = -1;
-			break;
-		}
-		bad = opt_int("cpu", arg, 0, CPU_SETSIZE - 1, &l, err);
-		if (!bad)
-			bad = cpu_allowed(l, err);
-		m->cpu = (int)l;
 		break;
 	case OPT_CC:
 		o->rs.po.cc = arg;
