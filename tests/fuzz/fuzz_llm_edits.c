@@ -35,7 +35,8 @@ static int read_file(void *ctx, const char *path, struct buf *out)
 static void parse(const char *text, size_t len, int two, struct files *f)
 {
 	struct strlist editable = {0}, readonly = {0};
-	struct llm_edits_target t = {&editable, &readonly, read_file, f};
+	struct llm_edits_target t = {
+	    .editable = &editable, .readonly = &readonly, .read = read_file, .read_ctx = f};
 	struct llm_edits e;
 	struct buf err;
 
