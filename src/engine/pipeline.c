@@ -327,8 +327,8 @@ static void add_cxx_env(struct strlist *env)
 {
 	static const char *const family[][2] = {
 	    {"gcc", "g++"}, {"clang", "clang++"}, {"cc", "c++"}};
-	const char *cc = "cc", *cflags = NULL, *base, *rest;
-	struct buf cxx = BUF_INIT;
+	const char *cc = "cc", *cflags = NULL, *base, *rest, *args;
+	struct buf cxx = BUF_INIT, prog = BUF_INIT;
 
 	for (size_t i = 0; i < env->n; i++) {
 		if (!strncmp(env->v[i], "CC=", 3))
@@ -336,8 +336,11 @@ static void add_cxx_env(struct strlist *env)
 		else if (!strncmp(env->v[i], "CFLAGS=", 7))
 			cflags = env->v[i] + 7;
 	}
-	base = strrchr(cc, '/') ? strrchr(cc, '/') + 1 : cc;
-	buf_add(&cxx, cc, (size_t)(base - cc));
+	/* CC may carry arguments after the program ("cc -g"): they follow CXX too. */
+	args = cc + strcspn(cc, " \t");
+	buf_add(&prog, cc, (size_t)(args - cc));
+	base = strrchr(prog.data, '/') ? strrchr(prog.data, '/') + 1 : prog.data;
+	buf_add(&cxx, prog.data, (size_t)(base - prog.data));
 	for (size_t i = 0; i < sizeof(family) / sizeof(family[0]); i++) {
 		size_t n = strlen(family[i][0]);
 		rest = base + n;
@@ -346,9 +349,10 @@ static void add_cxx_env(struct strlist *env)
 			break;
 		}
 	}
-	if (cxx.len == (size_t)(base - cc))
+	if (cxx.len == (size_t)(base - prog.data))
 		buf_addstr(&cxx, base);
-	strlist_pushf(env, "CXX=%s", cxx.data);
+	strlist_pushf(env, "CXX=%s%s", cxx.data, args);
+	buf_release(&prog);
 	if (cflags)
 		strlist_pushf(env, "CXXFLAGS=%s", cflags);
 	else
@@ -366,12 +370,18 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
 	memset(ch, 0, sizeof(*ch));
 	if (!cfg)
 		cfg = &c->cfg;
-	strlist_pushf(&ch->env, "CC=%s", cfg->cc ? cfg->cc : "cc");
-	/* Not set: the project's own flags apply (a bare name removes it). */
-	if (cfg->cflags)
+	/* -g everywhere, for hot lines and the recorded compiler command line
+	 * (DW_AT_producer); GCC and Clang generate the same code with and
+	 * without it. With cflags not set the project's own flags apply (a bare
+	 * name removes CFLAGS), so -g rides on CC, which Make, CMake, Meson and
+	 * autotools all pass to every compile. */
+	if (cfg->cflags) {
+		strlist_pushf(&ch->env, "CC=%s", cfg->cc ? cfg->cc : "cc");
 		strlist_pushf(&ch->env, "CFLAGS=%s -g", cfg->cflags);
-	else
+	} else {
+		strlist_pushf(&ch->env, "CC=%s -g", cfg->cc ? cfg->cc : "cc");
 		strlist_push(&ch->env, "CFLAGS");
+	}
 	strlist_pushf(&ch->env, "LDFLAGS=%s", cfg->ldflags ? cfg->ldflags : "");
 	add_cxx_env(&ch->env);
 	buf_addf(&tracedir, "%s/c%04d.trace", p->work_root, c->id);

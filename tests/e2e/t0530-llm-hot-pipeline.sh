@@ -3,7 +3,10 @@
 # (sh -c 'gen | hash') or a script, with the hot library compiled from a
 # subdirectory (cd programs && cc ../lib/work.c): the first prompt's hot
 # lines name the tree's path (lib/work.c:N) with the line's text, and no
-# shell is listed among the hot functions. optimize profile names an
+# shell is listed among the hot functions. The script target leaves cflags
+# unset (a plain "make" with the project's own flags, as lz4): -g still
+# reaches the compiler through CC, so its hot lines are there too, and the
+# report records the compiler command line of the project's own build. optimize profile names an
 # inlined function (is_prime (inlined)) and demangles C++ (ns::work(long)).
 . "$(dirname "$0")/lib.sh"
 require_capability "perf sampling" OPTIMIZE_TEST_NO_PERF have_perf
@@ -37,6 +40,10 @@ for i in 1 2; do
   assert_no_grep "$T/hot$i.txt" '\((sh|dash|bash)\)$' "prompt $i: no shell among the hot functions"
 done
 ok "pipeline and script runs: the prompt's hot lines name lib/work.c:N with the line's text"
+r=$(latest_run "$tree")/report.json
+lines=$(json_get "$r" '" ".join(d["targets"][0]["candidates"][0]["compiler_command_lines"])')
+echo "$lines" | grep -q -- '-O2' || fail "the project's own -O2 is recorded for the script target: '$lines'"
+ok "cflags unset: the project's own build is recorded ($lines)"
 
 run_optimize profile "$tree" --target inline
 assert_rc 0 "profile of the inlined program"
