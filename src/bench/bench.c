@@ -16,6 +16,7 @@
 #include "base/fileio.h"
 #include "base/json.h"
 #include "base/util.h"
+#include "base/version.h"
 #include "base/xalloc.h"
 #include "bench/journal.h"
 #include "bench/preset.h"
@@ -23,10 +24,6 @@
 #include "engine/manifest.h"
 #include "engine/workspace.h"
 #include "prof/machine.h"
-
-#ifndef OPTIMIZE_COMMIT
-#define OPTIMIZE_COMMIT "unknown"
-#endif
 
 const char *bench_lock_default(void)
 {
@@ -97,7 +94,7 @@ static cJSON *fingerprint_json(const struct bench_run *b)
 	tool = json_add_object(f, "tool");
 	json_add_string(tool, "name", "optimize");
 	json_add_string(tool, "version", OPTIMIZE_VERSION);
-	json_add_string(tool, "commit", OPTIMIZE_COMMIT);
+	json_add_string(tool, "commit", optimize_commit());
 	machine_info_release(&mi);
 	return f;
 }

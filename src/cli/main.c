@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "base/version.h"
 #include "cli/cli.h"
 
 #include "cli/cmd_run_llm.h"
@@ -58,7 +59,7 @@ int main(int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-		printf("optimize %s\n", OPTIMIZE_VERSION);
+		printf("optimize %s (commit %s)\n", OPTIMIZE_VERSION, optimize_commit());
 		return EXIT_OK;
 	}
 	memset(&sa, 0, sizeof(sa));

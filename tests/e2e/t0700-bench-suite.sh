@@ -56,6 +56,30 @@ json_get "$j" "d['fingerprint']['cpu'] and d['fingerprint']['compiler'] and d['f
   fail "the fingerprint"
 ok "rows: invalid manifest and a broken original become rows with reasons; aggregate and fingerprint"
 
+# The tool's commit is compiled in at build time (cmake/commit.cmake): a binary
+# built from a git checkout names HEAD (with "-dirty" for uncommitted changes).
+commit=$(json_get "$j" "d['fingerprint']['tool']['commit']")
+if head=$(git -C "$OPTIMIZE_SOURCE_DIR" rev-parse --short HEAD 2>/dev/null); then
+  [[ $commit == "$head" || $commit == "$head-dirty" ]] || fail "the fingerprint's commit is $commit, HEAD is $head"
+else
+  [ "$commit" = unknown ] || fail "not built from git: commit $commit"
+fi
+grep -q "(commit $commit)" "$T/out/table.md" || fail "table.md names the commit"
+"$OPTIMIZE_BIN" --version | grep -qx "optimize [0-9.]* (commit $commit)" || fail "--version names the commit"
+# The script itself: a clean checkout, a dirty one, a tree without git (a tarball).
+g=$T/gitsrc
+mkdir -p "$g" && echo one > "$g/f"
+git -C "$g" init -q && git -C "$g" -c user.name=t -c user.email=t@t add f &&
+  git -C "$g" -c user.name=t -c user.email=t@t commit -qm one
+gen() { rm -f "$T/c.c"; cmake -DSRC="$1" -DOUT="$T/c.c" -P "$OPTIMIZE_SOURCE_DIR/cmake/commit.cmake" &&
+  sed -n 's/^.*return "\(.*\)";$/\1/p' "$T/c.c"; }
+[ "$(gen "$g")" = "$(git -C "$g" rev-parse --short HEAD)" ] || fail "a clean checkout: $(gen "$g")"
+echo two > "$g/f"
+[ "$(gen "$g")" = "$(git -C "$g" rev-parse --short HEAD)-dirty" ] || fail "a dirty checkout: $(gen "$g")"
+rm -rf "$g/.git"
+[ "$(gen "$g")" = unknown ] || fail "no git: $(gen "$g")"
+ok "the fingerprint and --version name the commit the binary was built from (unknown without git)"
+
 [[ $(sed -n 3p "$T/out/table.md") == "optimize "*"cpu: "*"compiler: "* ]] || fail "the fingerprint heads table.md"
 [[ $(sed -n 1p "$T/out/table.csv") == "# optimize "*"cpu: "* ]] || fail "the fingerprint heads table.csv"
 [[ $(sed -n 1p "$T/out/table.tex") == "% optimize "*"cpu: "* ]] || fail "the fingerprint heads table.tex"
