@@ -13,6 +13,7 @@
 
 struct cur {
 	int active, is_func, braced, name_found, typedef_, assign;
+	int scope; /* `extern "C"` or `namespace NAME` seen: its { ... } is transparent */
 	int first, body;
 	size_t off;
 	char *name;
@@ -205,7 +206,13 @@ static void end_item(struct scan *s, enum llm_outline_kind k)
 
 static void on_punct(struct scan *s, char c)
 {
-	if (c == '{') {
+	if (c == '{' && s->depth == 0 && s->cur.scope && !s->cur.name_found) {
+		/* extern "C" { or namespace x {: what follows is top level */
+		cur_reset(s);
+	} else if (c == '}' && s->depth == 0) {
+		/* the close of such a block (or a stray brace): ignore it */
+		cur_reset(s);
+	} else if (c == '{') {
 		if (s->depth == 0 && !s->cur.braced && s->last_sig == ')' && s->cur.name_found &&
 		    !s->cur.assign && !s->cur.typedef_) {
 			s->cur.is_func = 1;
@@ -250,6 +257,8 @@ static void scan_ident(struct scan *s)
 		return;
 	if (n == 7 && !memcmp(a, "typedef", 7))
 		s->cur.typedef_ = 1;
+	if (n == 9 && !memcmp(a, "namespace", 9))
+		s->cur.scope = 1;
 	/* qualifiers after a parameter list keep the heading a function's */
 	if (s->last_sig == ')' &&
 	    ((n == 5 && !memcmp(a, "const", 5)) || (n == 8 && !memcmp(a, "noexcept", 8)) ||
@@ -304,6 +313,10 @@ int llm_outline_scan(const char *text, size_t len, struct llm_outline *out)
 			s.cur.off = (size_t)(s.p - text);
 		}
 		if (c == '"' || c == '\'') {
+			/* extern "C" (a linkage block or a single declaration) */
+			if (s.depth == 0 && s.last_sig == 'a' && s.ident_len == 6 &&
+			    !memcmp(s.ident, "extern", 6))
+				s.cur.scope = 1;
 			s.p = skip_quoted(s.p, s.end, &s.line);
 			if (s.depth == 0)
 				s.last_sig = '"';

@@ -26,39 +26,87 @@ static int same_file(const char *prof_file, const char *path)
 	return a > b && prof_file[a - b - 1] == '/' && !strcmp(prof_file + a - b, path);
 }
 
-static void push_hot(const struct llm_outline *o, const struct llm_outline_item *it,
-                     const struct llm_outline_item **hot, size_t *n, size_t max)
+/* A function of the file and its share of the samples. */
+struct hot_item {
+	const struct llm_outline_item *it;
+	double pct;
+};
+
+static int by_share(const void *a, const void *b)
+{
+	const struct hot_item *x = a, *y = b;
+
+	if (x->pct != y->pct)
+		return x->pct < y->pct ? 1 : -1;
+	return x->it->first - y->it->first;
+}
+
+/* Add pct to it's share: summed for lines, the larger for a name. */
+static void credit(struct hot_item *v, size_t *n, size_t cap, const struct llm_outline_item *it,
+                   double pct, int sum)
 {
 	size_t i;
 
-	if (!it || *n >= max)
+	if (!it)
 		return;
 	for (i = 0; i < *n; i++)
-		if (hot[i] == it)
+		if (v[i].it == it) {
+			v[i].pct = sum ? v[i].pct + pct : (pct > v[i].pct ? pct : v[i].pct);
 			return;
-	(void)o;
-	hot[(*n)++] = it;
+		}
+	if (*n < cap)
+		v[(*n)++] = (struct hot_item){it, pct};
 }
 
-/* The hot functions of f, hottest first: lines of f first (they name the
- * file), then functions matched by name. */
+/* Is a function of this name in v already (another #if branch of it)? */
+static int named_in(const struct hot_item *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].it->name && !strcmp(v[i].it->name, name))
+			return 1;
+	return 0;
+}
+
+/*
+ * The hot functions of f, hottest first, at most max. A function's share is
+ * the larger of its samples by name (inlined functions included) and the sum
+ * of its hot lines. A name defined in several #if branches counts once: the
+ * definition its hot lines fall in, else the first.
+ */
 static size_t hot_functions(const struct llm_outline *o, const struct llm_prompt_file *f,
                             const struct profile *p, const struct llm_outline_item **hot,
                             size_t max)
 {
-	size_t i, n = 0;
+	size_t i, n = 0, cap;
+	struct hot_item *v;
 
 	if (!p)
 		return 0;
+	cap = p->nlines + p->nfunctions + 1;
+	v = xcalloc(cap, sizeof(*v));
 	for (i = 0; i < p->nlines; i++)
-		if (p->lines[i].file && same_file(p->lines[i].file, f->path) &&
-		    p->lines[i].pct >= LLM_OUTLINE_MIN_PCT)
-			push_hot(o, llm_outline_function_at(o, p->lines[i].line), hot, &n, max);
-	for (i = 0; i < p->nfunctions; i++)
-		if (p->functions[i].name && p->functions[i].pct >= LLM_OUTLINE_MIN_PCT)
-			push_hot(o, llm_outline_function_named(o, p->functions[i].name), hot, &n,
-			         max);
-	return n;
+		if (p->lines[i].file && same_file(p->lines[i].file, f->path))
+			credit(v, &n, cap, llm_outline_function_at(o, p->lines[i].line),
+			       p->lines[i].pct, 1);
+	for (i = 0; i < p->nfunctions; i++) {
+		const struct llm_outline_item *it;
+
+		if (!p->functions[i].name)
+			continue;
+		it = llm_outline_function_named(o, p->functions[i].name);
+		if (it && named_in(v, n, it->name)) {
+			/* credit the definition already there (the one the lines chose) */
+			for (size_t j = 0; j < n; j++)
+				if (v[j].it->name && !strcmp(v[j].it->name, it->name))
+					it = v[j].it;
+		}
+		credit(v, &n, cap, it, p->functions[i].pct, 0);
+	}
+	qsort(v, n, sizeof(*v), by_share);
+	for (i = 0; i < n && i < max && v[i].pct >= LLM_OUTLINE_MIN_PCT; i++)
+		hot[i] = v[i].it;
+	free(v);
+	return i;
 }
 
 size_t llm_prompt_hot_count(const struct llm_prompt_file *f, const struct profile *p)

@@ -244,6 +244,37 @@ static void test_outline_scan(void **state)
 	llm_outline_release(&o);
 }
 
+/* A linkage block inside #if (as lz4.c has it) and a C++ namespace are
+ * transparent: the functions after and inside them are found. */
+static void test_outline_scopes(void **state)
+{
+	static const char src[] = "#if defined (__cplusplus)\n"      /* 1 */
+	                          "extern \"C\" {\n"                 /* 2 */
+	                          "#endif\n"                         /* 3 */
+	                          "int proto(int x);\n"              /* 4 */
+	                          "#if defined (__cplusplus)\n"      /* 5 */
+	                          "}\n"                              /* 6 */
+	                          "#endif\n"                         /* 7 */
+	                          "static int hash5(int s)\n"        /* 8 */
+	                          "{\n"                              /* 9 */
+	                          "\treturn s * 5;\n"                /* 10 */
+	                          "}\n"                              /* 11 */
+	                          "namespace ns {\n"                 /* 12 */
+	                          "int work(long n) { return n; }\n" /* 13 */
+	                          "}\n"                              /* 14 */
+	                          "extern \"C\" int c_api(void);\n"; /* 15 */
+	struct llm_outline o;
+	(void)state;
+	assert_int_equal(llm_outline_scan(src, strlen(src), &o), 0);
+	assert_non_null(llm_outline_function_named(&o, "hash5"));
+	assert_int_equal(llm_outline_function_named(&o, "hash5")->first, 8);
+	assert_int_equal(llm_outline_function_named(&o, "hash5")->last, 11);
+	assert_ptr_equal(llm_outline_function_at(&o, 10), llm_outline_function_named(&o, "hash5"));
+	assert_non_null(llm_outline_function_at(&o, 13));
+	assert_string_equal(llm_outline_function_at(&o, 13)->name, "work");
+	llm_outline_release(&o);
+}
+
 static void test_no_verify_commands(void **state)
 {
 	struct fx *f = fx_new();
@@ -326,6 +357,7 @@ int main(void)
 	    cmocka_unit_test(test_feedback_prompts),
 	    cmocka_unit_test(test_budget_trims_history_then_context),
 	    cmocka_unit_test(test_outline_scan),
+	    cmocka_unit_test(test_outline_scopes),
 	    cmocka_unit_test(test_no_verify_commands),
 	    cmocka_unit_test(test_template_errors),
 	};
