@@ -12,14 +12,6 @@
 #include "engine/candidate.h"
 #include "engine/view.h"
 
-/* original / x from a ratio x / original (and the interval, inverted). */
-static void invert(const struct stats_interval *ci, double *e, double *lo, double *hi)
-{
-	*e = 1 / ci->estimate;
-	*lo = 1 / ci->hi;
-	*hi = 1 / ci->lo;
-}
-
 /* One preset: build, verify and measure it against the original, then the winner against it. */
 static enum engine_status one(struct target_run *tr, const struct run_view *v, const char *flags,
                               int id, struct bench_preset *out, struct buf *err)
@@ -42,11 +34,11 @@ static enum engine_status one(struct target_run *tr, const struct run_view *v, c
 	} else if (st == ENGINE_OK) {
 		out->status = "ok";
 		out->value = c->meas.value;
-		invert(&c->meas.ci, &out->speedup, &out->lo, &out->hi);
+		bench_gain(&c->meas, &out->speedup, &out->lo, &out->hi);
 		/* The winner against the preset: winner / preset; preset / winner is the gain. */
 		st = pipeline_compare(tr->p, view_best(v), c, &k, err);
 		if (st == ENGINE_OK && k.m.nsamples)
-			invert(&k.m.ci, &out->vs_best, &out->vs_lo, &out->vs_hi);
+			bench_gain(&k.m, &out->vs_best, &out->vs_lo, &out->vs_hi);
 		else if (st == ENGINE_OK)
 			out->status =
 			    k.verdict == CAND_SKIPPED ? "skipped" : cand_status_name(k.verdict);

@@ -91,6 +91,16 @@ static void add_tokens(cJSON *r, const cJSON *extra)
 		json_add_string(r, "model", json_get_string(l, "model", NULL));
 }
 
+void bench_gain(const struct cand_measurement *h, double *estimate, double *lo, double *hi)
+{
+	struct stats_interval s;
+
+	report_speedup(h, &s);
+	*estimate = s.estimate;
+	*lo = s.lo;
+	*hi = s.hi;
+}
+
 struct cJSON *bench_row_from_run(const struct bench_entry *e, const struct target_run *tr,
                                  enum engine_status st, const char *error)
 {
@@ -122,8 +132,9 @@ struct cJSON *bench_row_from_run(const struct bench_entry *e, const struct targe
 	if (v->best != 0 && h) {
 		json_add_number(r, "original", h->base_value);
 		json_add_number(r, "best", h->value);
-		add_interval(r, "speedup", 1 / h->ci.estimate, 1 / h->ci.hi, 1 / h->ci.lo,
-		             h->ci.level, h->ci.n);
+		double gain, lo, hi;
+		bench_gain(h, &gain, &lo, &hi);
+		add_interval(r, "speedup", gain, lo, hi, h->ci.level, h->ci.n);
 	} else {
 		json_add_number(r, "original", v->cands[0]->meas.value);
 		json_add_number(r, "best", v->cands[0]->meas.value);

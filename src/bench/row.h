@@ -18,6 +18,7 @@
 #include "run/target_run.h"
 
 struct cJSON;
+struct cand_measurement;
 
 /* Statuses of a row. */
 #define BENCH_ROW_IMPROVED       "improved"
@@ -30,6 +31,16 @@ struct cJSON;
 /* The row of a target that ran (tr after target_run_exec, st its status). */
 struct cJSON *bench_row_from_run(const struct bench_entry *e, const struct target_run *tr,
                                  enum engine_status st, const char *error);
+/*
+ * The gain of a head-to-head h of x against y (h->ci is the paired ratio
+ * x / y): y / x, > 1 when x is faster, exactly as report.json's "speedup"
+ * (report_speedup: the ratio of the two medians, kept inside the interval;
+ * the interval is the inverse of the ratio's). Every speedup column of the
+ * tables (a row's speedup, a preset's, the winner against a preset) comes
+ * from here.
+ */
+void bench_gain(const struct cand_measurement *h, double *estimate, double *lo, double *hi);
+
 /* The row of a target that could not run (status, reason). */
 struct cJSON *bench_row_failed(const struct bench_entry *e, const char *status, const char *reason);
 

@@ -20,6 +20,7 @@
 
 #include "base/fileio.h"
 #include "base/json.h"
+#include "engine/candidate.h"
 #include "bench/journal.h"
 #include "bench/row.h"
 #include "bench/suite.h"
@@ -146,6 +147,49 @@ static void test_row_parse(void **state)
 	buf_release(&err);
 }
 
+/*
+ * The direction of every speedup column (bench_gain): a head-to-head of x
+ * against y records the ratio x / y; the tables show y / x, > 1 when x is
+ * faster, as report.json's "speedup" (original / best): the ratio of the
+ * medians, inside the inverted interval.
+ */
+static void test_gain_direction(void **state)
+{
+	struct cand_measurement h;
+	double e, lo, hi;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	/* x (the best) ran 1.0 s, y (the original) 2.0 s: x is twice as fast. */
+	h.value = 1.0;
+	h.base_value = 2.0;
+	h.ci.estimate = 0.52;
+	h.ci.lo = 0.45;
+	h.ci.hi = 0.60;
+	bench_gain(&h, &e, &lo, &hi);
+	assert_close(e, 2.0, 1e-12);
+	assert_close(lo, 1 / 0.60, 1e-12);
+	assert_close(hi, 1 / 0.45, 1e-12);
+	assert_true(lo <= e && e <= hi);
+	/* x slower: a gain below 1. */
+	h.value = 3.0;
+	h.base_value = 2.0;
+	h.ci.estimate = 1.5;
+	h.ci.lo = 1.4;
+	h.ci.hi = 1.6;
+	bench_gain(&h, &e, &lo, &hi);
+	assert_close(e, 2.0 / 3.0, 1e-12);
+	assert_true(e < 1 && hi < 1);
+	/* The ratio of the medians outside the interval is kept inside it. */
+	h.value = 1.0;
+	h.base_value = 3.0;
+	h.ci.estimate = 0.5;
+	h.ci.lo = 0.45;
+	h.ci.hi = 0.6;
+	bench_gain(&h, &e, &lo, &hi);
+	assert_close(e, 1 / 0.45, 1e-12);
+}
+
 static void write_file(const char *path, const char *text)
 {
 	assert_int_equal(file_write_atomic(path, text, strlen(text), 0644, NULL), 0);
@@ -239,6 +283,7 @@ int main(void)
 	    cmocka_unit_test(test_aggregate_hand_computed),
 	    cmocka_unit_test(test_aggregate_presets_and_failed),
 	    cmocka_unit_test(test_row_parse),
+	    cmocka_unit_test(test_gain_direction),
 	    cmocka_unit_test(test_journal_states),
 	    cmocka_unit_test(test_suite_errors),
 	};
