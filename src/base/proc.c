@@ -45,7 +45,8 @@ void proc_limits_default(struct proc_limits *l)
 }
 
 int proc_isolation_probe(int net, const char *const *readonly_paths,
-                         const char *const *writable_paths, struct buf *why)
+                         const char *const *writable_paths, const char *const *hidden_paths,
+                         struct buf *why)
 {
 	struct proc_spec spec;
 	struct proc_result res;
@@ -56,6 +57,7 @@ int proc_isolation_probe(int net, const char *const *readonly_paths,
 	spec.isolate_net = net;
 	spec.readonly_paths = readonly_paths;
 	spec.writable_paths = writable_paths;
+	spec.hidden_paths = hidden_paths;
 	spec.timeout_s = 10;
 	if (proc_run(&spec, &res, why) < 0)
 		return -1;
@@ -66,7 +68,7 @@ int proc_isolation_probe(int net, const char *const *readonly_paths,
 
 int proc_net_isolation_probe(struct buf *why)
 {
-	return proc_isolation_probe(1, NULL, NULL, why);
+	return proc_isolation_probe(1, NULL, NULL, NULL, why);
 }
 
 static double mono_now(void)

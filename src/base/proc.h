@@ -60,6 +60,7 @@ struct proc_limits {
 #define PROC_DEFAULT_FSIZE_BYTES ((uint64_t)1 << 30) /* 1 GiB */
 #define PROC_DEFAULT_NPROC       4096L
 #define PROC_DEFAULT_OUTPUT_CAP  ((uint64_t)16 << 20) /* 16 MiB per stream */
+#define PROC_MAX_WRITABLE        8 /* writable_paths bound back inside hidden_paths */
 
 struct proc_result;
 
@@ -116,6 +117,12 @@ struct proc_spec {
 	 * top: the user's tree, and the tool's own state directory inside it. */
 	const char *const *readonly_paths;
 	const char *const *writable_paths;
+	/* NULL-terminated absolute directories hidden from the child: each
+	 * becomes an empty read-only tmpfs in its mount namespace, with the
+	 * writable_paths inside it bound back (the tool's state directory: a
+	 * candidate sees its own workspace, not the references, the other
+	 * workspaces or the cache). At most PROC_MAX_WRITABLE writable paths. */
+	const char *const *hidden_paths;
 	const struct proc_hooks *hooks;
 	/* If set, the run is stopped (like a timeout, but cancelled is set
 	 * instead of timed_out) as soon as *cancel becomes nonzero. A signal
@@ -164,9 +171,10 @@ int proc_run_sh(const struct proc_spec *spec, const char *cmd, struct proc_resul
  * child to try, so call it once and remember the answer.
  */
 int proc_net_isolation_probe(struct buf *why);
-/* The same for any combination of network and read-only mounts. */
+/* The same for any combination of network, read-only and hidden mounts. */
 int proc_isolation_probe(int net, const char *const *readonly_paths,
-                         const char *const *writable_paths, struct buf *why);
+                         const char *const *writable_paths, const char *const *hidden_paths,
+                         struct buf *why);
 
 /*
  * 1 if an environment variable of this name must not reach a candidate.

@@ -15,6 +15,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -104,24 +105,92 @@ static int child_write_map(const char *file, unsigned long id)
 	return ok ? 0 : -1;
 }
 
+/* mkdir -p of path's components below `top` (a fresh tmpfs). */
+static int child_mkdirs_below(const char *top, const char *path)
+{
+	char buf[4096];
+	size_t n = strlen(path), i = strlen(top);
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, path, n + 1);
+	for (i++; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -1;
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+/* path is top itself or below it. */
+static int child_below(const char *top, const char *path)
+{
+	size_t n = strlen(top);
+	return !strncmp(top, path, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+/*
+ * Each hidden path becomes an empty tmpfs, read-only once the writable
+ * paths inside it are bound back. Those are reached through descriptors
+ * opened before (wfd), since the tmpfs covers them.
+ */
+static int child_hide(const struct proc_spec *spec, const int *wfd, size_t nw)
+{
+	for (size_t h = 0; spec->hidden_paths && spec->hidden_paths[h]; h++) {
+		const char *top = spec->hidden_paths[h];
+		const unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+		if (mount("tmpfs", top, "tmpfs", fl, "mode=0755,size=1m") < 0)
+			return -1;
+		for (size_t i = 0; i < nw; i++) {
+			const char *w = spec->writable_paths[i];
+			char src[40] = "/proc/self/fd/";
+			char digits[12];
+			size_t k = 0, n = strlen(src);
+			int fd = wfd[i];
+
+			if (!child_below(top, w) || !strcmp(top, w))
+				continue;
+			do
+				digits[k++] = (char)('0' + fd % 10);
+			while ((fd /= 10) && k < sizeof(digits));
+			while (k)
+				src[n++] = digits[--k];
+			src[n] = '\0';
+			if (child_mkdirs_below(top, w) < 0 ||
+			    mount(src, w, NULL, MS_BIND | MS_REC, NULL) < 0)
+				return -1;
+		}
+		if (mount(NULL, top, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | fl, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * Namespaces for a candidate, created before the parent starts the clock:
  *  - network (isolate_net): only loopback, brought up, so a candidate can
  *    talk to itself but to nothing else;
  *  - mounts (readonly_paths): each listed directory becomes a read-only bind
  *    mount, except the writable_paths inside it, which stay writable;
- *    so a candidate cannot write into the user's tree even through "../..".
+ *    so a candidate cannot write into the user's tree even through "../..";
+ *  - hidden_paths: an empty read-only tmpfs over each, the writable_paths
+ *    inside bound back, so the tool's state cannot even be read.
  * As root the namespaces are made directly; otherwise inside a user
  * namespace that maps our own uid and gid. Returns 0, or the failing stage.
  */
 static int child_isolate(const struct proc_spec *spec)
 {
-	int flags = 0;
-	size_t i;
+	int flags = 0, wfd[PROC_MAX_WRITABLE];
+	size_t i, nw = 0;
 
 	if (spec->isolate_net)
 		flags |= CLONE_NEWNET;
-	if (spec->readonly_paths && spec->readonly_paths[0])
+	if ((spec->readonly_paths && spec->readonly_paths[0]) ||
+	    (spec->hidden_paths && spec->hidden_paths[0]))
 		flags |= CLONE_NEWNS;
 	if (!flags)
 		return 0;
@@ -171,15 +240,24 @@ static int child_isolate(const struct proc_spec *spec)
 	 * below copies them, and the read-only remount touches only its top. */
 	for (i = 0; spec->writable_paths && spec->writable_paths[i]; i++) {
 		const char *p = spec->writable_paths[i];
+		if (i >= PROC_MAX_WRITABLE)
+			return STAGE_FS;
 		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
 			return STAGE_FS;
+		wfd[nw] = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (wfd[nw++] < 0)
+			return STAGE_FS;
 	}
-	for (i = 0; spec->readonly_paths[i]; i++) {
+	for (i = 0; spec->readonly_paths && spec->readonly_paths[i]; i++) {
 		const char *p = spec->readonly_paths[i];
 		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0 ||
 		    mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
 			return STAGE_FS;
 	}
+	if (child_hide(spec, wfd, nw) < 0)
+		return STAGE_FS;
+	for (i = 0; i < nw; i++)
+		close(wfd[i]);
 	return 0;
 }
 

@@ -44,12 +44,13 @@ void pipeline_options_default(struct pipeline_options *o)
 /*
  * How candidates are kept away from what they must not touch: a network
  * namespace with loopback only (unless --allow-network), and a mount
- * namespace in which the user's tree and the tool's state directory are
- * read-only, except the candidate's own workspace. So a candidate can write
- * neither the user's sources (even through "../.."), nor the references,
- * the reports, the response cache or another candidate's build (the
- * original's, which it is timed against). Each part is probed once; what is
- * not available here is said and recorded.
+ * namespace in which the user's tree is read-only and the tool's state
+ * directory hidden (an empty read-only tmpfs), except the candidate's own
+ * workspace bound back. So a candidate can neither write the user's sources
+ * (even through "../.."), nor read or write the references, the reports,
+ * the response cache or another candidate's build (the original's, which it
+ * is timed against). Each part is probed once; what is not available here
+ * is said and recorded.
  */
 /* The tool's own tests check what holds without namespaces (docs/security.md). */
 static int no_isolation_for_tests(void)
@@ -61,8 +62,8 @@ static int no_isolation_for_tests(void)
 static void setup_isolation(struct pipeline *p)
 {
 	struct buf why = BUF_INIT, m = BUF_INIT;
-	const char *rw[2] = {p->work_root, NULL};
-	const char *const *ro;
+	const char *rw[2] = {p->work_abs ? p->work_abs : p->work_root, NULL};
+	const char *const *ro, *const *hide;
 	size_t tl = strlen(p->t->tree);
 	int net = !p->opt.allow_network;
 
@@ -74,13 +75,16 @@ static void setup_isolation(struct pipeline *p)
 	if (p->state_abs && !(strncmp(p->state_abs, p->t->tree, tl) == 0 &&
 	                      (p->state_abs[tl] == '/' || p->state_abs[tl] == '\0')))
 		strlist_push(&p->readonly, p->state_abs);
+	if (p->state_abs && p->work_abs)
+		strlist_push(&p->hidden, p->state_abs);
 	ro = strlist_array(&p->readonly);
-	if (proc_isolation_probe(net, ro, rw, &why) == 0) {
+	hide = strlist_array(&p->hidden);
+	if (proc_isolation_probe(net, ro, rw, hide, &why) == 0) {
 		p->isolate_net = net;
 		p->isolate_tree = 1;
-	} else if (net && proc_isolation_probe(1, NULL, NULL, &m) == 0) {
+	} else if (net && proc_isolation_probe(1, NULL, NULL, NULL, &m) == 0) {
 		p->isolate_net = 1;
-	} else if (net && proc_isolation_probe(0, ro, rw, &m) == 0) {
+	} else if (net && proc_isolation_probe(0, ro, rw, hide, &m) == 0) {
 		p->isolate_tree = 1;
 	}
 decided:
@@ -95,9 +99,10 @@ decided:
 		            "warning: candidates can reach the network: %s", why.data);
 	}
 	if (p->isolate_tree) {
-		p->isolation_tree = xstrdup("read-only for candidates (mount namespace), as is the "
-		                            "tool's state directory except the candidate's own "
-		                            "workspace");
+		p->isolation_tree =
+		    xstrdup("read-only for candidates (mount namespace); the tool's "
+		            "state directory hidden from them (an empty read-only "
+		            "tmpfs) except the candidate's own workspace");
 	} else {
 		buf_setf(&m, "writable: mount namespaces are not available here (%s)", why.data);
 		p->isolation_tree = buf_detach(&m);
@@ -190,6 +195,10 @@ enum engine_status pipeline_open(const struct pipeline_options *o, struct pipeli
 	    file_mkdirs_beneath(p->state_fd, p->work_rel, 0755, err) < 0)
 		return ENGINE_ERROR;
 	p->state_abs = realpath(o->state_dir, NULL);
+	if (p->state_abs) {
+		buf_addf(&b, "%s/%s", p->state_abs, p->work_rel);
+		p->work_abs = buf_detach(&b);
+	}
 	buf_addf(&b, "%s/original", p->work_root);
 	p->pristine = buf_detach(&b);
 	if (ws_copy_tree(t->tree, p->pristine, err) < 0 ||
@@ -228,6 +237,7 @@ void pipeline_close(struct pipeline *p)
 	machine_info_release(&p->machine);
 	strlist_release(&p->original_files);
 	strlist_release(&p->readonly);
+	strlist_release(&p->hidden);
 	free(p->machine_text);
 	free(p->run_dir);
 	free(p->work_root);
@@ -237,6 +247,7 @@ void pipeline_close(struct pipeline *p)
 		close(p->state_fd);
 	free(p->pristine);
 	free(p->state_abs);
+	free(p->work_abs);
 	free(p->isolation_net);
 	free(p->isolation_tree);
 	free(p->pin_how);
@@ -360,6 +371,17 @@ static void add_cxx_env(struct strlist *env)
 	buf_release(&cxx);
 }
 
+/* path (under the workspaces) pushed as an absolute path. */
+static void push_abs(const struct pipeline *p, struct strlist *l, const char *path)
+{
+	size_t n = strlen(p->work_root);
+
+	if (p->work_abs && !strncmp(path, p->work_root, n) && (path[n] == '/' || !path[n]))
+		strlist_pushf(l, "%s%s", p->work_abs, path + n);
+	else
+		strlist_push(l, path);
+}
+
 int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
                         const struct cand_config *cfg, const char *trace, double timeout,
                         struct child *ch, struct buf *err)
@@ -420,11 +442,14 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
 	ch->spec.cancel = p->opt.cancel;
 	ch->spec.isolate_net = p->isolate_net;
 	if (p->isolate_tree) {
-		/* Writable: its own workspace and trace directory, nothing else of ours. */
-		strlist_push(&ch->writable, c->workdir);
+		/* Writable: its own workspace and trace directory, nothing else of
+		 * ours; absolute, to be bound back inside the hidden state. */
+		push_abs(p, &ch->writable, c->workdir);
 		if (p->kernel_target)
-			strlist_push(&ch->writable, tracedir.data);
+			push_abs(p, &ch->writable, tracedir.data);
+		ch->spec.cwd = ch->writable.v[0];
 		ch->spec.readonly_paths = (const char *const *)p->readonly.v;
+		ch->spec.hidden_paths = p->hidden.n ? (const char *const *)p->hidden.v : NULL;
 		ch->spec.writable_paths = strlist_array(&ch->writable);
 	}
 	buf_release(&tracedir);

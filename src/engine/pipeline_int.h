@@ -18,6 +18,7 @@ struct pipeline {
 	char *work_root;          /* <state>/work/<run-id>/<target>: the workspaces */
 	char *pristine;           /* untouched copy of the tree */
 	char *state_abs;          /* absolute state directory */
+	char *work_abs;           /* work_root, absolute (what the mount namespace binds back) */
 	int state_fd;             /* the state directory, opened once: what the tool writes or reads
 	                             under it is reached beneath this, never through a link */
 	char *run_rel, *work_rel; /* run_dir and work_root relative to state_fd */
@@ -29,6 +30,7 @@ struct pipeline {
 	int isolate_net, isolate_tree;
 	char *isolation_net, *isolation_tree;
 	struct strlist readonly;    /* read-only for candidates: the tree, the state directory */
+	struct strlist hidden;      /* hidden from candidates: the state directory */
 	struct capture *verify_ref; /* the original's outputs, one per verify spec */
 	struct capture run_ref;     /* and of its timed run */
 	int have_refs;
@@ -44,8 +46,8 @@ struct pipeline {
 struct child {
 	struct proc_spec spec;
 	struct strlist env;
-	struct strlist writable;
-	struct strlist pass; /* the manifest's env.pass, when set */
+	struct strlist writable; /* absolute: [0] is also the cwd */
+	struct strlist pass;     /* the manifest's env.pass, when set */
 };
 
 /*

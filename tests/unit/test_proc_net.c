@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "base/fileio.h"
 #include "base/proc.h"
 #include "test_util.h"
 
@@ -85,7 +87,7 @@ static int mount_probe(struct buf *why)
 	ro[1] = NULL;
 	rw[0] = st;
 	rw[1] = NULL;
-	return proc_isolation_probe(0, ro, rw, why);
+	return proc_isolation_probe(0, ro, rw, NULL, why);
 }
 
 /* readonly_paths: the child cannot write the directory, except the writable
@@ -135,11 +137,74 @@ static void test_readonly_tree_with_writable_state(void **state)
 	buf_release(&st);
 }
 
+/* hidden_paths: the state directory is an empty read-only tmpfs for the
+ * child, except its own workspace bound back (writable, its files there);
+ * the parent's view is untouched. */
+static void test_hidden_state_with_workspace(void **state)
+{
+	char root[PATH_MAX];
+	const char *ro[2], *rw[2], *hide[2];
+	struct buf out = BUF_INIT, err = BUF_INIT, cmd = BUF_INIT, st = BUF_INIT, ws = BUF_INIT;
+	struct proc_spec spec;
+	struct proc_result res;
+
+	(void)state;
+	test_require(TEST_NEED_NAMESPACES, mount_probe);
+	snprintf(root, sizeof(root), "%s/hide-XXXXXX", test_tmpdir());
+	assert_non_null(mkdtemp(root));
+	buf_addf(&st, "%s/.optimize", root);
+	buf_addf(&ws, "%s/work/r1/c0001", st.data);
+	assert_int_equal(file_mkdirs(ws.data, 0755, NULL), 0);
+	buf_addf(&cmd, "%s/secret", st.data);
+	assert_int_equal(file_write_atomic(cmd.data, "ref\n", 4, 0644, NULL), 0);
+	buf_reset(&cmd);
+	buf_addf(&cmd, "%s/mine", ws.data);
+	assert_int_equal(file_write_atomic(cmd.data, "own\n", 4, 0644, NULL), 0);
+	ro[0] = root;
+	rw[0] = ws.data;
+	hide[0] = st.data;
+	ro[1] = rw[1] = hide[1] = NULL;
+	buf_reset(&cmd);
+	buf_addf(&cmd,
+	         "cat %s/secret 2>/dev/null || echo secret-hidden; ls %s | tr '\\n' ' '; echo; "
+	         "cat mine; (echo x > %s/new) 2>/dev/null && echo state-writable || "
+	         "echo state-readonly; echo y > out && echo ws-writable",
+	         st.data, st.data, st.data);
+	proc_spec_init(&spec);
+	spec.readonly_paths = ro;
+	spec.writable_paths = rw;
+	spec.hidden_paths = hide;
+	spec.cwd = ws.data;
+	spec.stdout_buf = &out;
+	spec.timeout_s = 30;
+	assert_int_equal(proc_run_sh(&spec, cmd.data, &res, &err), 0);
+	assert_true(proc_result_ok(&res));
+	assert_non_null(strstr(out.data, "secret-hidden"));
+	assert_non_null(strstr(out.data, "work \n")); /* only the path to the workspace */
+	assert_non_null(strstr(out.data, "own"));
+	assert_non_null(strstr(out.data, "state-readonly"));
+	assert_non_null(strstr(out.data, "ws-writable"));
+	/* the parent still sees the state, and the workspace's new file */
+	buf_reset(&cmd);
+	buf_addf(&cmd, "%s/secret", st.data);
+	assert_int_equal(access(cmd.data, R_OK), 0);
+	buf_reset(&cmd);
+	buf_addf(&cmd, "%s/out", ws.data);
+	assert_int_equal(access(cmd.data, R_OK), 0);
+	assert_int_equal(test_rmtree(root), 0);
+	buf_release(&out);
+	buf_release(&err);
+	buf_release(&cmd);
+	buf_release(&st);
+	buf_release(&ws);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_isolated_child_reaches_only_loopback),
 	    cmocka_unit_test(test_readonly_tree_with_writable_state),
+	    cmocka_unit_test(test_hidden_state_with_workspace),
 	};
 	return test_run(tests, NULL, NULL);
 }

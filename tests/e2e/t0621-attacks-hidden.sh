@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Issue 9, part B: hostile candidates (tests/attacks/a03-*, a04-*, a05-*,
+# a09-*) go after what the tool keeps and trusts: the copies of the
+# original's outputs (read and rewritten), the original's build (slowed), the
+# LLM cache (an edited response), and inputs fixed in advance ($OPTIMIZE_SEED).
+# Each is contained: named with its reason, the user's tree unchanged, the
+# winner honest. Run as root and as a normal user (setpriv), with the mount
+# namespace and (where it matters) without it (OPTIMIZE_TEST_NO_ISOLATION=1:
+# the second line of defense alone).
+. "$(dirname "$0")/lib.sh"
+
+A=$OPTIMIZE_TESTS_DIR/attacks
+
+# as_who CMD...: run CMD as $who (root, or the unprivileged $user).
+as_who() {
+  if [ "$who" = root ]; then "$@"; else setpriv --reuid="$user" --regid="$user" --clear-groups \
+    env HOME="$T" "$@"; fi
+}
+
+# attack_run MODE TREE CANDIDATES...: a fresh copy of TREE, one run; sets $tree, $run, $r, $rc.
+attack_run() {
+  local mode=$1 src=$2 extra=()
+  shift 2
+  tree=$T/$who-$mode-$ntests-$RANDOM
+  cp -r "$src" "$tree"
+  sed -i 's|"./sum 3000000"|"./sum 400000"|' "$tree/optimize.json" # short runs: this test decides nothing by time
+  [ "$who" = root ] || chown -R "$user:$user" "$tree"
+  before=$(tree_hash "$tree")
+  [ "$mode" = nons ] && extra=(env OPTIMIZE_TEST_NO_ISOLATION=1)
+  out=$tree.stdout err=$tree.stderr
+  set +e
+  as_who "${extra[@]}" "$OPTIMIZE_BIN" run "$tree" --no-flags --no-profile --cpu any --min-runs 3 --max-runs 4 "$@" \
+    >"$out" 2>"$err"
+  rc=$?
+  set -e
+  run=$(latest_run "$tree")
+  r=$run/report.json
+}
+
+# cand LABEL-PART: "status: reason" of the candidate whose label has it.
+cand() {
+  json_get "$r" "[c['status'] + ': ' + (c.get('reason') or '') for c in d['targets'][0]['candidates'] if '$1' in c['label']][0]"
+}
+
+honest_winner() { # WHAT
+  [ "$(tree_hash "$tree")" = "$before" ] || fail "$who: $1: the tree changed"
+  [[ "$(json_get "$r" 'd["targets"][0]["best"]["lineage"]')" != */attacks/a* ]] || fail "$who: $1: an attack won"
+  # the honest rewrite, or the original where noise hid its gain
+  [ ! -e "$run/sum/best/sum.c" ] || cmp -s "$run/sum/best/sum.c" "$A/fast/sum.c" ||
+    cmp -s "$run/sum/best/sum.c" "$A/tree/sum.c" || fail "$who: $1: the winner is neither the honest rewrite nor the original"
+}
+
+a03() {
+  # With the mount namespace the state directory is hidden: nothing to read, nothing to rewrite.
+  attack_run ns "$A/tree" --candidate "$A/a03-read-refs" --candidate "$A/a03-write-refs" --candidate "$A/fast"
+  assert_rc 0 "$who: a03: the run goes on"
+  case "$(json_get "$r" 'd["targets"][0]["isolation"]["source_tree"]')" in
+  *hidden*) ;;
+  *) missing_capability "mount namespaces" OPTIMIZE_TEST_NO_NAMESPACES \
+    "$(json_get "$r" 'd["targets"][0]["isolation"]["source_tree"]')" ;;
+  esac
+  [[ "$(cand a03-read)" == verify-failed:* ]] || fail "$who: a03-read must fail verification: $(cand a03-read)"
+  grep -q "a03-read: no reference found" "$run"/sum/c0001/verify-verify*/stderr ||
+    fail "$who: a03-read found something to read in the state directory"
+  [[ "$(cand a03-write)" == verify-failed:* ]] || fail "$who: a03-write must fail verification: $(cand a03-write)"
+  [ "$(cat "$run/sum/c0000/ref-verify1/stdout")" = "n 1001 sum 2002" ] || fail "$who: a03: the reference copy changed"
+  honest_winner a03
+  ok "$who: a03 (read and rewrite the original's output copies) finds nothing: both rejected, the honest rewrite wins"
+
+  # Without it, the references in memory still hold against a rewrite.
+  attack_run nons "$A/tree" --candidate "$A/a03-write-refs" --candidate "$A/fast"
+  assert_rc 0 "$who: a03 (no namespace): the run goes on"
+  [[ "$(cand a03-write)" == verify-failed:* ]] || fail "$who: a03-write (no namespace): $(cand a03-write)"
+  honest_winner "a03 (no namespace)"
+  ok "$who: a03-write without namespaces: the references are in memory, the rewritten copies are not read"
+}
+
+attacks() {
+  a03
+}
+
+who=root
+attacks
+
+# The same as a normal user (created here, or skipped visibly).
+user=optimize-attack
+if [ "$(id -u)" != 0 ]; then
+  echo "SKIP (part): not root here, so no second user to run the attacks as"
+elif ! command -v setpriv >/dev/null; then
+  echo "SKIP (part): no setpriv to run the attacks as a normal user"
+else
+  id -u "$user" >/dev/null 2>&1 || useradd --system --no-create-home "$user" 2>/dev/null || true
+  if ! id -u "$user" >/dev/null 2>&1; then
+    echo "SKIP (part): cannot create the user '$user'"
+  elif ! setpriv --reuid="$user" --regid="$user" --clear-groups test -x "$OPTIMIZE_BIN"; then
+    echo "SKIP (part): '$user' cannot run $OPTIMIZE_BIN"
+  else
+    chmod 755 "$T"
+    who=$user
+    attacks
+  fi
+fi
+finish
