@@ -154,7 +154,7 @@ int llm_prop_prompt_input(struct llm_prop *lp, const struct run_view *v, int par
 		pp->cx[i].content = pp->ctx_data.data + pp->offs[i * 2];
 		pp->cx[i].len = pp->offs[i * 2 + 1];
 	}
-	if (parent == v->best && lp->prof_id != v->best)
+	if (lp->prof_id != v->best)
 		collect_profile(lp, v, v->best);
 	view_config(v, parent, &pp->cc);
 	objective_text(v, &pp->obj);
@@ -175,15 +175,24 @@ int llm_prop_prompt_input(struct llm_prop *lp, const struct run_view *v, int par
 	in->compiler = pp->comp.data;
 	in->cflags = pp->cc.cflags;
 	in->ldflags = pp->cc.ldflags;
-	if (pc && (pc->profile.nmetrics || pc->profile.nfunctions)) {
-		in->profile = &pc->profile;
-	} else if (parent == lp->prof_id) {
-		in->profile = &lp->prof;
-		in->profile_note = lp->prof_note;
-	} else {
-		in->profile = &lp->prof;
-		in->profile_note = "(this is the profile of the current best version, not of the "
-		                   "version shown)";
+	/* The parent's own profile; else the best's (a repair's parent failed
+	 * before it was profiled): from the loop, or collected above. */
+	{
+		const struct candidate *bc = view_candidate(v, v->best);
+		const struct profile *best_prof =
+		    bc && (bc->profile.nmetrics || bc->profile.nfunctions) ? &bc->profile
+		                                                           : &lp->prof;
+
+		if (pc && (pc->profile.nmetrics || pc->profile.nfunctions)) {
+			in->profile = &pc->profile;
+		} else if (parent == v->best) {
+			in->profile = best_prof;
+			in->profile_note = lp->prof_note;
+		} else {
+			in->profile = best_prof;
+			in->profile_note = "(this is the profile of the current best version, not "
+			                   "of the version shown)";
+		}
 	}
 	in->machine = view_machine_text(v);
 	in->history = (const char *const *)lp->history.v;

@@ -5,8 +5,11 @@
 # types and globals the hot code uses, signatures), and asks for
 # SEARCH/REPLACE edits; a scripted SEARCH/REPLACE answer against the hot
 # function is applied, built, verified and measured; the transcript says
-# which context was sent. A budget too small for even the hot function is a
-# clear error before any request.
+# which context was sent. A first answer that does not compile gets a
+# repair request that shows the hot function whole again (from the
+# original's profile: the failed candidate has none) with the compiler's
+# error. A budget too small for even the hot function is a clear error
+# before any request.
 . "$(dirname "$0")/lib.sh"
 require_capability "perf sampling" OPTIMIZE_TEST_NO_PERF have_perf
 
@@ -24,7 +27,13 @@ answer = ("Hoist the modulo's operands out of the inner loop.\n\nbig.c\n<<<<<<< 
           "\t\tfor (long i = 0; i < n; i++) {\n"
           "\t\t\tunsigned long v = (unsigned long)(table[i & MASK] * SCALE);\n"
           "\t\t\ts += v % c->mod;\n\t\t}\n>>>>>>> REPLACE\n")
-print(json.dumps([{"text": answer}]))
+broken = ("Hoist it.\n\nbig.c\n<<<<<<< SEARCH\n"
+          "\t\tfor (long i = 0; i < n; i++)\n"
+          "\t\t\ts += (unsigned long)(table[i & MASK] * SCALE) % c->mod;\n=======\n"
+          "\t\tfor (long i = 0; i < n; i++)\n"
+          "\t\t\ts += (unsigned long)(table[i & MASK] * SCALE) % c->mod\n>>>>>>> REPLACE\n")
+fix = answer.replace("% c->mod;\n=======", "% c->mod\n=======")
+print(json.dumps([{"text": broken}, {"text": fix}]))
 PY
 echo '{"context_tokens": 28096}' > "$T/config.json"
 export OPTIMIZE_CONFIG=$T/config.json OPENAI_API_KEY=sk-test
@@ -65,12 +74,19 @@ ok "the hot function whole, the rest as an outline, SEARCH/REPLACE asked for"
 run=$(latest_run "$tree")
 r=$run/report.json
 st=$(json_get "$r" "d['targets'][0]['candidates'][1]['status']")
+[ "$st" = build-failed ] || fail "the first answer does not build (got $st)"
+f=$T/req2.txt
+[ -s "$f" ] || fail "a repair request was sent"
+assert_grep "$f" 'big\.c \(shown in part: [0-9]+ lines in all; shown whole: the hot functions? ([a-z_0-9]+ \(lines [0-9]+-[0-9]+\), )*hot_sum' \
+  "the repair request shows the hot function whole"
+assert_grep "$f" "big\.c:[0-9]+:[0-9]+: error: expected" "the repair request carries the compiler error"
+ok "the repair request of the large file shows the hot function whole and the error"
+st=$(json_get "$r" "d['targets'][0]['candidates'][2]['status']")
 case "$st" in accepted|not-faster) ;; *) cat "$err"; fail "the SEARCH/REPLACE answer is applied, built, verified and measured (got $st)";; esac
-json_get "$r" "d['targets'][0]['candidates'][1]['measurement']" >/dev/null 2>&1 ||
-  json_get "$r" "d['targets'][0]['candidates'][1]" | grep -q "ratio" || fail "candidate 1 was measured"
-grep -q 'unsigned long v = (unsigned long)(table\[i & MASK\] \* SCALE);' "$tree"/.optimize/work/*/big/c0001/big.c ||
+json_get "$r" "d['targets'][0]['candidates'][2]" | grep -q "ratio" || fail "candidate 2 was measured"
+grep -q 'unsigned long v = (unsigned long)(table\[i & MASK\] \* SCALE);' "$tree"/.optimize/work/*/big/c0002/big.c ||
   fail "the edit was applied to the whole file"
-[ "$(wc -l < "$tree"/.optimize/work/*/big/c0001/big.c)" -gt 5000 ] || fail "the rest of the file is kept"
+[ "$(wc -l < "$tree"/.optimize/work/*/big/c0002/big.c)" -gt 5000 ] || fail "the rest of the file is kept"
 ok "the SEARCH/REPLACE answer was applied to the 100 KB file, built, verified and measured ($st)"
 assert_grep "$run/big/transcript.md" 'Context sent: big\.c: outline \(whole: hot_sum' "the transcript says which context was sent"
 ok "the transcript says which context was sent"
