@@ -127,8 +127,17 @@ static int look(const struct measure_config *cfg, struct measure_outcome *o, int
 	if (!ratios)
 		return 1;
 	if (cfg->gate_threshold > 0) {
-		stop = stats_gate_should_stop(ratios, o->n, min_runs, max_runs, cfg->gate_threshold,
-		                              cfg->gate_level, cfg->seed, &o->ci, &o->gate);
+		if (o->deterministic) {
+			/* Exact counts: one run of each side is the answer. */
+			stop = stats_gate_interval(ratios, o->n, cfg->gate_level, 1, &o->ci) < 0
+			           ? -1
+			           : 1;
+			o->gate = stats_gate_decide(&o->ci, cfg->gate_threshold);
+		} else {
+			stop = stats_gate_should_stop(ratios, o->n, min_runs, max_runs,
+			                              cfg->gate_threshold, cfg->gate_level, &o->ci,
+			                              &o->gate);
+		}
 		free(ratios);
 		if (stop < 0) {
 			o->gate = GATE_INCONCLUSIVE;
@@ -159,14 +168,20 @@ static void final_look(const struct measure_config *cfg, struct measure_outcome 
 	o->base_cv = o->n > 1 ? stats_cv(o->base, o->n) : 0;
 	if (!ratios)
 		return;
-	if (stats_bootstrap_median(ratios, o->n, cfg->resamples,
-	                           cfg->gate_threshold > 0 ? cfg->gate_level : cfg->level,
-	                           cfg->seed, &o->ci) < 0)
-		o->verdict = VERDICT_NOT_FASTER;
-	else
-		o->verdict = stats_decide(&o->ci, cfg->min_gain, 1);
-	if (cfg->gate_threshold > 0)
+	if (cfg->gate_threshold > 0) {
+		/* The gate's interval at its last look's level (the looks it was allowed). */
+		size_t looks =
+		    o->deterministic ? 1 : stats_gate_looks(cfg->min_runs, cfg->max_runs, NULL, 0);
+		double lv = 1 - (1 - cfg->gate_level) / (double)(looks ? looks : 1);
+		stats_gate_interval(ratios, o->n, lv, o->deterministic, &o->ci);
 		o->gate = stats_gate_decide(&o->ci, cfg->gate_threshold);
+		o->verdict = stats_decide(&o->ci, cfg->min_gain, 1);
+	} else if (stats_bootstrap_median(ratios, o->n, cfg->resamples, cfg->level, cfg->seed,
+	                                  &o->ci) < 0) {
+		o->verdict = VERDICT_NOT_FASTER;
+	} else {
+		o->verdict = stats_decide(&o->ci, cfg->min_gain, 1);
+	}
 	free(ratios);
 }
 

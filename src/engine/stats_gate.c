@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Relative slack of "at least the threshold": 101/100 must read as 1%. */
 #define EDGE_SLACK 1e-9
@@ -53,27 +54,98 @@ static int decided(enum stats_gate_verdict v)
 	return v == GATE_REGRESSED || v == GATE_IMPROVED;
 }
 
-/* The verdict at `level` on the first n ratios; INCONCLUSIVE when no interval. */
-static enum stats_gate_verdict verdict_at(const double *ratios, size_t n, double threshold,
-                                          double level, uint64_t seed, unsigned resamples,
-                                          struct stats_interval *ci)
+static int cmp_double(const void *a, const void *b)
 {
-	struct stats_interval tmp;
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* P(Binomial(n, 1/2) = i), in logs so that thousands of pairs do not underflow. */
+static double binom_half(size_t n, size_t i)
+{
+	return exp(lgamma((double)n + 1) - lgamma((double)i + 1) - lgamma((double)(n - i) + 1) -
+	           (double)n * log(2.0));
+}
+
+int stats_gate_interval(const double *ratios, size_t n, double level, int exact,
+                        struct stats_interval *ci)
+{
+	double *s, tail = (1 - level) / 2, cdf = 0;
+	size_t j = 0;
 
 	if (!ci)
-		ci = &tmp;
-	if (stats_bootstrap_median(ratios, n, resamples, level, seed, ci) < 0)
-		return GATE_INCONCLUSIVE;
-	return stats_gate_decide(ci, threshold);
+		return -1;
+	ci->estimate = ci->lo = ci->hi = NAN;
+	ci->level = level;
+	ci->n = n;
+	if (!n || !ratios || !(level > 0 && level < 1))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(ratios[i]))
+			return -1;
+	s = malloc(n * sizeof(*s));
+	if (!s)
+		return -1;
+	memcpy(s, ratios, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	ci->estimate = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	if (exact) {
+		ci->lo = ci->hi = ci->estimate;
+		free(s);
+		return 0;
+	}
+	/* The largest j with P(B <= j - 1) <= tail: the interval [s(j), s(n+1-j)], 1-based. */
+	while (j < n / 2 && cdf + binom_half(n, j) <= tail * (1 + 1e-12)) {
+		cdf += binom_half(n, j);
+		j++;
+	}
+	if (j > 0) {
+		ci->lo = s[j - 1];
+		ci->hi = s[n - j];
+	}
+	free(s);
+	return 0;
+}
+
+size_t stats_gate_looks(int min_runs, int max_runs, size_t *at, size_t cap)
+{
+	size_t k = 0, first, look;
+
+	if (min_runs < 1 || max_runs < min_runs)
+		return 0;
+	first = (size_t)(min_runs > STATS_GATE_FIRST_LOOK ? min_runs : STATS_GATE_FIRST_LOOK);
+	first += first % 2;
+	for (look = first; look < (size_t)max_runs && k + 1 < STATS_GATE_MAX_LOOKS; look *= 2) {
+		if (at && k < cap)
+			at[k] = look;
+		k++;
+	}
+	if (at && k < cap)
+		at[k] = (size_t)max_runs;
+	return k + 1;
+}
+
+/* The level of each look, and whether n is one. */
+static int is_look(size_t n, int min_runs, int max_runs, double level, double *look_level)
+{
+	size_t at[STATS_GATE_MAX_LOOKS];
+	size_t looks = stats_gate_looks(min_runs, max_runs, at, STATS_GATE_MAX_LOOKS);
+	int hit = 0;
+
+	*look_level = 1 - (1 - level) / (double)(looks ? looks : 1);
+	for (size_t i = 0; i < looks; i++)
+		hit |= at[i] == n;
+	return hit;
 }
 
 int stats_gate_should_stop(const double *ratios, size_t n, int min_runs, int max_runs,
-                           double threshold, double level, uint64_t seed, struct stats_interval *ci,
+                           double threshold, double level, struct stats_interval *ci,
                            enum stats_gate_verdict *verdict)
 {
 	struct stats_interval c;
-	enum stats_gate_verdict v;
-	double interim = 1 - (1 - level) / 5;
+	enum stats_gate_verdict v = GATE_INCONCLUSIVE;
+	double look_level;
+	int look;
 
 	if (verdict)
 		*verdict = GATE_INCONCLUSIVE;
@@ -82,22 +154,23 @@ int stats_gate_should_stop(const double *ratios, size_t n, int min_runs, int max
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(ratios[i]))
 			return -1;
-	if (n < (size_t)min_runs)
+	look = is_look(n, min_runs, max_runs, level, &look_level) || n >= (size_t)max_runs;
+	if (!n) {
+		if (ci)
+			stats_gate_interval(ratios, 0, look_level, 0, ci);
 		return 0;
-	v = verdict_at(ratios, n, threshold, level, seed, 0, &c);
-	if (n < (size_t)max_runs && decided(v) &&
-	    !(n > (size_t)min_runs &&
-	      verdict_at(ratios, n, threshold, interim, seed, 0, NULL) == v &&
-	      verdict_at(ratios, n - 1, threshold, interim, seed, 0, NULL) == v))
-		v = GATE_INCONCLUSIVE;
+	}
+	stats_gate_interval(ratios, n, look_level, 0, &c);
+	if (look)
+		v = stats_gate_decide(&c, threshold);
 	if (ci)
 		*ci = c;
 	if (verdict)
 		*verdict = v;
-	return v != GATE_INCONCLUSIVE || n >= (size_t)max_runs;
+	return look && (v != GATE_INCONCLUSIVE || n >= (size_t)max_runs);
 }
 
-int stats_gate_holm(struct stats_gate_item *items, size_t k, double alpha, unsigned resamples)
+int stats_gate_holm(struct stats_gate_item *items, size_t k, double alpha)
 {
 	size_t left = k;
 	int *done;
@@ -110,16 +183,19 @@ int stats_gate_holm(struct stats_gate_item *items, size_t k, double alpha, unsig
 	if (!done)
 		return -1;
 	while (left) {
-		double level = stats_gate_bonferroni_level(alpha, left);
+		double family = stats_gate_bonferroni_level(alpha, left);
 		size_t removed = 0;
 
 		for (size_t i = 0; i < k; i++) {
 			struct stats_gate_item *it = &items[i];
+			size_t looks = it->exact || !it->looks ? 1 : it->looks;
 			if (done[i])
 				continue;
-			it->level = level;
-			it->verdict = verdict_at(it->ratios, it->n, it->threshold, level, it->seed,
-			                         resamples, &it->ci);
+			it->level = 1 - (1 - family) / (double)looks;
+			it->verdict = GATE_INCONCLUSIVE;
+			if (stats_gate_interval(it->ratios, it->n, it->level, it->exact, &it->ci) ==
+			    0)
+				it->verdict = stats_gate_decide(&it->ci, it->threshold);
 			if (decided(it->verdict)) {
 				done[i] = 1;
 				removed++;

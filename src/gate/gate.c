@@ -57,6 +57,8 @@ void gate_result_release(struct gate_result *r)
 		free(t->unit);
 		free(t->source);
 		free(t->ratios);
+		free(t->base_samples);
+		free(t->head_samples);
 	}
 	free(r->t);
 	free(r->base_label);
@@ -130,9 +132,14 @@ static void head_outcome(struct gate_target *gt, const struct candidate *h)
 		gt->outcome = GATE_MEASURED;
 		gt->n = m->nsamples;
 		gt->ratios = xcalloc(m->nsamples ? m->nsamples : 1, sizeof(*gt->ratios));
-		for (size_t i = 0; i < m->nsamples; i++)
+		gt->base_samples = xcalloc(m->nsamples ? m->nsamples : 1, sizeof(double));
+		gt->head_samples = xcalloc(m->nsamples ? m->nsamples : 1, sizeof(double));
+		for (size_t i = 0; i < m->nsamples; i++) {
 			gt->ratios[i] =
 			    m->base_samples[i] > 0 ? m->cand_samples[i] / m->base_samples[i] : NAN;
+			gt->base_samples[i] = m->base_samples[i];
+			gt->head_samples[i] = m->cand_samples[i];
+		}
 		gt->base_value = m->base_value;
 		gt->head_value = m->value;
 		gt->ci = m->ci;
@@ -201,6 +208,7 @@ static enum engine_status compare_target(const struct gate_options *o, const str
 	po.m.gate_threshold = gt->threshold =
 	    o->threshold > 0 ? o->threshold : gate_default_threshold(det);
 	po.m.gate_level = stats_gate_bonferroni_level(o->alpha, k);
+	gt->looks = det ? 1 : stats_gate_looks(po.m.min_runs, po.m.max_runs, NULL, 0);
 	po.cancel = o->cancel;
 	po.ev = o->ev;
 	st = pipeline_open(&po, &p, &why);
@@ -326,10 +334,11 @@ void gate_family(struct gate_result *r, double alpha)
 		items[k].ratios = t->ratios;
 		items[k].n = t->n;
 		items[k].threshold = t->threshold;
-		items[k].seed = 1000003u * (uint64_t)(i + 1);
+		items[k].exact = t->deterministic;
+		items[k].looks = t->looks;
 		k++;
 	}
-	stats_gate_holm(items, k, alpha, 0);
+	stats_gate_holm(items, k, alpha);
 	k = 0;
 	for (size_t i = 0; i < r->n; i++) {
 		struct gate_target *t = &r->t[i];

@@ -64,11 +64,13 @@ struct gate_target {
 	char *objective, *unit, *source; /* "instructions", "", "cachegrind (simulated)" */
 	int deterministic;               /* exact counts: one run of each side */
 	double threshold;
-	double base_value, head_value; /* medians of each side's runs */
-	double *ratios;                /* head / base per pair */
+	double base_value, head_value;       /* medians of each side's runs */
+	double *ratios;                      /* head / base per pair */
+	double *base_samples, *head_samples; /* each side's value per pair (n of each) */
 	size_t n;
 	struct stats_interval ci;        /* at `level` */
-	double level;                    /* per-target level after Holm */
+	double level;                    /* per-target level after Holm (and the looks) */
+	size_t looks;                    /* looks the measurement took at the pairs (1: none) */
 	enum stats_gate_verdict verdict; /* GATE_INCONCLUSIVE unless measured */
 };
 

@@ -292,6 +292,14 @@ void gate_render_json(const struct gate_result *r, int inconclusive_fails, struc
 		rs = json_add_array(o, "ratios");
 		for (size_t j = 0; j < t->n; j++)
 			cJSON_AddItemToArray(rs, cJSON_CreateNumber(t->ratios[j]));
+		if (t->base_samples && t->head_samples) {
+			cJSON *bs = json_add_array(o, "base_samples"), *hs;
+			hs = json_add_array(o, "head_samples");
+			for (size_t j = 0; j < t->n; j++) {
+				cJSON_AddItemToArray(bs, cJSON_CreateNumber(t->base_samples[j]));
+				cJSON_AddItemToArray(hs, cJSON_CreateNumber(t->head_samples[j]));
+			}
+		}
 	}
 	notes = json_add_array(root, "notes");
 	for (size_t i = 0; i < r->notes.n; i++)
