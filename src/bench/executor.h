@@ -51,7 +51,8 @@ struct bench_executor {
 	const char *name;
 	const char *help; /* one line for --help */
 	/* Run every task of job->todo. 0 when each ended (with or without a
-	 * row), 1 when interrupted, -1 with err when the executor failed. */
+	 * row), 1 when interrupted, -1 with err when the executor failed,
+	 * BENCH_EXECUTOR_DETACHED or BENCH_EXECUTOR_USAGE (with err). */
 	int (*run)(const struct bench_job *job, struct buf *err);
 };
 
@@ -63,6 +64,10 @@ const struct bench_executor *const *bench_executors(void);
 /* bench_executor.run's answer when the tasks go on without the command
  * (`--detach`): nothing to render yet. */
 #define BENCH_EXECUTOR_DETACHED 2
+/* bench_executor.run's answer when the suite cannot run where asked, a
+ * usage error (exit 2) with err: `slurm`'s output folder not shared with
+ * the nodes. */
+#define BENCH_EXECUTOR_USAGE 3
 
 extern const struct bench_executor bench_executor_local;
 extern const struct bench_executor bench_executor_slurm;

@@ -533,8 +533,9 @@ static int plan(struct slurm_exec *x, struct pass *p, size_t *out, size_t *n, st
 	return 0;
 }
 
-/* Has the probe answered? 0 (yes, or not yet), -1 with err when DIR is not
- * shared: the submission's array job is cancelled. */
+/* Has the probe answered? 0 (yes, or not yet), -2 with err when DIR is not
+ * shared (the submission's array job is cancelled), -1 with err when Slurm
+ * could not be asked. */
 static int probe_check(struct slurm_exec *x, struct buf *err)
 {
 	const char *dir = x->job->out_dir, *probe = NULL, *array = NULL;
@@ -579,7 +580,7 @@ static int probe_check(struct slurm_exec *x, struct buf *err)
 			    t && t->node[0] ? t->node : "?", dir);
 		if (array)
 			slurm_cancel(array, NULL);
-		r = -1;
+		r = r == 0 ? -2 : -1;
 	}
 	slurm_job_state_release(&st);
 	buf_release(&node);
@@ -660,10 +661,12 @@ static int loop(struct slurm_exec *x, struct buf *err)
 		}
 		/* the probe of an earlier submission first: a new one needs none
 		 * once DIR was found shared */
-		if (probe_check(x, err) < 0 || pass_read(x, &p, err) < 0 ||
-		    plan(x, &p, todo, &n, err) < 0 || (n && submit(x, todo, n, err) < 0)) {
+		memset(&p, 0, sizeof(p));
+		r = probe_check(x, err);
+		if (r < 0 || pass_read(x, &p, err) < 0 || plan(x, &p, todo, &n, err) < 0 ||
+		    (n && submit(x, todo, n, err) < 0)) {
 			pass_release(&p, job->ntotal);
-			r = -1;
+			r = r == -2 ? BENCH_EXECUTOR_USAGE : -1;
 			break;
 		}
 		report(x, &p);

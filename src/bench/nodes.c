@@ -22,6 +22,18 @@ static void join(const struct strlist *l, struct buf *out)
 		buf_addf(out, "%s%s", i ? ", " : "", l->v[i]);
 }
 
+/* The hosts and CPU models the finished rows name, in suite order. */
+static void collect(const struct bench_table *t, struct strlist *hosts, struct strlist *cpus)
+{
+	for (size_t i = 0; i < t->j.n; i++) {
+		const cJSON *row = t->j.rows ? t->j.rows[i] : NULL;
+		if (!row)
+			continue;
+		add_unique(hosts, json_get_string(row, "host", NULL));
+		add_unique(cpus, json_get_string(row, "cpu", NULL));
+	}
+}
+
 void bench_nodes_note(const struct bench_table *t, struct buf *out)
 {
 	const cJSON *f = cJSON_GetObjectItemCaseSensitive(t->suite, "fingerprint");
@@ -29,13 +41,7 @@ void bench_nodes_note(const struct bench_table *t, struct buf *out)
 	struct strlist hosts = {0}, cpus = {0};
 	size_t len0 = out->len;
 
-	for (size_t i = 0; i < t->j.n; i++) {
-		const cJSON *row = t->j.rows ? t->j.rows[i] : NULL;
-		if (!row)
-			continue;
-		add_unique(&hosts, json_get_string(row, "host", NULL));
-		add_unique(&cpus, json_get_string(row, "cpu", NULL));
-	}
+	collect(t, &hosts, &cpus);
 	if (hosts.n > 1 || (hosts.n == 1 && strcmp(hosts.v[0], host0))) {
 		buf_addf(out, "Rows ran on %zu host%s (", hosts.n, hosts.n == 1 ? "" : "s");
 		join(&hosts, out);
@@ -51,6 +57,59 @@ void bench_nodes_note(const struct bench_table *t, struct buf *out)
 	}
 	if (out->len > len0)
 		buf_addch(out, '\n');
+	strlist_release(&hosts);
+	strlist_release(&cpus);
+}
+
+/* Call fn for each non-empty line of the note. */
+static void each_line(const struct bench_table *t, void (*fn)(void *ctx, const char *line),
+                      void *ctx)
+{
+	struct buf note = BUF_INIT;
+	char *line, *save = NULL;
+
+	bench_nodes_note(t, &note);
+	for (line = note.len ? strtok_r(note.data, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save))
+		fn(ctx, line);
+	buf_release(&note);
+}
+
+struct prefixed {
+	const char *prefix;
+	struct buf *out;
+};
+
+static void add_prefixed(void *ctx, const char *line)
+{
+	struct prefixed *p = ctx;
+	buf_addf(p->out, "%s%s\n", p->prefix, line);
+}
+
+void bench_nodes_note_lines(const struct bench_table *t, const char *prefix, struct buf *out)
+{
+	struct prefixed p = {prefix, out};
+	each_line(t, add_prefixed, &p);
+}
+
+static void add_json_line(void *ctx, const char *line)
+{
+	json_add_string(ctx, NULL, line);
+}
+
+void bench_nodes_json(const struct bench_table *t, struct cJSON *root)
+{
+	struct strlist hosts = {0}, cpus = {0};
+	cJSON *o = json_add_object(root, "nodes"), *a;
+
+	collect(t, &hosts, &cpus);
+	a = json_add_array(o, "hosts");
+	for (size_t i = 0; i < hosts.n; i++)
+		json_add_string(a, NULL, hosts.v[i]);
+	a = json_add_array(o, "cpus");
+	for (size_t i = 0; i < cpus.n; i++)
+		json_add_string(a, NULL, cpus.v[i]);
+	each_line(t, add_json_line, json_add_array(o, "notes"));
 	strlist_release(&hosts);
 	strlist_release(&cpus);
 }

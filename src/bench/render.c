@@ -202,7 +202,9 @@ void bench_render_csv(const struct bench_table *t, struct buf *out)
 
 	buf_addstr(out, "# ");
 	bench_fingerprint_line(t, out);
-	buf_addstr(out, "\n# ");
+	buf_addstr(out, "\n");
+	bench_nodes_note_lines(t, "# ", out);
+	buf_addstr(out, "# ");
 	settings_line(t, out);
 	buf_addstr(out, "\nname,target,status,objective,unit,original,best,speedup,speedup_lo,"
 	                "speedup_hi,correct,winner,tried,accepted,rejected,best_preset,"
@@ -288,7 +290,9 @@ void bench_render_latex(const struct bench_table *t, struct buf *out)
 
 	buf_addstr(out, "% ");
 	bench_fingerprint_line(t, out);
-	buf_addstr(out, "\n% ");
+	buf_addstr(out, "\n");
+	bench_nodes_note_lines(t, "% ", out);
+	buf_addstr(out, "% ");
 	settings_line(t, out);
 	buf_addstr(out, "\n% needs \\usepackage{booktabs}\n\\begin{tabular}{llrrlcl}\n\\toprule\n"
 	                "Target & Status & Original & Best & Speedup [95\\% CI] & Correct & "
@@ -348,6 +352,7 @@ struct cJSON *bench_render_json(const struct bench_table *t)
 	cJSON_AddItemToObject(root, "fingerprint",
 	                      cJSON_Duplicate(sub(t->suite, "fingerprint"), 1));
 	cJSON_AddItemToObject(root, "settings", cJSON_Duplicate(sub(t->suite, "settings"), 1));
+	bench_nodes_json(t, root);
 	rows = json_add_array(root, "rows");
 	for (size_t i = 0; i < t->j.n; i++)
 		if (t->j.state[i] == BENCH_DONE)

@@ -549,13 +549,16 @@ static int bench_main(int argc, char **argv, struct cli_ctx *ctx)
 		goto out;
 	}
 	r = run_suite(&b, &o, argc, argv, &err);
-	if (r < 0)
+	if (r < 0 || r == BENCH_EXECUTOR_USAGE)
 		fprintf(stderr, "optimize bench: %s\n", err.data);
 	if (r == BENCH_EXECUTOR_DETACHED) /* the tasks go on: nothing to render yet */
 		goto out;
 	if (r == 1 && !strcmp(o.executor, "slurm"))
 		cmd_bench_slurm_interrupted(out_abs, o.cancel_on_interrupt, o.rs.lo.verbosity);
-	code = r < 0 ? EXIT_FAILURE_INTERNAL : r > 0 ? EXIT_INTERRUPTED : EXIT_OK;
+	code = r < 0                       ? EXIT_FAILURE_INTERNAL
+	       : r == BENCH_EXECUTOR_USAGE ? EXIT_USAGE
+	       : r > 0                     ? EXIT_INTERRUPTED
+	                                   : EXIT_OK;
 	code = cmd_bench_render(out_abs, code, o.rs.lo.verbosity);
 out:
 	bench_suite_release(&s);

@@ -77,7 +77,7 @@ assert_rc 0 "--detach"
 job=$(sed -nE 's/.*submitted array job ([0-9]+).*/\1/p' "$err")
 echo 0123456789abcdef0123456789abcdef >"$P/n/slurm/probe"
 run_optimize bench "$P/n" --resume
-assert_rc 1 "a DIR the nodes do not share"
+assert_rc 2 "a DIR the nodes do not share: a usage error"
 assert_grep "$err" "the output folder $P/n is not shared with the Slurm nodes: probe job [0-9]+ \\(FAILED on node " \
   "names the folder, the probe job and its state"
 assert_grep "$err" "put --output on a file system every node mounts at the same path" "says what to do"

@@ -22,6 +22,7 @@
 #include "base/json.h"
 #include "engine/candidate.h"
 #include "bench/journal.h"
+#include "bench/render.h"
 #include "bench/row.h"
 #include "bench/suite.h"
 #include "bench/table.h"
@@ -240,6 +241,48 @@ static void test_journal_states(void **state)
 	buf_release(&err);
 }
 
+/* Rows from two CPU models (a Slurm suite over mixed nodes): every format says so. */
+static void test_cpu_models_note(void **state)
+{
+	struct bench_table t;
+	struct buf err = BUF_INIT, md = BUF_INIT, csv = BUF_INIT, tex = BUF_INIT;
+	cJSON *js, *notes;
+	char *text;
+
+	(void)state;
+	mkdir("ndir", 0755);
+	write_file("ndir/journal.jsonl",
+	           "{\"record\":\"suite\",\"name\":\"s\",\"entries\":[\"a\",\"b\"],"
+	           "\"fingerprint\":{\"host\":\"login\",\"cpu\":\"CPU A\"},\"settings\":{}}\n"
+	           "{\"record\":\"row\",\"task\":0,\"target\":\"a\",\"row\":{\"name\":\"a\","
+	           "\"status\":\"no-improvement\",\"host\":\"n1\",\"cpu\":\"CPU A\"}}\n"
+	           "{\"record\":\"row\",\"task\":1,\"target\":\"b\",\"row\":{\"name\":\"b\","
+	           "\"status\":\"no-improvement\",\"host\":\"n2\",\"cpu\":\"CPU B\"}}\n");
+	assert_int_equal(bench_table_load("ndir", &t, &err), 0);
+	bench_render_md(&t, &md);
+	bench_render_csv(&t, &csv);
+	bench_render_latex(&t, &tex);
+	assert_non_null(strstr(md.data, "\nRows come from 2 CPU models (CPU A, CPU B)"));
+	assert_non_null(strstr(csv.data, "\n# Rows come from 2 CPU models (CPU A, CPU B)"));
+	assert_non_null(strstr(csv.data, "\n# Rows ran on 2 hosts (n1, n2)"));
+	assert_null(strstr(csv.data, "\n# \n"));
+	assert_non_null(strstr(tex.data, "\n% Rows come from 2 CPU models (CPU A, CPU B)"));
+	js = bench_render_json(&t);
+	notes = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(js, "nodes"),
+	                                         "notes");
+	assert_int_equal(cJSON_GetArraySize(notes), 2);
+	text = cJSON_PrintUnformatted(js);
+	assert_non_null(strstr(text, "\"cpus\":[\"CPU A\",\"CPU B\"]"));
+	assert_non_null(strstr(text, "Rows come from 2 CPU models"));
+	free(text);
+	cJSON_Delete(js);
+	bench_table_release(&t);
+	buf_release(&md);
+	buf_release(&csv);
+	buf_release(&tex);
+	buf_release(&err);
+}
+
 static void test_suite_errors(void **state)
 {
 	struct bench_suite s;
@@ -284,6 +327,7 @@ int main(void)
 	    cmocka_unit_test(test_aggregate_presets_and_failed),
 	    cmocka_unit_test(test_row_parse),
 	    cmocka_unit_test(test_gain_direction),
+	    cmocka_unit_test(test_cpu_models_note),
 	    cmocka_unit_test(test_journal_states),
 	    cmocka_unit_test(test_suite_errors),
 	};
