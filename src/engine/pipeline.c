@@ -514,6 +514,28 @@ static void save_log(const struct pipeline *p, const struct candidate *c, const 
 	buf_release(&rel);
 }
 
+/* Append " " and the first line of out that names an error ("error:",
+ * "Error 1"); -1 when none does. */
+static int first_error_line(const struct buf *out, struct buf *to)
+{
+	const char *p = out->data ? out->data : "", *nl;
+
+	for (; *p; p = nl + 1) {
+		size_t n;
+
+		nl = strchr(p, '\n');
+		n = nl ? (size_t)(nl - p) : strlen(p);
+		if (memmem(p, n, "error", 5) || memmem(p, n, "Error", 5)) {
+			buf_addch(to, ' ');
+			buf_add(to, p, n);
+			return 0;
+		}
+		if (!nl)
+			break;
+	}
+	return -1;
+}
+
 int pipeline_run_step(const struct pipeline *p, const struct candidate *c,
                       const struct cand_config *cfg, const char *cmd, const char *name,
                       double timeout, struct proc_result *res, struct buf *errtext, struct buf *err)
@@ -532,8 +554,12 @@ int pipeline_run_step(const struct pipeline *p, const struct candidate *c,
 	if (r == 0 && errtext && !proc_result_ok(res)) {
 		struct buf d = BUF_INIT;
 		proc_result_describe(res, ch.spec.timeout_s, &d);
-		buf_addf(errtext, "'%s' failed (%s):\n", cmd, d.data);
+		buf_addf(errtext, "'%s' failed (%s):", cmd, d.data);
 		buf_release(&d);
+		/* the first line a one-line summary shows names the first error */
+		if (first_error_line(&se, errtext) < 0)
+			first_error_line(&so, errtext);
+		buf_addch(errtext, '\n');
 		pipeline_excerpt(&se, errtext);
 		if (errtext->len < 200) {
 			buf_addstr(errtext, "\n");

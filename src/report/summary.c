@@ -205,18 +205,27 @@ static void winner_md(const struct run_view *v, struct buf *md)
 		           "code as the project's own build without `$CFLAGS`; it only restores "
 		           "the project's default flags, which the manifest's `cflags` overrode. "
 		           "Leave `cflags` out (or `null`) to measure the project's build.\n\n");
-	buf_addf(md, "Build settings of the winner: CC `%s`, CFLAGS `%s`, LDFLAGS `%s`%s",
-	         cfg->cc ? cfg->cc : "cc", cfg->cflags ? cfg->cflags : "",
-	         cfg->ldflags ? cfg->ldflags : "",
-	         cfg->pgo ? ", with two-stage profile-guided optimization" : "");
+	/* cflags not set: the project's own flags, CFLAGS left out of the environment */
+	if (cfg->cflags)
+		buf_addf(md, "Build settings of the winner: CC `%s`, CFLAGS `%s`, LDFLAGS `%s`%s",
+		         cfg->cc ? cfg->cc : "cc", cfg->cflags, cfg->ldflags ? cfg->ldflags : "",
+		         cfg->pgo ? ", with two-stage profile-guided optimization" : "");
+	else
+		buf_addf(
+		    md,
+		    "Build settings of the winner: CC `%s`, the project's own flags (CFLAGS not "
+		    "set), LDFLAGS `%s`%s",
+		    cfg->cc ? cfg->cc : "cc", cfg->ldflags ? cfg->ldflags : "",
+		    cfg->pgo ? ", with two-stage profile-guided optimization" : "");
 	if (cfg->cl_build_options && *cfg->cl_build_options)
 		buf_addf(md, ", OpenCL build options `%s`", cfg->cl_build_options);
 	if (cfg->wg_size && v->target->wg_size_env)
 		buf_addf(md, ", %s=%s", v->target->wg_size_env, cfg->wg_size);
 	buf_addstr(md, ".\n\n");
-	buf_addf(md, "To build it elsewhere: `CC=\"%s\" CFLAGS=\"%s\" LDFLAGS=\"%s\" %s`%s\n\n",
-	         cfg->cc ? cfg->cc : "cc", cfg->cflags ? cfg->cflags : "",
-	         cfg->ldflags ? cfg->ldflags : "", v->target->build,
+	buf_addf(md, "To build it elsewhere: `CC=\"%s\" ", cfg->cc ? cfg->cc : "cc");
+	if (cfg->cflags)
+		buf_addf(md, "CFLAGS=\"%s\" ", cfg->cflags);
+	buf_addf(md, "LDFLAGS=\"%s\" %s`%s\n\n", cfg->ldflags ? cfg->ldflags : "", v->target->build,
 	         cfg->pgo ? " (plus the profile-guided steps: see docs/manifest.md)" : "");
 	buf_release(&lineage);
 	if (!best->profile.nmetrics || !b->profile.nmetrics)

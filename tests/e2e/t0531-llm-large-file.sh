@@ -80,6 +80,8 @@ f=$T/req2.txt
 assert_grep "$f" 'big\.c \(shown in part: [0-9]+ lines in all; shown whole: the hot functions? ([a-z_0-9]+ \(lines [0-9]+-[0-9]+\), )*hot_sum' \
   "the repair request shows the hot function whole"
 assert_grep "$f" "big\.c:[0-9]+:[0-9]+: error: expected" "the repair request carries the compiler error"
+assert_grep "$err" "build-failed +'.*' failed \(exit 1\): big\.c:[0-9]+:[0-9]+: error: expected" \
+  "the one-line status names the first compiler error"
 ok "the repair request of the large file shows the hot function whole and the error"
 st=$(json_get "$r" "d['targets'][0]['candidates'][2]['status']")
 case "$st" in accepted|not-faster) ;; *) cat "$err"; fail "the SEARCH/REPLACE answer is applied, built, verified and measured (got $st)";; esac
