@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/xalloc.h"
 #include "engine/candidate.h"
@@ -35,6 +36,10 @@ const char *gate_outcome_name(enum gate_outcome o)
 		return "behaviour change";
 	case GATE_SETUP_FAILED:
 		return "cannot measure";
+	case GATE_NEW:
+		return "new";
+	case GATE_REMOVED:
+		return "removed";
 	case GATE_NOT_MEASURED:
 		break;
 	}
@@ -260,6 +265,58 @@ static enum engine_status compare_target(const struct gate_options *o, const str
 	return st;
 }
 
+/*
+ * The base's target names: 1 (names filled), 0 when the base has no
+ * optimize.json (every target is new), -1 when its manifest does not load
+ * (then nothing is taken as new or removed: each target is compared, and a
+ * base that cannot build it says so).
+ */
+static int base_targets(const char *base_tree, struct strlist *names)
+{
+	struct manifest bm;
+	struct buf path = BUF_INIT, err = BUF_INIT;
+	int r = 0;
+
+	buf_addf(&path, "%s/optimize.json", base_tree);
+	if (access(path.data, F_OK) == 0) {
+		r = manifest_load(base_tree, &bm, &err) < 0 ? -1 : 1;
+		for (size_t i = 0; r == 1 && i < bm.ntargets; i++)
+			strlist_push(names, bm.targets[i].name);
+		if (r == 1)
+			manifest_release(&bm);
+	}
+	buf_release(&path);
+	buf_release(&err);
+	return r;
+}
+
+/* A target only one side has: new in the head (use 2), or removed from it. */
+static void add_one_sided(struct gate_result *r, const char *name, enum gate_outcome oc)
+{
+	struct gate_target *gt = gate_result_add(r, name);
+
+	gt->outcome = oc;
+	gt->reason =
+	    xstrdup(oc == GATE_NEW ? "new in the head: the base has no such target, so there is "
+	                             "nothing to compare (it is gated from the next change on)"
+	                           : "removed in the head: the base has this target, the head's "
+	                             "optimize.json does not");
+}
+
+/* Marks the head's targets the base lacks (use 2, out of k); base: the base's names. */
+static int mark_new(const struct manifest *m, int *use, size_t *k, const char *base_tree,
+                    struct strlist *base)
+{
+	int known = base_targets(base_tree, base);
+
+	for (size_t i = 0; known >= 0 && i < m->ntargets; i++)
+		if (use[i] && !strlist_has(base, m->targets[i].name)) {
+			use[i] = 2;
+			(*k)--;
+		}
+	return known;
+}
+
 /* The manifest's targets that o selects, or -1 (err) for an unknown --target. */
 static int select_targets(const struct gate_options *o, const struct manifest *m, int *use,
                           size_t *k, struct buf *err)
@@ -291,7 +348,8 @@ enum engine_status gate_compare(const struct gate_options *o, const char *base_t
 	struct buf work = BUF_INIT;
 	enum engine_status st = ENGINE_OK;
 	char *base_abs, *head_abs;
-	int *use;
+	struct strlist base = {0};
+	int *use, known = -1;
 	size_t k;
 
 	if (manifest_load(head_tree, &m, err) < 0)
@@ -304,17 +362,26 @@ enum engine_status gate_compare(const struct gate_options *o, const char *base_t
 	} else if (!base_abs || !head_abs) {
 		err_set(err, "cannot find the checkouts '%s' and '%s'", base_tree, head_tree);
 		st = ENGINE_ERROR;
+	} else {
+		known = mark_new(&m, use, &k, base_abs, &base);
 	}
 	for (size_t i = 0; st == ENGINE_OK && i < m.ntargets; i++)
-		if (use[i])
+		if (use[i] == 2)
+			add_one_sided(r, m.targets[i].name, GATE_NEW);
+		else if (use[i])
 			st =
 			    compare_target(o, &m.targets[i], base_abs, head_abs, run_id, k, r, err);
+	for (size_t i = 0; st == ENGINE_OK && known > 0 && !o->only && !o->targets && i < base.n;
+	     i++)
+		if (!manifest_find_target(&m, base.v[i]))
+			add_one_sided(r, base.v[i], GATE_REMOVED);
 	gate_family(r, o->alpha);
 	/* The workspaces are large and worth nothing afterwards; runs/ keeps the captures. */
 	buf_addf(&work, "%s/work/%s", o->state_dir, run_id);
 	ws_remove_tree(work.data, NULL);
 	buf_release(&work);
 	free(use);
+	strlist_release(&base);
 	free(base_abs);
 	free(head_abs);
 	manifest_release(&m);
@@ -377,6 +444,9 @@ enum gate_status gate_status_of(const struct gate_result *r, int inconclusive_fa
 			break;
 		case GATE_NOT_MEASURED:
 			x = GATE_INCOMPLETE;
+			break;
+		case GATE_NEW:
+		case GATE_REMOVED:
 			break;
 		}
 		if (x > s)

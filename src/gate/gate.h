@@ -54,6 +54,8 @@ enum gate_outcome {
 	GATE_BEHAVIOUR,    /* the head's outputs differ from the base's */
 	GATE_SETUP_FAILED, /* cannot be measured as asked (objective, counters): a usage error */
 	GATE_NOT_MEASURED, /* interrupted, or a side failed while being measured */
+	GATE_NEW,          /* only the head has this target: nothing to compare (passes) */
+	GATE_REMOVED,      /* only the base has this target (passes) */
 };
 const char *gate_outcome_name(enum gate_outcome o);
 

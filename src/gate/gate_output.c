@@ -69,6 +69,12 @@ void gate_target_summary(const struct gate_target *t, struct buf *out)
 	buf_addf(out, " (%s)", t->objective ? t->objective : "");
 }
 
+/* New or removed: said everywhere, decides nothing. */
+static int one_sided(const struct gate_target *t)
+{
+	return t->outcome == GATE_NEW || t->outcome == GATE_REMOVED;
+}
+
 static int fails(const struct gate_target *t, int inconclusive_fails)
 {
 	return t->outcome == GATE_MEASURED &&
@@ -118,8 +124,8 @@ void gate_render_markdown(const struct gate_result *r, int inconclusive_fails, s
 		buf_addstr(out, "| ");
 		md_cell(t->name, 200, out);
 		if (t->outcome != GATE_MEASURED) {
-			buf_addf(out, " | **%s** | - | - | - | - | - |\n",
-			         gate_outcome_name(t->outcome));
+			buf_addf(out, " | %s%s%s | - | - | - | - | - |\n", one_sided(t) ? "" : "**",
+			         gate_outcome_name(t->outcome), one_sided(t) ? "" : "**");
 			continue;
 		}
 		buf_addf(out, " | %s%s%s | ", fails(t, inconclusive_fails) ? "**" : "",
@@ -192,7 +198,9 @@ void gate_render_junit(const struct gate_result *r, int inconclusive_fails, stru
 
 	for (size_t i = 0; i < r->n; i++) {
 		const struct gate_target *t = &r->t[i];
-		if (t->outcome != GATE_MEASURED)
+		if (one_sided(t))
+			skipped++;
+		else if (t->outcome != GATE_MEASURED)
 			errors++;
 		else if (fails(t, inconclusive_fails))
 			failures++;
@@ -214,7 +222,9 @@ void gate_render_junit(const struct gate_result *r, int inconclusive_fails, stru
 		buf_addstr(out, "    <testcase classname=\"optimize.gate\" name=\"");
 		xml_escape(t->name, out);
 		buf_addstr(out, "\"");
-		if (t->outcome != GATE_MEASURED)
+		if (one_sided(t))
+			tag = "skipped";
+		else if (t->outcome != GATE_MEASURED)
 			tag = "error";
 		else if (fails(t, inconclusive_fails))
 			tag = "failure";
@@ -271,7 +281,8 @@ void gate_render_json(const struct gate_result *r, int inconclusive_fails, struc
 		                t->outcome == GATE_MEASURED ? stats_gate_verdict_name(t->verdict)
 		                                            : gate_outcome_name(t->outcome));
 		json_add_bool(o, "fails",
-		              fails(t, inconclusive_fails) || t->outcome != GATE_MEASURED);
+		              fails(t, inconclusive_fails) ||
+		                  (t->outcome != GATE_MEASURED && !one_sided(t)));
 		if (t->reason)
 			json_add_string(o, "reason", t->reason);
 		if (t->objective)
@@ -337,7 +348,9 @@ void gate_render_annotations(const struct gate_result *r, int inconclusive_fails
 		struct buf s = BUF_INIT, title = BUF_INIT;
 		const char *kind = NULL;
 
-		if (t->outcome != GATE_MEASURED || fails(t, inconclusive_fails))
+		if (one_sided(t))
+			kind = "notice";
+		else if (t->outcome != GATE_MEASURED || fails(t, inconclusive_fails))
 			kind = "error";
 		else if (t->verdict == GATE_INCONCLUSIVE)
 			kind = "warning";
