@@ -100,37 +100,80 @@ static char *make_var(const char *line, const char *var)
 	return m && !strchr("$(", line[m]) ? xstrndup(line, m) : NULL;
 }
 
-/* The program a Makefile makes: TARGET = x, or the first rule (all's first prerequisite). */
+/* The names a Makefile declares .PHONY (targets that name no file). */
+static void make_phony(const char *text, struct strlist *out)
+{
+	static const char *const common[] = {"all",  "default", "clean", "install",
+	                                     "test", "check",   NULL};
+
+	for (size_t i = 0; common[i]; i++)
+		strlist_push(out, common[i]);
+	for (const char *line = text; line;
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		const char *p;
+
+		if (strncmp(line, ".PHONY", 6) ||
+		    (line[6] != ':' && line[6] != ' ' && line[6] != '\t'))
+			continue;
+		p = line + 6 + strspn(line + 6, " \t:");
+		while (*p && *p != '\n') {
+			size_t n = strspn(p, NAME_CHARS "/");
+			if (!n)
+				break;
+			strlist_pushf(out, "%.*s", (int)n, p);
+			p += n;
+			p += strspn(p, " \t\\");
+		}
+	}
+}
+
+static int is_phony(const struct strlist *phony, const char *name, size_t n)
+{
+	for (size_t i = 0; i < phony->n; i++)
+		if (strlen(phony->v[i]) == n && !strncmp(phony->v[i], name, n))
+			return 1;
+	return 0;
+}
+
+/*
+ * The program a Makefile makes: TARGET = x, or the first rule that is not
+ * .PHONY (or the first prerequisite of a phony first rule, as all: prog);
+ * NULL when every rule is phony (lz4: default: lib-release lz4-release).
+ */
 static char *make_program(const char *text)
 {
 	static const char *const vars[] = {"TARGET", "PROG", "PROGRAM", "BIN", "EXE", "EXEC", NULL};
-	static const char *const phony[] = {"all", "clean", "install", "test", "check", NULL};
+	struct strlist phony = {0};
 	const char *line;
-	char *w;
+	char *w = NULL;
 
 	for (line = text; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
 		for (size_t i = 0; vars[i]; i++)
 			if ((w = make_var(line, vars[i])))
 				return w;
-	for (line = text; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+	make_phony(text, &phony);
+	for (line = text; line && !w; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		size_t n = strspn(line, NAME_CHARS "/");
-		const char *after = line + n;
-		int skip = 0;
+		const char *after = line + n + strspn(line + n, " \t"), *p, *eol;
+		size_t m;
 
 		if (!n || line[0] == '.' || *after != ':' || after[1] == '=')
 			continue;
-		for (size_t i = 0; phony[i]; i++)
-			skip |= n == strlen(phony[i]) && !strncmp(line, phony[i], n);
-		if (!skip)
-			return xstrndup(line, n);
-		if (n == 3 && !strncmp(line, "all", 3)) {
-			const char *p = after + 1 + strspn(after + 1, " \t");
-			size_t m = strspn(p, NAME_CHARS "/");
-			if (m && !strchr("$(", p[m]))
-				return xstrndup(p, m);
+		/* a target-specific variable (usan: CFLAGS = -g) is not a rule */
+		eol = strchr(after, '\n');
+		if (memchr(after, '=', eol ? (size_t)(eol - after) : strlen(after)))
+			continue;
+		if (!is_phony(&phony, line, n)) {
+			w = xstrndup(line, n);
+			break;
 		}
+		p = after + 1 + strspn(after + 1, " \t");
+		m = strspn(p, NAME_CHARS "/");
+		if (m && !strchr("$(", p[m]) && !is_phony(&phony, p, m))
+			w = xstrndup(p, m);
 	}
-	return NULL;
+	strlist_release(&phony);
+	return w;
 }
 
 static char *guess_program(const struct tree_guess *g, const char *tree, int *guessed)

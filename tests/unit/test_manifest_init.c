@@ -73,6 +73,14 @@ static void test_detect_kinds(void **state)
 	       TREE_MAKE, "bench", 0);
 	detect(tree("mknone", "Makefile", "all:\n\t$(MAKE) -C src\n", NULL), TREE_MAKE, "PROGRAM",
 	       0);
+	/* lz4's layout: every rule .PHONY, target-specific variables: no guess */
+	detect(tree("mkphony", "Makefile",
+	            ".PHONY: default\ndefault: lib-release lz4-release\n.PHONY: lib lib-release\n"
+	            "lib: lib-release\n.PHONY: usan\nusan: CFLAGS = -O3 -g\nusan: clean\n",
+	            NULL),
+	       TREE_MAKE, "PROGRAM", 0);
+	detect(tree("mkspace", "Makefile", ".PHONY: all\nall : tool\ntool : tool.c\n", NULL),
+	       TREE_MAKE, "tool", 0);
 	detect(tree("cm", "CMakeLists.txt", "project(p C)\nadd_executable( solver main.c)\n",
 	            "main.c", "", "Makefile", "ignored: x\n", NULL),
 	       TREE_CMAKE, MANIFEST_INIT_BUILD_DIR "/solver", 0);
