@@ -66,6 +66,28 @@ int proc_isolation_probe(int net, const char *const *readonly_paths,
 	return 0;
 }
 
+int proc_isolation_probe_spec(const struct proc_spec *proto, struct buf *why)
+{
+	struct proc_spec spec;
+	struct proc_result res;
+	const char *argv[] = {"true", NULL};
+
+	proc_spec_init(&spec);
+	spec.argv = argv;
+	spec.isolate_net = proto->isolate_net;
+	spec.readonly_paths = proto->readonly_paths;
+	spec.writable_paths = proto->writable_paths;
+	spec.hidden_paths = proto->hidden_paths;
+	spec.isolate_pid = proto->isolate_pid;
+	spec.private_tmp = proto->private_tmp;
+	spec.timeout_s = 10;
+	if (proc_run(&spec, &res, why) < 0)
+		return -1;
+	if (!proc_result_ok(&res))
+		return err_set(why, "a child in the namespaces did not run");
+	return 0;
+}
+
 int proc_net_isolation_probe(struct buf *why)
 {
 	return proc_isolation_probe(1, NULL, NULL, NULL, why);
@@ -232,6 +254,11 @@ static void report_error(const struct proc_spec *spec, const struct child_report
 		break;
 	case STAGE_FS:
 		err_set(err, "cannot make the source tree read-only for '%s' (mount namespace): %s",
+		        spec->argv[0], msg);
+		break;
+	case STAGE_PIDNS:
+		err_set(err,
+		        "cannot give '%s' its own PID namespace, /proc and /tmp (mount, fork): %s",
 		        spec->argv[0], msg);
 		break;
 	default:
@@ -412,7 +439,7 @@ static int child_exited(pid_t pid, int pidfd, int pidfd_ready)
  * not. On failure the child is reaped and err says why.
  */
 static int run_child_start(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
-                           double *start, struct buf *err)
+                           pid_t *hook_pid, double *start, struct buf *err)
 {
 	const struct proc_hooks *hooks = spec->hooks;
 	struct child_report rep;
@@ -423,7 +450,26 @@ static int run_child_start(const struct proc_spec *spec, struct run_fds *f, pid_
 
 	/* Both of us set the group, so neither can signal a group not yet made. */
 	setpgid(pid, pid);
-	if (hooks && hooks->before_exec && hooks->before_exec(pid, hooks->ctx, err) < 0) {
+	*hook_pid = pid;
+	if (spec->isolate_pid) {
+		/* The pid that will exec, in its own PID namespace (proc_ns.c). */
+		close_fd(&f->rep_w);
+		do
+			n = read(f->rep_r, &rep, sizeof(rep));
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(rep) || rep.stage != STAGE_PID) {
+			if (n == (ssize_t)sizeof(rep))
+				report_error(spec, &rep, err);
+			else
+				err_set(err, "cannot start '%s' in its own PID namespace",
+				        spec->argv[0]);
+			signal_child(pid, SIGKILL);
+			reap(pid, &status, &ru);
+			return -1;
+		}
+		*hook_pid = (pid_t)rep.err;
+	}
+	if (hooks && hooks->before_exec && hooks->before_exec(*hook_pid, hooks->ctx, err) < 0) {
 		signal_child(pid, SIGKILL);
 		reap(pid, &status, &ru);
 		if (err && !err->len)
@@ -462,7 +508,8 @@ static int run_child_start(const struct proc_spec *spec, struct run_fds *f, pid_
  * Returns once the child has exited (not yet reaped).
  */
 static void run_child_wait(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
-                           struct sink *sinks, double start, struct proc_result *res)
+                           pid_t hook_pid, struct sink *sinks, double start,
+                           struct proc_result *res)
 {
 	const struct proc_hooks *hooks = spec->hooks;
 	double grace = spec->kill_grace_s > 0 ? spec->kill_grace_s : PROC_DEFAULT_GRACE_S;
@@ -500,7 +547,7 @@ static void run_child_wait(const struct proc_spec *spec, struct run_fds *f, pid_
 			killed = 1;
 		}
 		if (tick_ms && now >= next_tick) {
-			hooks->tick(pid, hooks->ctx);
+			hooks->tick(hook_pid, hooks->ctx);
 			while (next_tick <= now)
 				next_tick += tick_ms / 1000.0;
 		}
@@ -577,13 +624,14 @@ static int run_child(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
 	};
 	struct rusage ru;
 	double start;
+	pid_t hook_pid;
 	int status = 0;
 
-	if (run_child_start(spec, f, pid, &start, err) < 0)
+	if (run_child_start(spec, f, pid, &hook_pid, &start, err) < 0)
 		return -1;
 	/* From here on the sinks own the read ends. */
 	f->out_r = f->err_r = -1;
-	run_child_wait(spec, f, pid, sinks, start, res);
+	run_child_wait(spec, f, pid, hook_pid, sinks, start, res);
 
 	/* The child is a zombie, so its group id cannot be reused yet: kill
 	 * what is left of the group before reaping. */
@@ -599,7 +647,7 @@ static int run_child(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
 	sinks_drain(sinks);
 	result_fill(res, status, &ru, sinks);
 	if (hooks && hooks->after_exit)
-		hooks->after_exit(pid, res, hooks->ctx);
+		hooks->after_exit(hook_pid, res, hooks->ctx);
 	return 0;
 }
 

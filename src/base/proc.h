@@ -123,6 +123,17 @@ struct proc_spec {
 	 * candidate sees its own workspace, not the references, the other
 	 * workspaces or the cache). At most PROC_MAX_WRITABLE writable paths. */
 	const char *const *hidden_paths;
+	/* Its own PID namespace (needs a mount namespace, made for it): the
+	 * child is pid 2 under a small init of ours (pid 1), sees a fresh /proc
+	 * with only its own processes, so it can neither see nor signal the
+	 * tool or any other process outside; when the run ends (or the tool
+	 * dies) every process in it is killed. See proc_ns.c. */
+	int isolate_pid;
+	/* A fresh tmpfs over /tmp and /run (where they are directories), so a
+	 * Unix socket there (an ssh-agent's, a test's) cannot be reached; the
+	 * readonly_paths, writable_paths and hidden_paths under them are kept
+	 * as they were. */
+	int private_tmp;
 	const struct proc_hooks *hooks;
 	/* If set, the run is stopped (like a timeout, but cancelled is set
 	 * instead of timed_out) as soon as *cancel becomes nonzero. A signal
@@ -175,6 +186,10 @@ int proc_net_isolation_probe(struct buf *why);
 int proc_isolation_probe(int net, const char *const *readonly_paths,
                          const char *const *writable_paths, const char *const *hidden_paths,
                          struct buf *why);
+/* The same for the isolation fields of proto (isolate_net, readonly_paths,
+ * writable_paths, hidden_paths, isolate_pid, private_tmp); its other fields
+ * are ignored. */
+int proc_isolation_probe_spec(const struct proc_spec *proto, struct buf *why);
 
 /*
  * 1 if an environment variable of this name must not reach a candidate.

@@ -20,7 +20,7 @@
 
 extern char **environ;
 
-static void child_fail(const struct child_ctx *c, int stage)
+void proc_child_fail(const struct child_ctx *c, int stage)
 {
 	struct child_report rep = {stage, errno};
 	ssize_t n;
@@ -192,6 +192,10 @@ static int child_isolate(const struct proc_spec *spec)
 	if ((spec->readonly_paths && spec->readonly_paths[0]) ||
 	    (spec->hidden_paths && spec->hidden_paths[0]))
 		flags |= CLONE_NEWNS;
+	if (spec->isolate_pid)
+		flags |= CLONE_NEWPID | CLONE_NEWNS;
+	if (spec->private_tmp)
+		flags |= CLONE_NEWNS;
 	if (!flags)
 		return 0;
 	if (geteuid() == 0) {
@@ -270,8 +274,6 @@ void __attribute__((noreturn)) proc_child_main(const struct child_ctx *c)
 	const struct proc_spec *spec = c->spec;
 	struct sigaction dfl;
 	sigset_t none;
-	ssize_t n;
-	char go;
 	int sig;
 
 	setpgid(0, 0);
@@ -292,8 +294,20 @@ void __attribute__((noreturn)) proc_child_main(const struct child_ctx *c)
 	{
 		int stage = child_isolate(spec);
 		if (stage)
-			child_fail(c, stage);
+			proc_child_fail(c, stage);
 	}
+	if (spec->isolate_pid)
+		proc_ns_main(c);
+	if (spec->private_tmp && proc_ns_mounts(spec, 0) < 0)
+		proc_child_fail(c, STAGE_PIDNS);
+	proc_child_exec(c);
+}
+
+void __attribute__((noreturn)) proc_child_exec(const struct child_ctx *c)
+{
+	const struct proc_spec *spec = c->spec;
+	ssize_t n;
+	char go;
 
 	/* Wait until the parent's before_exec hook has run; EOF means abort. */
 	do
@@ -303,23 +317,23 @@ void __attribute__((noreturn)) proc_child_main(const struct child_ctx *c)
 		_exit(127);
 
 	if (dup2(c->stdin_fd, 0) < 0 || dup2(c->out_w, 1) < 0 || dup2(c->err_w, 2) < 0)
-		child_fail(c, STAGE_STDIO);
+		proc_child_fail(c, STAGE_STDIO);
 	if (child_limits(&spec->limits) < 0)
-		child_fail(c, STAGE_LIMITS);
+		proc_child_fail(c, STAGE_LIMITS);
 	if (spec->cpu >= 0) {
 		cpu_set_t set;
 
 		CPU_ZERO(&set);
 		CPU_SET(spec->cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set) < 0)
-			child_fail(c, STAGE_CPU);
+			proc_child_fail(c, STAGE_CPU);
 	}
 	if (spec->cwd && chdir(spec->cwd) < 0)
-		child_fail(c, STAGE_CWD);
+		proc_child_fail(c, STAGE_CWD);
 	child_cloexec_rest();
 	/* execvp looks argv[0] up in the PATH of the environment it sees. */
 	environ = c->envp;
 	execvp(c->argv[0], c->argv);
-	child_fail(c, STAGE_EXEC);
+	proc_child_fail(c, STAGE_EXEC);
 	_exit(127);
 }

@@ -18,6 +18,8 @@ enum child_stage {
 	STAGE_EXEC,
 	STAGE_NET,
 	STAGE_FS,
+	STAGE_PIDNS, /* the PID namespace, its /proc, the private /tmp */
+	STAGE_PID,   /* not a failure: err holds the pid that will exec (proc_ns.c) */
 };
 
 struct child_report {
@@ -42,5 +44,23 @@ char **proc_env_build(const char *const *add, const char *const *pass);
 /* The child after fork: namespaces, the go byte, stdio, limits, CPU, cwd,
  * then exec. Never returns; reports a failed stage on c->report_w. */
 void __attribute__((noreturn)) proc_child_main(const struct child_ctx *c);
+/* The part of proc_child_main after the namespaces: the go byte, stdio,
+ * limits, CPU, cwd, exec. Never returns. */
+void __attribute__((noreturn)) proc_child_exec(const struct child_ctx *c);
+/* Report a failed stage (with errno) on c->report_w and _exit(127). */
+void __attribute__((noreturn)) proc_child_fail(const struct child_ctx *c, int stage);
+
+/*
+ * proc_ns.c. With spec->isolate_pid, after child_isolate made the
+ * namespaces (CLONE_NEWPID among them): fork the namespace's init (pid 1,
+ * which mounts /proc and the private /tmp, then reaps orphans), fork the
+ * child that execs (pid 2; its pid, as the caller sees it, goes to the
+ * report pipe as STAGE_PID), wait for it, end the namespace, and exit the
+ * way it did. Never returns.
+ */
+void __attribute__((noreturn)) proc_ns_main(const struct child_ctx *c);
+/* The private /tmp and /run (spec->private_tmp) and, with proc, a fresh
+ * /proc; in the child's mount namespace. Returns 0 or -1 with errno. */
+int proc_ns_mounts(const struct proc_spec *spec, int proc);
 
 #endif

@@ -59,6 +59,50 @@ static int no_isolation_for_tests(void)
 	return v && !strcmp(v, "1");
 }
 
+/* A PID namespace with its own /proc, a private /tmp and /run: needs the
+ * mount namespace; probed with the same paths. */
+static void setup_isolation_process(struct pipeline *p, const char *const *rw)
+{
+	static const char base[] = "own process group, timeout, parent-death signal, rlimits per "
+	                           "process (CPU, address space, file size, processes, no core), "
+	                           "no cgroup, same user as the tool";
+	struct proc_spec probe;
+	struct buf why = BUF_INIT, m = BUF_INIT;
+
+	proc_spec_init(&probe);
+	probe.isolate_net = p->isolate_net;
+	if (p->isolate_tree) {
+		probe.readonly_paths = (const char *const *)p->readonly.v;
+		probe.writable_paths = rw;
+		probe.hidden_paths = p->hidden.n ? (const char *const *)p->hidden.v : NULL;
+	}
+	probe.isolate_pid = probe.private_tmp = 1;
+	if (!p->isolate_tree)
+		buf_addstr(&why, p->isolation_tree);
+	else if (proc_isolation_probe_spec(&probe, &why) == 0)
+		p->isolate_pid = 1;
+	if (p->isolate_pid) {
+		buf_setf(
+		    &m,
+		    "own PID namespace with its own /proc (the tool's processes can be neither "
+		    "seen nor signalled; every process of a run dies with it or with the "
+		    "tool), private /tmp and /run (no Unix socket there is reachable); %s",
+		    base);
+	} else {
+		buf_setf(&m,
+		         "no PID namespace (%s): the tool's /proc entries (its environment) "
+		         "can be read and the tool signalled by candidates of its user; %s",
+		         why.data, base);
+		if (p->isolate_tree)
+			engine_note(
+			    p->opt.ev, NOTE_WARNING,
+			    "warning: candidates can see and signal the tool's processes: %s",
+			    why.data);
+	}
+	p->isolation_process = buf_detach(&m);
+	buf_release(&why);
+}
+
 static void setup_isolation(struct pipeline *p)
 {
 	struct buf why = BUF_INIT, m = BUF_INIT;
@@ -109,6 +153,7 @@ decided:
 		engine_note(p->opt.ev, NOTE_WARNING,
 		            "warning: candidates could write into '%s': %s", p->t->tree, why.data);
 	}
+	setup_isolation_process(p, rw);
 	buf_release(&why);
 	buf_release(&m);
 }
@@ -250,6 +295,7 @@ void pipeline_close(struct pipeline *p)
 	free(p->work_abs);
 	free(p->isolation_net);
 	free(p->isolation_tree);
+	free(p->isolation_process);
 	free(p->pin_how);
 	free(p);
 }
@@ -309,6 +355,10 @@ const char *pipeline_isolation_net(const struct pipeline *p)
 const char *pipeline_isolation_tree(const struct pipeline *p)
 {
 	return p->isolation_tree;
+}
+const char *pipeline_isolation_process(const struct pipeline *p)
+{
+	return p->isolation_process;
 }
 int pipeline_pinned_cpu(const struct pipeline *p, const char **how)
 {
@@ -441,6 +491,7 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
 	ch->spec.limits = t->limits;
 	ch->spec.cancel = p->opt.cancel;
 	ch->spec.isolate_net = p->isolate_net;
+	ch->spec.isolate_pid = ch->spec.private_tmp = p->isolate_pid;
 	if (p->isolate_tree) {
 		/* Writable: its own workspace and trace directory, nothing else of
 		 * ours; absolute, to be bound back inside the hidden state. */

@@ -172,6 +172,8 @@ const char *pipeline_isolation_net(const struct pipeline *p);
 /* The CPU timed runs of p were pinned to (-1 = none), and how it was chosen. */
 int pipeline_pinned_cpu(const struct pipeline *p, const char **how);
 const char *pipeline_isolation_tree(const struct pipeline *p);
+/* What holds for the candidates' processes (report.json isolation.process). */
+const char *pipeline_isolation_process(const struct pipeline *p);
 const struct strlist *pipeline_original_files(const struct pipeline *p);
 
 #endif

@@ -28,7 +28,8 @@ struct pipeline {
 	char *machine_text;
 	int kernel_target;
 	int isolate_net, isolate_tree;
-	char *isolation_net, *isolation_tree;
+	int isolate_pid; /* own PID namespace and /proc, private /tmp and /run */
+	char *isolation_net, *isolation_tree, *isolation_process;
 	struct strlist readonly;    /* read-only for candidates: the tree, the state directory */
 	struct strlist hidden;      /* hidden from candidates: the state directory */
 	struct capture *verify_ref; /* the original's outputs, one per verify spec */

@@ -106,6 +106,11 @@ const char *view_isolation_tree(const struct run_view *v)
 	return pipeline_isolation_tree(v->pipe);
 }
 
+const char *view_isolation_process(const struct run_view *v)
+{
+	return pipeline_isolation_process(v->pipe);
+}
+
 int view_profile(const struct run_view *v, int id, struct profile *out)
 {
 	const struct candidate *c = view_candidate(v, id);

@@ -63,6 +63,8 @@ int view_kernel_target(const struct run_view *v);
 /* What report.json says about isolation: the network, and the user's tree. */
 const char *view_isolation_net(const struct run_view *v);
 const char *view_isolation_tree(const struct run_view *v);
+/* And about the candidates' processes (PID namespace, /proc, /tmp, limits). */
+const char *view_isolation_process(const struct run_view *v);
 
 /*
  * Counters and hotspots of candidate id's timed run, through the pipeline

@@ -411,6 +411,29 @@ static int read_outputs(const char *dir, struct cg_data *data, const char *skip_
 	return nfiles;
 }
 
+/*
+ * valgrind writes its files into dir, which must stay visible and writable
+ * in the child's mount namespace (a private /tmp hides it): spec's writable
+ * paths plus dir, in a new array (free it; NULL when spec has no mount
+ * namespace, and spec is unchanged).
+ */
+static const char **writable_too(struct proc_spec *spec, const char *dir)
+{
+	const char **rw;
+	size_t n = 0;
+
+	if (!spec->readonly_paths && !spec->writable_paths && !spec->private_tmp)
+		return NULL;
+	while (spec->writable_paths && spec->writable_paths[n])
+		n++;
+	rw = xcalloc(n + 2, sizeof(*rw));
+	for (size_t i = 0; i < n; i++)
+		rw[i] = spec->writable_paths[i];
+	rw[n] = dir;
+	spec->writable_paths = rw;
+	return rw;
+}
+
 static int cg_run(const struct counter_request *req, struct proc_result *res, struct profile *out,
                   struct buf *err)
 {
@@ -419,6 +442,7 @@ static int cg_run(const struct counter_request *req, struct proc_result *res, st
 	struct cg_data data;
 	struct proc_spec spec;
 	const char *argv[12];
+	const char **rw = NULL;
 	int rc = -1, nfiles = 0, verdict;
 
 	memset(&data, 0, sizeof(data));
@@ -455,6 +479,7 @@ static int cg_run(const struct counter_request *req, struct proc_result *res, st
 		proc_spec_init(&spec);
 	spec.argv = argv;
 	spec.hooks = NULL;
+	rw = writable_too(&spec, dir.data);
 	if (spec.timeout_s > 0)
 		spec.timeout_s *= CG_SLOWDOWN;
 	if (spec.limits.cpu_s > 0)
@@ -513,6 +538,7 @@ static int cg_run(const struct counter_request *req, struct proc_result *res, st
 		goto out;
 	rc = 0;
 out:
+	free(rw);
 	if (dir.len)
 		remove_tmpdir(dir.data);
 	cg_data_release(&data);

@@ -211,12 +211,8 @@ static void isolation_json(cJSON *o, const struct run_view *v)
 	json_add_string(iso, "environment",
 	                "secret-looking variables removed from the candidates' environment "
 	                "(*_KEY, *_TOKEN, *_KEY_ID, *SECRET*, *PASSWORD*, *CREDENTIAL*, *_AUTH*, "
-	                "URLs with passwords; docs/security.md); the tool's own "
-	                "/proc/<pid>/environ is not hidden from candidates of the same user");
-	json_add_string(iso, "process",
-	                "own process group, timeout, parent-death signal, rlimits per process "
-	                "(CPU, address space, file size, processes, no core); no PID namespace, "
-	                "no cgroup, same user as the tool");
+	                "URLs with passwords; docs/security.md)");
+	json_add_string(iso, "process", view_isolation_process(v));
 }
 
 static void baseline_json(cJSON *o, const struct run_view *v, const struct objective *obj)
