@@ -144,9 +144,8 @@ int proc_ns_mounts(const struct proc_spec *spec, int proc)
 		          d == 0 ? "mode=1777" : "mode=0755");
 	}
 	for (i = 0; i < nkept; i++) {
-		if (!r && (mkdirs(kept[i]) < 0 ||
-		           syscall(SYS_move_mount, fds[i], "", AT_FDCWD, kept[i],
-		                   MOVE_MOUNT_F_EMPTY_PATH) < 0))
+		if (!r && (mkdirs(kept[i]) < 0 || syscall(SYS_move_mount, fds[i], "", AT_FDCWD,
+		                                          kept[i], MOVE_MOUNT_F_EMPTY_PATH) < 0))
 			r = -1;
 		close(fds[i]);
 	}
