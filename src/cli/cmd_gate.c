@@ -545,6 +545,9 @@ static int gate_compare_cmd(struct gate_cmd *o)
 		goto out;
 	}
 	o->go.state_dir = g.state;
+	/* --bisect compares more heads with the same base: build the base once. */
+	if (o->bisect && !o->baseline)
+		o->go.cache = gate_base_cache_new();
 	gate_cmd_labels(o, &g, &r);
 	if (o->baseline)
 		st = gate_cmd_against_baseline(o, &g, &r, &err);
@@ -565,6 +568,8 @@ static int gate_compare_cmd(struct gate_cmd *o)
 			code = bc;
 	}
 out:
+	gate_base_cache_free(o->go.cache);
+	o->go.cache = NULL;
 	gate_result_release(&r);
 	gate_run_release(&g, o->keep_work);
 	buf_release(&err);

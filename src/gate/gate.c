@@ -179,28 +179,76 @@ static void describe_objective(struct gate_target *gt, const struct pipeline *p)
 	gt->deterministic = obj->deterministic;
 }
 
-static enum engine_status compare_target(const struct gate_options *o, const struct target *t,
-                                         const char *base_tree, const char *head_tree,
-                                         const char *run_id, size_t k, struct gate_result *r,
-                                         struct buf *err)
-{
-	struct gate_target *gt = gate_result_add(r, t->name);
-	struct target tb = *t;
-	struct pipeline_options po;
-	struct pipeline *p = NULL;
-	struct candidate *cands[2] = {NULL, NULL};
-	struct buf why = BUF_INIT;
-	enum engine_status st;
-	int det = gate_objective_deterministic(o, t->objective, &why);
+struct gate_base {
+	struct target t; /* the target, its tree the base's checkout (the pipeline points here) */
+	char *base_tree;
+	struct pipeline *p;
+	struct candidate *orig; /* built, verified, its references taken */
+	int next_id;            /* of the next head compared with it */
+};
 
-	if (det < 0) {
-		set_reason(gt, GATE_SETUP_FAILED, "%s", why.data);
-		buf_release(&why);
-		return ENGINE_OK;
-	}
-	tb.tree = (char *)base_tree;
+struct gate_base_cache {
+	struct gate_base **b;
+	size_t n;
+	struct manifest *ms; /* the manifests the cached targets point into */
+	size_t nms;
+	struct strlist work; /* work/<run-id> folders to remove at the end */
+};
+
+struct gate_base_cache *gate_base_cache_new(void)
+{
+	return xcalloc(1, sizeof(struct gate_base_cache));
+}
+
+static void gate_base_free(struct gate_base *gb)
+{
+	if (!gb)
+		return;
+	candidate_free(gb->orig);
+	pipeline_close(gb->p);
+	free(gb->base_tree);
+	free(gb);
+}
+
+void gate_base_cache_free(struct gate_base_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		gate_base_free(c->b[i]);
+	for (size_t i = 0; i < c->nms; i++)
+		manifest_release(&c->ms[i]);
+	for (size_t i = 0; i < c->work.n; i++)
+		ws_remove_tree(c->work.v[i], NULL);
+	strlist_release(&c->work);
+	free(c->b);
+	free(c->ms);
+	free(c);
+}
+
+static struct gate_base *cache_find(const struct gate_base_cache *c, const char *name,
+                                    const char *base_tree)
+{
+	for (size_t i = 0; c && i < c->n; i++)
+		if (!strcmp(c->b[i]->t.name, name) && !strcmp(c->b[i]->base_tree, base_tree))
+			return c->b[i];
+	return NULL;
+}
+
+/* The base of target t: the pipeline opened on the base's checkout, the base built and verified. */
+static enum engine_status base_open(const struct gate_options *o, const struct target *t,
+                                    const char *base_tree, const char *run_id, size_t k,
+                                    double threshold, struct gate_base *gb, struct buf *why)
+{
+	struct pipeline_options po;
+	struct candidate *cands[1];
+	enum engine_status st;
+
+	gb->t = *t;
+	gb->t.tree = gb->base_tree = xstrdup(base_tree);
+	gb->next_id = 1;
 	pipeline_options_default(&po);
-	po.target = &tb;
+	po.target = &gb->t;
 	po.state_dir = o->state_dir;
 	po.run_id = run_id;
 	po.cc = o->cc;
@@ -210,42 +258,92 @@ static enum engine_status compare_target(const struct gate_options *o, const str
 	po.profile = 0;
 	po.baseline_runs = 1;
 	po.m = o->m;
-	po.m.gate_threshold = gt->threshold =
-	    o->threshold > 0 ? o->threshold : gate_default_threshold(det);
+	po.m.gate_threshold = threshold;
 	po.m.gate_level = stats_gate_bonferroni_level(o->alpha, k);
-	gt->looks = det ? 1 : stats_gate_looks(po.m.min_runs, po.m.max_runs, NULL, 0);
 	po.cancel = o->cancel;
 	po.ev = o->ev;
-	st = pipeline_open(&po, &p, &why);
-	if (st == ENGINE_OK) {
-		describe_objective(gt, p);
-		cands[0] = pipeline_original(p);
-		candidate_resolve(cands[0], cands, pipeline_pristine(p));
-		engine_note(o->ev, NOTE_PROGRESS, "[%s] the base revision", t->name);
-		st = pipeline_baseline(p, cands[0], &why);
+	st = pipeline_open(&po, &gb->p, why);
+	if (st != ENGINE_OK)
+		return st;
+	gb->orig = cands[0] = pipeline_original(gb->p);
+	candidate_resolve(gb->orig, cands, pipeline_pristine(gb->p));
+	engine_note(o->ev, NOTE_PROGRESS, "[%s] the base revision", t->name);
+	return pipeline_baseline(gb->p, gb->orig, why);
+}
+
+/* The head through the base's pipeline: built, verified against the base, measured. */
+static enum engine_status head_evaluate(const struct gate_options *o, struct gate_base *gb,
+                                        const char *head_tree, int cached, struct gate_target *gt,
+                                        struct gate_result *r, struct buf *why)
+{
+	struct candidate *h = candidate_new("revision", "head");
+	struct candidate *cands[2] = {gb->orig, h};
+	enum engine_status st;
+
+	h->id = gb->next_id++;
+	h->parent = 0;
+	h->source_tree = xstrdup(head_tree);
+	candidate_resolve(h, cands, pipeline_pristine(gb->p));
+	engine_note(o->ev, NOTE_PROGRESS, "[%s] the head: build, verify against the base, measure",
+	            gb->t.name);
+	st = pipeline_evaluate(gb->p, h, gb->orig, why);
+	if (st == ENGINE_OK || st == ENGINE_INTERRUPTED)
+		head_outcome(gt, h);
+	if (gt->outcome == GATE_MEASURED && !gt->deterministic && h->meas.base_cv > 0.05)
+		strlist_pushf(&r->notes,
+		              "'%s': the base's runs vary by %.0f%% (coefficient of variation): "
+		              "this machine is noisy, and a wall-time verdict here is weak "
+		              "(inconclusive is likely); use a quiet runner, --cpu N, or exact "
+		              "counts (--objective instructions --counters cachegrind)",
+		              gb->t.name, h->meas.base_cv * 100);
+	/* A kept base gets one head after another (bisect): each head's copy goes now. */
+	if (cached && h->workdir)
+		ws_remove_tree(h->workdir, NULL);
+	candidate_free(h);
+	return st;
+}
+
+/*
+ * One target: its base (built here, or kept from an earlier comparison
+ * against the same base in o->cache), then the head. *cached: the base
+ * was put into the cache, whose target points into this comparison's
+ * manifest.
+ */
+static enum engine_status compare_target(const struct gate_options *o, const struct target *t,
+                                         const char *base_tree, const char *head_tree,
+                                         const char *run_id, size_t k, struct gate_result *r,
+                                         int *cached, struct buf *err)
+{
+	struct gate_target *gt = gate_result_add(r, t->name);
+	struct gate_base *gb = cache_find(o->cache, t->name, base_tree);
+	struct buf why = BUF_INIT;
+	enum engine_status st = ENGINE_OK;
+	int det = gate_objective_deterministic(o, t->objective, &why), kept = gb != NULL;
+
+	if (det < 0) {
+		set_reason(gt, GATE_SETUP_FAILED, "%s", why.data);
+		buf_release(&why);
+		return ENGINE_OK;
 	}
-	if (st == ENGINE_OK) {
-		struct candidate *h = candidate_new("revision", "head");
-		h->id = 1;
-		h->parent = 0;
-		h->source_tree = xstrdup(head_tree);
-		cands[1] = h;
-		candidate_resolve(h, cands, pipeline_pristine(p));
+	gt->threshold = o->threshold > 0 ? o->threshold : gate_default_threshold(det);
+	gt->looks = det ? 1 : stats_gate_looks(o->m.min_runs, o->m.max_runs, NULL, 0);
+	if (kept) {
 		engine_note(o->ev, NOTE_PROGRESS,
-		            "[%s] the head: build, verify against the base, "
-		            "measure",
-		            t->name);
-		st = pipeline_evaluate(p, h, cands[0], &why);
-		if (st == ENGINE_OK || st == ENGINE_INTERRUPTED)
-			head_outcome(gt, h);
-		if (gt->outcome == GATE_MEASURED && !gt->deterministic && h->meas.base_cv > 0.05)
-			strlist_pushf(
-			    &r->notes,
-			    "'%s': the base's runs vary by %.0f%% (coefficient of variation): "
-			    "this machine is noisy, and a wall-time verdict here is weak "
-			    "(inconclusive is likely); use a quiet runner, --cpu N, or exact "
-			    "counts (--objective instructions --counters cachegrind)",
-			    t->name, h->meas.base_cv * 100);
+		            "[%s] the base revision: built and verified already (kept)", t->name);
+	} else {
+		gb = xcalloc(1, sizeof(*gb));
+		st = base_open(o, t, base_tree, run_id, k, gt->threshold, gb, &why);
+		if (st == ENGINE_OK && o->cache) {
+			struct gate_base_cache *c = o->cache;
+			c->b = xreallocarray(c->b, c->n + 1, sizeof(*c->b));
+			c->b[c->n++] = gb;
+			kept = *cached = 1;
+		}
+	}
+	if (gb->p && (st == ENGINE_OK || st == ENGINE_BASELINE))
+		describe_objective(gt, gb->p);
+	if (st == ENGINE_OK) {
+		st = head_evaluate(o, gb, head_tree, kept, gt, r, &why);
 	} else if (st == ENGINE_SETUP) {
 		set_reason(gt, GATE_SETUP_FAILED, "%s", why.data);
 		st = ENGINE_OK;
@@ -257,10 +355,8 @@ static enum engine_status compare_target(const struct gate_options *o, const str
 	}
 	if (st == ENGINE_ERROR)
 		err_set(err, "target '%s': %s", t->name, why.data);
-	for (int i = 1; i >= 0; i--)
-		if (cands[i])
-			candidate_free(cands[i]);
-	pipeline_close(p);
+	if (!kept)
+		gate_base_free(gb);
 	buf_release(&why);
 	return st;
 }
@@ -349,7 +445,7 @@ enum engine_status gate_compare(const struct gate_options *o, const char *base_t
 	enum engine_status st = ENGINE_OK;
 	char *base_abs, *head_abs;
 	struct strlist base = {0};
-	int *use, known = -1;
+	int *use, known = -1, cached = 0;
 	size_t k;
 
 	if (manifest_load(head_tree, &m, err) < 0)
@@ -369,22 +465,30 @@ enum engine_status gate_compare(const struct gate_options *o, const char *base_t
 		if (use[i] == 2)
 			add_one_sided(r, m.targets[i].name, GATE_NEW);
 		else if (use[i])
-			st =
-			    compare_target(o, &m.targets[i], base_abs, head_abs, run_id, k, r, err);
+			st = compare_target(o, &m.targets[i], base_abs, head_abs, run_id, k, r,
+			                    &cached, err);
 	for (size_t i = 0; st == ENGINE_OK && known > 0 && !o->only && !o->targets && i < base.n;
 	     i++)
 		if (!manifest_find_target(&m, base.v[i]))
 			add_one_sided(r, base.v[i], GATE_REMOVED);
 	gate_family(r, o->alpha);
-	/* The workspaces are large and worth nothing afterwards; runs/ keeps the captures. */
+	/* The workspaces are large and worth nothing afterwards; runs/ keeps the captures.
+	 * Kept bases keep theirs, and their targets point into m, until the cache goes. */
 	buf_addf(&work, "%s/work/%s", o->state_dir, run_id);
-	ws_remove_tree(work.data, NULL);
+	if (cached) {
+		struct gate_base_cache *c = o->cache;
+		strlist_push(&c->work, work.data);
+		c->ms = xreallocarray(c->ms, c->nms + 1, sizeof(*c->ms));
+		c->ms[c->nms++] = m;
+	} else {
+		ws_remove_tree(work.data, NULL);
+		manifest_release(&m);
+	}
 	buf_release(&work);
 	free(use);
 	strlist_release(&base);
 	free(base_abs);
 	free(head_abs);
-	manifest_release(&m);
 	return st;
 }
 

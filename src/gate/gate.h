@@ -32,6 +32,19 @@
 #include "engine/pipeline.h"
 #include "engine/stats_gate.h"
 
+/*
+ * The bases of earlier comparisons, kept (bisect): per target and base
+ * checkout, the base's pipeline with the base built, verified and its
+ * references taken, so that the next head against the same base builds only
+ * itself. A kept base is built and run with the settings of the comparison
+ * that made it (the head's optimize.json of the gate); later heads are
+ * built with those too. Free it after the last comparison: its workspaces
+ * go with it.
+ */
+struct gate_base_cache;
+struct gate_base_cache *gate_base_cache_new(void);
+void gate_base_cache_free(struct gate_base_cache *c);
+
 struct gate_options {
 	const char *state_dir;         /* checkouts, runs/ and work/ go here (created) */
 	const char *only;              /* one target (--target); NULL = every target */
@@ -43,6 +56,7 @@ struct gate_options {
 	int allow_network;
 	volatile sig_atomic_t *cancel;
 	const struct engine_events *ev;
+	struct gate_base_cache *cache; /* NULL: every comparison builds its base */
 };
 void gate_options_default(struct gate_options *o);
 
