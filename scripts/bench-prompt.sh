@@ -31,12 +31,15 @@ for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 port=$(cat "$work/port")
 
 printf '%-22s %10s %8s %8s  %-5s %-5s  %s\n' target "code B" tokens budget hotfn hotln "editable code sent"
+i=0
 for d in "${dirs[@]}"; do
   d=${d%/}
   [ -f "$d/optimize.json" ] || continue
   name=$(basename "$d")
-  tree=$work/trees/$name
-  mkdir -p "$work/trees"
+  # one folder per tree: benchmarks/cpu/matmul and benchmarks/opencl/matmul share a name
+  i=$((i + 1))
+  tree=$work/trees/$i/$name
+  mkdir -p "$work/trees/$i"
   cp -r "$d" "$tree"
   before=$(wc -l < "$work/requests.jsonl" 2>/dev/null || echo 0)
   OPENAI_API_KEY=sk-bench "$bin" run "$tree" --no-flags --repairs 0 --llm openai-compatible:bench \
