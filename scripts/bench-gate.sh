@@ -11,7 +11,8 @@
 # is deterministic, ITRIALS overrides its count). SETS: which sets to run
 # (default "time instructions detect"). OPTIMIZE_BIN: the binary
 # (default build/dev/optimize or build/optimize). N: the loop size (default
-# 20000000, ~50 ms a run here).
+# 20000000, ~50 ms a run here). KEEP=DIR: keep every gate's JSON there (each
+# side's value per pair), to look at the pairs afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TRIALS=${1:-20}
@@ -84,6 +85,10 @@ trials() {
       >"$tmp/out.json" 2>"$tmp/err.txt"
     local rc=$?
     set -e
+    if [ -n "${KEEP:-}" ]; then
+      mkdir -p "$KEEP"
+      cp "$tmp/out.json" "$KEEP/$(echo "$name" | tr -c 'A-Za-z0-9' '-')$i.json"
+    fi
     python3 - "$tmp/out.json" "$rc" >>"$tmp/set.verdicts" <<'PY' || { cat "$tmp/err.txt" >&2; exit 1; }
 import json, sys
 t = json.load(open(sys.argv[1]))["targets"][0]
@@ -105,6 +110,7 @@ PY
 }
 
 echo "bench-gate: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $TRIALS trials (instructions A/A: $ITRIALS), n $N"
+trap 'echo "bench-gate: load at the end $(cut -d" " -f1-3 /proc/loadavg)"; rm -rf "$tmp"' EXIT
 SETS=${SETS:-time instructions detect}
 if [[ " $SETS " == *" time "* ]]; then
   set_run "$N" 100

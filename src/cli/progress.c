@@ -1,5 +1,6 @@
 #include "cli/progress.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,7 +68,11 @@ void cli_progress_pair(void *ctx, const struct candidate *c, size_t n,
 	fprintf(stderr, "\r\033[K  %s %s [", idc, label);
 	for (int i = 0; i < width; i++)
 		fputc(i < filled ? '#' : '.', stderr);
-	fprintf(stderr, "] %zu pairs, ratio %.3f [%.3f, %.3f]", n, ci->estimate, ci->lo, ci->hi);
+	if (isnan(ci->lo) || isnan(ci->hi)) /* the gate's interval needs more pairs */
+		fprintf(stderr, "] %zu pairs, ratio %.3f (no interval yet)", n, ci->estimate);
+	else
+		fprintf(stderr, "] %zu pairs, ratio %.3f [%.3f, %.3f]", n, ci->estimate, ci->lo,
+		        ci->hi);
 	pr->bar_shown = 1;
 }
 
