@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@
 #include "bench/preset.h"
 #include "bench/row.h"
 #include "engine/manifest.h"
+#include "engine/measure.h"
 #include "engine/workspace.h"
 #include "prof/machine.h"
 
@@ -169,8 +171,8 @@ static int lock_timing(const struct bench_run *b, const struct engine_events *ev
 	(void)fchmod(fd, 0666); /* other users' suites share it; best effort */
 	if (timing_lock(fd, 0) == 0)
 		return fd;
-	engine_note(ev, NOTE_PROGRESS,
-	            "waiting for the timing lock %s (another suite is measuring)", path);
+	engine_note(ev, NOTE_DETAIL, "waiting for the timing lock %s (another target is measuring)",
+	            path);
 	while (timing_lock(fd, 1) < 0) {
 		if (errno != EINTR || (b->cancel && *b->cancel)) {
 			close(fd);
@@ -180,11 +182,50 @@ static int lock_timing(const struct bench_run *b, const struct engine_events *ev
 	return fd;
 }
 
-/* Closing the fd releases the record lock. */
-static void unlock_timing(int fd)
+/*
+ * The timing lock around each timed phase of a target (measure.h's guard):
+ * held while the original or a head-to-head is measured, not while
+ * candidates are built, verified or proposed, so tasks running at once
+ * (--jobs, several suites, Slurm tasks on one node) overlap everything but
+ * their timed runs. Each phase is logged to DIR/targets/<entry>/timed.log
+ * ("START END", seconds since the epoch) once the lock is released.
+ */
+struct timing {
+	const struct bench_run *b;
+	const struct engine_events *ev;
+	const char *log;
+	int fd;
+	double since;
+};
+
+static int timing_enter(void *ctx)
 {
-	if (fd >= 0)
+	struct timing *t = ctx;
+
+	t->fd = lock_timing(t->b, t->ev);
+	if (t->fd < 0 && t->b->cancel && *t->b->cancel)
+		return -1;
+	t->since = clock_unix_s();
+	return 0;
+}
+
+static void timing_leave(void *ctx)
+{
+	struct timing *t = ctx;
+	char line[64];
+	int n = snprintf(line, sizeof(line), "%.6f %.6f\n", t->since, clock_unix_s()), fd;
+
+	/* Closing the fd releases the record lock; the line is written after
+	 * (the next phase's START is never before this END). */
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	fd = open(t->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		if (write(fd, line, (size_t)n) != n)
+			engine_note(t->ev, NOTE_DETAIL, "cannot write %s", t->log);
 		close(fd);
+	}
 }
 
 /* Run one valid entry; *row gets its row unless interrupted. */
@@ -197,7 +238,10 @@ static enum engine_status run_entry(const struct bench_run *b, const struct benc
 	struct run_settings rs = *b->rs;
 	const struct engine_events *ev = b->ev ? &b->ev->engine : NULL;
 	enum engine_status st = ENGINE_OK;
-	int configured = 0, lock;
+	struct buf log = BUF_INIT;
+	struct timing tm = {b, ev, NULL, -1, 0};
+	const struct measure_guard guard = {timing_enter, timing_leave, &tm};
+	int configured = 0;
 
 	if (manifest_load(e->tree, &m, err) < 0 || !(t = manifest_find_target(&m, e->target))) {
 		if (!err->len)
@@ -209,13 +253,16 @@ static enum engine_status run_entry(const struct bench_run *b, const struct benc
 	rs.po.state_dir = state_dir;
 	rs.po.run_id = "bench";
 	rs.po.cancel = b->cancel;
+	rs.po.guard = &guard;
+	buf_addf(&log, "%s/timed.log", state_dir);
+	tm.log = log.data;
 	if (target_run_init(&tr, &rs, t, ev, &configured, err) < 0) {
 		*row = bench_row_failed(e, BENCH_ROW_ERROR, err->data);
 		target_run_release(&tr);
 		manifest_release(&m);
+		buf_release(&log);
 		return ENGINE_OK;
 	}
-	lock = lock_timing(b, ev);
 	if (!(b->cancel && *b->cancel))
 		st = target_run_exec(&tr, &rs, err);
 	else
@@ -225,9 +272,9 @@ static enum engine_status run_entry(const struct bench_run *b, const struct benc
 		if (!b->no_presets && tr.l)
 			st = bench_presets_run(&tr, &b->suite->presets, *row, err);
 	}
-	unlock_timing(lock);
 	target_run_release(&tr);
 	manifest_release(&m);
+	buf_release(&log);
 	return st;
 }
 

@@ -33,11 +33,25 @@
 
 struct cJSON;
 
+/* Where a suite stands while tasks run elsewhere (bench_events.tasks). */
+struct bench_progress {
+	size_t total;             /* entries of the suite */
+	size_t done, running;     /* entries with a row; started without one, in this run */
+	size_t todo;              /* entries this run set out to do */
+	double elapsed_s;         /* since this run started its tasks */
+	const char *const *name;  /* the running entries' names (running of them) */
+	const char *const *stage; /* the last line each printed ("" when none yet) */
+	int final;                /* the last call: every task ended */
+};
+
 struct bench_events {
 	/* Entry i (of n) starts. */
 	void (*task_start)(void *ctx, size_t i, size_t n, const char *name);
 	/* Entry i finished; row is the journal's row (row.h). */
 	void (*task_done)(void *ctx, size_t i, const struct cJSON *row);
+	/* Tasks running in other processes (the local executor with --jobs N):
+	 * called about once a second while they run, and once when all ended. */
+	void (*tasks)(void *ctx, const struct bench_progress *p);
 	/* The engine's notes and pairs of the target being run (may be NULL). */
 	struct engine_events engine;
 	void *ctx;

@@ -8,6 +8,8 @@
 
 static int local_run(const struct bench_job *job, struct buf *err)
 {
+	if (job->jobs > 1 && job->ntodo > 1)
+		return bench_local_parallel(job, err);
 	for (size_t k = 0; k < job->ntodo; k++) {
 		int r;
 		if (job->cancel && *job->cancel)
@@ -21,7 +23,7 @@ static int local_run(const struct bench_job *job, struct buf *err)
 
 const struct bench_executor bench_executor_local = {
     "local",
-    "every target in this process, one after the other (default)",
+    "this machine: targets one after the other, or --jobs N at once (default)",
     local_run,
 };
 

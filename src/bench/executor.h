@@ -70,6 +70,10 @@ const struct bench_executor *const *bench_executors(void);
 #define BENCH_EXECUTOR_USAGE 3
 
 extern const struct bench_executor bench_executor_local;
+/* `local` with job->jobs > 1 (executor_local.c): the tasks as processes of
+ * their own (job->task_argv + --task I), job->jobs at once, their output in
+ * DIR/logs/task-I.log. Returns as bench_executor.run. */
+int bench_local_parallel(const struct bench_job *job, struct buf *err);
 extern const struct bench_executor bench_executor_slurm;
 
 /* Slurm (executor_slurm.c): scancel the jobs of DIR's submissions that

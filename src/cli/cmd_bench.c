@@ -66,7 +66,7 @@ const struct opt_spec bench_options[] = {
     {"executor-opt", OPT_EXECUTOR_OPT, required_argument, "KEY=VALUE",
      "a setting of the executor (repeatable)"},
     {"jobs", OPT_JOBS, required_argument, "N",
-     "tasks an executor may run at once (default 1; local runs one at a time)"},
+     "targets run at once (default 1); timed runs never overlap"},
     {"task", OPT_TASK, required_argument, "I", "run only target I (0-based) and record it"},
     {"no-presets", OPT_NO_PRESETS, no_argument, NULL,
      "do not measure the winner against the presets"},
@@ -295,7 +295,53 @@ struct bench_ui {
 	size_t done, total;
 	double started;
 	const char *name;
+	struct buf last; /* the tasks' last plain line (--jobs): printed again only when changed */
 };
+
+/* A task's last line without its "[target] " prefix. */
+static const char *stage_text(const char *line)
+{
+	const char *end = line[0] == '[' ? strstr(line, "] ") : NULL;
+	return end ? end + 2 : line;
+}
+
+/*
+ * Tasks running in other processes (--jobs N): on a terminal one line,
+ * redrawn (the targets running, each one's stage, an ETA); otherwise a
+ * plain line each time a target starts or ends.
+ */
+static void ui_tasks(void *ctx, const struct bench_progress *p)
+{
+	struct bench_ui *ui = ctx;
+	size_t before = p->total - p->todo, now = p->done > before ? p->done - before : 0;
+	struct buf line = BUF_INIT, key = BUF_INIT;
+
+	if (ui->pr.verbosity < 0)
+		return;
+	buf_addf(&line, "[bench] %zu/%zu done", p->done, p->total);
+	if (p->running)
+		buf_addf(&line, ", running:");
+	for (size_t k = 0; k < p->running; k++) {
+		buf_addf(&line, "%s %s", k ? "," : "", p->name[k]);
+		buf_addf(&key, "%s ", p->name[k]);
+		if (ui->pr.tty && p->stage[k][0])
+			buf_addf(&line, " (%.40s)", stage_text(p->stage[k]));
+	}
+	if (now && now < p->todo)
+		buf_addf(&line, "; ETA %.0f s",
+		         p->elapsed_s / (double)now * (double)(p->todo - now));
+	buf_addf(&key, "%zu", p->done);
+	if (ui->pr.tty) {
+		fprintf(stderr, "\r\033[K%.*s%s", (int)(line.len < 160 ? line.len : 160), line.data,
+		        p->final ? "\n" : "");
+	} else if (p->final || !ui->last.data || strcmp(ui->last.data, key.data)) {
+		fprintf(stderr, "%s\n", line.data);
+		buf_setf(&ui->last, "%s", key.data);
+	}
+	fflush(stderr);
+	buf_release(&line);
+	buf_release(&key);
+}
 
 static void ui_task_start(void *ctx, size_t i, size_t n, const char *name)
 {
@@ -519,6 +565,7 @@ static int bench_main(int argc, char **argv, struct cli_ctx *ctx)
 	memset(&ev, 0, sizeof(ev));
 	ev.task_start = ui_task_start;
 	ev.task_done = ui_task_done;
+	ev.tasks = ui_tasks;
 	ev.engine.note = ui_note;
 	ev.engine.pair = ui_pair;
 	ev.engine.candidate_done = ui_candidate;
@@ -560,6 +607,7 @@ static int bench_main(int argc, char **argv, struct cli_ctx *ctx)
 	       : r > 0                     ? EXIT_INTERRUPTED
 	                                   : EXIT_OK;
 	code = cmd_bench_render(out_abs, code, o.rs.lo.verbosity);
+	buf_release(&ui.last);
 out:
 	bench_suite_release(&s);
 	llm_run_options_release(&o.llm);

@@ -185,9 +185,9 @@ static void final_look(const struct measure_config *cfg, struct measure_outcome 
 	free(ratios);
 }
 
-int measure_pair(const struct measure_config *cfg, const struct objective *obj,
-                 const struct measure_side *base, const struct measure_side *cand,
-                 struct measure_outcome *o, struct buf *err)
+static int pair_runs(const struct measure_config *cfg, const struct objective *obj,
+                     const struct measure_side *base, const struct measure_side *cand,
+                     struct measure_outcome *o, struct buf *err)
 {
 	int i, r, max = obj->deterministic ? 1 : cfg->max_runs;
 	int min = obj->deterministic ? 1 : cfg->min_runs;
@@ -240,9 +240,37 @@ int measure_pair(const struct measure_config *cfg, const struct objective *obj,
 	return 0;
 }
 
-int measure_single(const struct measure_config *cfg, const struct objective *obj,
-                   const struct measure_side *side, int n, struct measure_outcome *o,
-                   struct buf *err)
+/* Enter the guard: 0, or -1 when it gave up (o is then interrupted). */
+static int guard_enter(const struct measure_config *cfg, struct measure_outcome *o)
+{
+	if (!cfg->guard || !cfg->guard->enter || cfg->guard->enter(cfg->guard->ctx) == 0)
+		return 0;
+	o->interrupted = 1;
+	return -1;
+}
+
+static void guard_leave(const struct measure_config *cfg)
+{
+	if (cfg->guard && cfg->guard->leave)
+		cfg->guard->leave(cfg->guard->ctx);
+}
+
+int measure_pair(const struct measure_config *cfg, const struct objective *obj,
+                 const struct measure_side *base, const struct measure_side *cand,
+                 struct measure_outcome *o, struct buf *err)
+{
+	int r;
+
+	if (guard_enter(cfg, o) < 0)
+		return 0;
+	r = pair_runs(cfg, obj, base, cand, o, err);
+	guard_leave(cfg);
+	return r;
+}
+
+static int single_runs(const struct measure_config *cfg, const struct objective *obj,
+                       const struct measure_side *side, int n, struct measure_outcome *o,
+                       struct buf *err)
 {
 	int i, r;
 	double x;
@@ -269,4 +297,17 @@ int measure_single(const struct measure_config *cfg, const struct objective *obj
 	o->base_median = stats_median(o->base, o->n);
 	o->base_cv = o->n > 1 ? stats_cv(o->base, o->n) : 0;
 	return 0;
+}
+
+int measure_single(const struct measure_config *cfg, const struct objective *obj,
+                   const struct measure_side *side, int n, struct measure_outcome *o,
+                   struct buf *err)
+{
+	int r;
+
+	if (guard_enter(cfg, o) < 0)
+		return 0;
+	r = single_runs(cfg, obj, side, n, o, err);
+	guard_leave(cfg);
+	return r;
 }

@@ -39,6 +39,21 @@ struct measure_side {
 	struct capture_save save; /* where a copy of the latest run goes (rel NULL = none) */
 };
 
+/*
+ * Around every timed phase (one measure_pair or measure_single, warm-up
+ * included): enter before its first run, leave after its last. enter
+ * returns 0, or -1 when it gave up (interrupted while waiting): the
+ * measurement then ends at once as interrupted, with no run. `optimize
+ * bench` holds the machine's timing lock this way, only while measuring,
+ * so several targets can build and propose at once while their timed runs
+ * never overlap.
+ */
+struct measure_guard {
+	int (*enter)(void *ctx);
+	void (*leave)(void *ctx);
+	void *ctx;
+};
+
 struct measure_config {
 	const char *cmd;
 	int min_runs, max_runs, warmup;
@@ -57,6 +72,7 @@ struct measure_config {
 	void (*progress)(void *ctx, size_t n, const struct stats_interval *ci);
 	void *ctx;
 	volatile sig_atomic_t *stop; /* set (e.g. by SIGINT): the running child is stopped too */
+	const struct measure_guard *guard; /* around the timed runs; may be NULL */
 };
 
 struct measure_outcome {

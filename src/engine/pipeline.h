@@ -42,6 +42,7 @@
 struct objective;
 struct machine_info;
 struct counter_backend;
+struct measure_guard;
 
 struct measure_settings {
 	int min_runs, max_runs; /* pairs: 5 .. 30 */
@@ -72,6 +73,7 @@ struct pipeline_options {
 	struct measure_settings m;
 	volatile sig_atomic_t *cancel; /* set by the caller's signal handler; may be NULL */
 	const struct engine_events *ev;
+	const struct measure_guard *guard; /* around every timed phase (measure.h); may be NULL */
 };
 void pipeline_options_default(struct pipeline_options *o);
 

@@ -253,6 +253,7 @@ void pipeline_measure_config(const struct pipeline *p, struct measure_config *cf
 	cfg->rtol = t->rtol;
 	cfg->atol = t->atol;
 	cfg->stop = p->opt.cancel;
+	cfg->guard = p->opt.guard;
 }
 
 static const char *noise_advice(const struct pipeline *p)
