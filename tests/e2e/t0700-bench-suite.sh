@@ -60,7 +60,8 @@ ok "rows: invalid manifest and a broken original become rows with reasons; aggre
 # built from a git checkout names HEAD (with "-dirty" for uncommitted changes).
 commit=$(json_get "$j" "d['fingerprint']['tool']['commit']")
 if head=$(git -C "$OPTIMIZE_SOURCE_DIR" rev-parse --short HEAD 2>/dev/null); then
-  [[ $commit == "$head" || $commit == "$head-dirty" ]] || fail "the fingerprint's commit is $commit, HEAD is $head"
+  [[ $commit == "$head" || $commit == "$head-dirty" ]] ||
+    fail "the fingerprint's commit is $commit, HEAD is $head (a binary built before the last commit? build again, then test)"
 else
   [ "$commit" = unknown ] || fail "not built from git: commit $commit"
 fi
