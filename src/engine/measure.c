@@ -35,6 +35,8 @@ static int one_run(const struct measure_config *cfg, const struct objective *obj
 	uint64_t ocap = side->spec->output_cap ? side->spec->output_cap : PROC_DEFAULT_OUTPUT_CAP;
 	int r;
 
+	if (side->check && side->check(side->check_ctx, why))
+		return 3;
 	memset(&cap, 0, sizeof(cap));
 	cap.nfiles = cfg->nitems;
 	cap.files = xcalloc(cfg->nitems + 1, sizeof(*cap.files));
@@ -82,12 +84,15 @@ out:
 	return r;
 }
 
-/* one_run's result: -1 error, 1 the side failed, 2 cancelled (interrupt). */
+/* one_run's result: -1 error, 1 the side failed, 2 cancelled (interrupt),
+ * 3 its check failed. */
 static int outcome_of(int r, int side, struct measure_outcome *o)
 {
 	if (r < 0)
 		return -1;
-	if (r == 2)
+	if (r == 3)
+		o->tampered = o->failed = side;
+	else if (r == 2)
 		o->interrupted = 1;
 	else
 		o->failed = side;

@@ -37,6 +37,11 @@ struct measure_side {
 	const char *trace_path;   /* kernel objectives: interposer output; NULL otherwise */
 	int ws_fd;                /* its workspace (output files are read beneath it) */
 	struct capture_save save; /* where a copy of the latest run goes (rel NULL = none) */
+	/* Called before each run of this side (NULL = none): nonzero stops the
+	 * measurement (o->tampered, why in o->why), e.g. its build was changed
+	 * since it was sealed (engine/seal.h). */
+	int (*check)(void *ctx, struct buf *why);
+	void *check_ctx;
 };
 
 /*
@@ -83,6 +88,7 @@ struct measure_outcome {
 	enum stats_gate_verdict gate; /* with the gate's rule */
 	int deterministic;
 	int failed;     /* 1: the base failed a run, 2: the candidate did */
+	int tampered;   /* 1 or 2: that side's check failed before a run (why); failed is set too */
 	struct buf why; /* what failed: crash, timeout, output mismatch */
 	double base_median, cand_median, base_cv;
 	int interrupted;

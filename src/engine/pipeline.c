@@ -278,6 +278,7 @@ void pipeline_close(struct pipeline *p)
 		free(p->verify_ref);
 	}
 	capture_release(&p->run_ref);
+	pipeline_seals_release(p);
 	objective_release(&p->obj);
 	machine_info_release(&p->machine);
 	strlist_release(&p->original_files);

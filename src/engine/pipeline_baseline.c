@@ -313,6 +313,11 @@ enum engine_status pipeline_baseline(struct pipeline *p, struct candidate *b, st
 	}
 	if (pipeline_cancelled(p) || p->opt.check_only)
 		goto out;
+	/* Candidates are timed against this build: sealed now, checked before each timed run. */
+	if (pipeline_seal(p, b, err) < 0) {
+		st = ENGINE_ERROR;
+		goto out;
+	}
 	if ((st = baseline_measure(p, b, err)) != ENGINE_OK)
 		goto out;
 	b->stage = STAGE_PROFILE;

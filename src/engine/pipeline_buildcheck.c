@@ -5,13 +5,17 @@
  * compiler at all (a Makefile's `CFLAGS = -O2` beats the environment), so
  * the flag search would measure the same binary over and over. See
  * docs/build-systems.md.
+ * And the seals (engine/seal.h): the build of every side another candidate
+ * is timed against, checked before each of its timed runs (issue 9, item 4).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
+#include "base/xalloc.h"
 #include "engine/pipeline.h"
 #include "engine/pipeline_int.h"
+#include "engine/seal.h"
 #include "engine/workspace.h"
 
 /* Flags that change the code of every function whatever the build adds after
@@ -153,4 +157,77 @@ int pipeline_check_project_default(struct pipeline *p, const struct candidate *o
 	buf_release(&dir);
 	buf_release(&why);
 	return r < 0 ? -1 : 0;
+}
+
+/* ---- seals: the build of every side another candidate is timed against ---- */
+
+int pipeline_seal(struct pipeline *p, const struct candidate *c, struct buf *err)
+{
+	struct ws_seal *s = xcalloc(1, sizeof(*s));
+
+	if (ws_seal_take(c->workdir, &p->original_files, s, err) < 0) {
+		free(s);
+		return -1;
+	}
+	if ((size_t)c->id >= p->nseals) {
+		p->seals = xreallocarray(p->seals, (size_t)c->id + 1, sizeof(*p->seals));
+		memset(p->seals + p->nseals, 0,
+		       ((size_t)c->id + 1 - p->nseals) * sizeof(*p->seals));
+		p->nseals = (size_t)c->id + 1;
+	}
+	if (p->seals[c->id])
+		ws_seal_release(p->seals[c->id]);
+	free(p->seals[c->id]);
+	p->seals[c->id] = s;
+	return 0;
+}
+
+/* The message that stops the target: what changed, and who ran last. */
+static void tampered(const struct pipeline *p, int id, const char *dir, const char *what,
+                     struct buf *out)
+{
+	buf_setf(out,
+	         "tampering: the build of c%d%s in '%s' changed after it was built and "
+	         "verified: %s; ",
+	         id, id == 0 ? " (the original)" : "", dir, what);
+	if (p->last_ran > 0)
+		buf_addf(out, "the last candidate to run was c%d ('%s'). ", p->last_ran,
+		         p->last_label ? p->last_label : "");
+	buf_addstr(out,
+	           "Timings against it cannot be trusted: the target stops (docs/security.md)");
+}
+
+int pipeline_seal_check(struct pipeline *p, int id, struct buf *why, struct buf *err)
+{
+	struct buf what = BUF_INIT;
+	int r;
+
+	if (id < 0 || (size_t)id >= p->nseals || !p->seals[id])
+		return 0;
+	r = ws_seal_check(p->seals[id], &what, err);
+	if (r == 1)
+		tampered(p, id, p->seals[id]->dir, what.data, why);
+	buf_release(&what);
+	return r;
+}
+
+int pipeline_seals_check_all(struct pipeline *p, struct buf *why, struct buf *err)
+{
+	for (size_t i = 0; i < p->nseals; i++) {
+		int r = pipeline_seal_check(p, (int)i, why, err);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+void pipeline_seals_release(struct pipeline *p)
+{
+	for (size_t i = 0; i < p->nseals; i++) {
+		if (p->seals[i])
+			ws_seal_release(p->seals[i]);
+		free(p->seals[i]);
+	}
+	free(p->seals);
+	free(p->last_label);
 }

@@ -36,8 +36,12 @@ struct pipeline {
 	struct capture run_ref;     /* and of its timed run */
 	int have_refs;
 	int warned_noise;
-	int flags_ignored; /* a probe showed that the build ignores $CFLAGS (said once) */
-	char *pin_how;     /* how the CPU in opt.m.cpu was chosen, for the report */
+	int flags_ignored;      /* a probe showed that the build ignores $CFLAGS (said once) */
+	char *pin_how;          /* how the CPU in opt.m.cpu was chosen, for the report */
+	struct ws_seal **seals; /* by candidate id: the builds others are timed against */
+	size_t nseals;
+	int last_ran;     /* the candidate whose processes ran last (its evaluation) */
+	char *last_label; /* and its label */
 };
 
 /*
@@ -92,6 +96,15 @@ int pipeline_build(struct pipeline *p, struct candidate *c, struct buf *why, str
  * 1 the same code (c's status set: nothing to measure); -1 error. */
 int pipeline_check_same_build(struct pipeline *p, struct candidate *c,
                               const struct candidate *against, struct buf *err);
+
+/* Seals (pipeline_buildcheck.c, engine/seal.h): c's workspace sealed once
+ * built, verified and tested; a seal checked (0 holds or none, 1 broken: why
+ * says what changed and which candidate ran last; -1 error); all of them. */
+struct ws_seal;
+int pipeline_seal(struct pipeline *p, const struct candidate *c, struct buf *err);
+int pipeline_seal_check(struct pipeline *p, int id, struct buf *why, struct buf *err);
+int pipeline_seals_check_all(struct pipeline *p, struct buf *why, struct buf *err);
+void pipeline_seals_release(struct pipeline *p);
 
 /* The start of an output, trimmed to BUILD_ERROR_MAX bytes, appended to out. */
 void pipeline_excerpt(const struct buf *text, struct buf *out);

@@ -326,10 +326,34 @@ static void record_outcome(struct pipeline *p, const struct candidate *other,
 	out->reason = buf_detach(&why);
 }
 
-/* c against `other`, interleaved pairs. */
-static int measure_against(struct pipeline *p, const struct candidate *c,
-                           const struct candidate *other, struct cand_check *out, struct buf *err)
+/* A side's check before each timed run: its seal holds. */
+struct seal_side {
+	struct pipeline *p;
+	int id;
+};
+
+static int seal_side_check(void *ctx, struct buf *why)
 {
+	struct seal_side *s = ctx;
+	struct buf err = BUF_INIT;
+	int r = pipeline_seal_check(s->p, s->id, why, &err);
+
+	if (r < 0)
+		buf_setf(why, "the seal of c%d cannot be checked: %s", s->id, err.data);
+	buf_release(&err);
+	return r != 0;
+}
+
+/*
+ * c against `other`, interleaved pairs; `other` (and c too, when check_c)
+ * checked against its seal before each of its runs. 0, 2 a seal broke (err
+ * says how: the target stops), -1 error.
+ */
+static int measure_against(struct pipeline *p, const struct candidate *c,
+                           const struct candidate *other, int check_c, struct cand_check *out,
+                           struct buf *err)
+{
+	struct seal_side kb = {p, other->id}, kc = {p, c->id};
 	struct measure_config cfg;
 	struct measure_outcome o;
 	struct measure_side sb, sc;
@@ -363,14 +387,27 @@ static int measure_against(struct pipeline *p, const struct candidate *c,
 	sb.trace_path = kernel ? tb.data : NULL;
 	sb.save.dirfd = p->state_fd;
 	sb.save.rel = db.data;
+	sb.check = seal_side_check;
+	sb.check_ctx = &kb;
 	sc.spec = &cc.spec;
 	sc.trace_path = kernel ? tc.data : NULL;
 	sc.save.dirfd = p->state_fd;
 	sc.save.rel = dc.data;
+	if (check_c) {
+		sc.check = seal_side_check;
+		sc.check_ctx = &kc;
+	}
 	measure_outcome_init(&o);
 	r = measure_pair(&cfg, &p->obj, &sb, &sc, &o, err);
-	if (r == 0)
+	if (r == 0 && o.tampered) {
+		memset(out, 0, sizeof(*out));
+		out->verdict = CAND_SKIPPED;
+		out->reason = xstrdup(o.why.data);
+		err_set(err, "target '%s': %s", p->t->name, o.why.data);
+		r = 2;
+	} else if (r == 0) {
 		record_outcome(p, other, &o, out);
+	}
 	measure_outcome_release(&o);
 	child_release(&cb);
 	child_release(&cc);
@@ -517,6 +554,7 @@ struct stage_run {
 	const struct candidate *against;
 	struct buf why;
 	struct buf *err;
+	enum engine_status stop; /* with -1 from a stage: the target stops so (else an error) */
 };
 
 /* A stage returns 0 to go on, 1 when it decided the candidate's status, -1 on an error. */
@@ -587,8 +625,19 @@ static int stage_protected(struct stage_run *x)
 static int stage_measure(struct stage_run *x)
 {
 	struct cand_check k;
+	int r;
 
-	if (measure_against(x->p, x->c, x->against, &k, x->err) < 0)
+	/* This build is timed against by later candidates: sealed now. */
+	if (pipeline_seal(x->p, x->c, x->err) < 0)
+		return -1;
+	r = measure_against(x->p, x->c, x->against, 0, &k, x->err);
+	if (r == 2) {
+		candidate_set(x->c, CAND_SKIPPED, k.reason);
+		free(k.reason);
+		x->stop = ENGINE_BASELINE;
+		return -1;
+	}
+	if (r < 0)
 		return -1;
 	candidate_measurement_clear(&x->c->meas);
 	x->c->meas = k.m;
@@ -625,7 +674,7 @@ static enum engine_status run_stages(struct pipeline *p, struct candidate *c,
                                      const struct candidate *against, enum cand_stage last,
                                      struct buf *err)
 {
-	struct stage_run x = {p, c, against, BUF_INIT, err};
+	struct stage_run x = {p, c, against, BUF_INIT, err, ENGINE_OK};
 	enum engine_status st = ENGINE_OK;
 
 	if (c->status != CAND_PENDING)
@@ -643,7 +692,7 @@ static enum engine_status run_stages(struct pipeline *p, struct candidate *c,
 		buf_reset(&x.why);
 		r = stages[i].run(&x);
 		if (r < 0) {
-			st = ENGINE_ERROR;
+			st = x.stop != ENGINE_OK ? x.stop : ENGINE_ERROR;
 			break;
 		}
 		if (r > 0)
@@ -660,7 +709,26 @@ static enum engine_status run_stages(struct pipeline *p, struct candidate *c,
 enum engine_status pipeline_evaluate(struct pipeline *p, struct candidate *c,
                                      const struct candidate *against, struct buf *err)
 {
-	enum engine_status st = run_stages(p, c, against, STAGE_PROFILE, err);
+	enum engine_status st;
+	struct buf why = BUF_INIT;
+	int r;
+
+	/* Nothing changed the builds others are timed against since the last
+	 * candidate ran (it may have failed before any timed run). */
+	r = pipeline_seals_check_all(p, &why, err);
+	if (r) {
+		if (r > 0) {
+			err_set(err, "target '%s': %s", p->t->name, why.data);
+			candidate_set(c, CAND_SKIPPED, why.data);
+		}
+		buf_release(&why);
+		return r > 0 ? ENGINE_BASELINE : ENGINE_ERROR;
+	}
+	buf_release(&why);
+	p->last_ran = c->id;
+	free(p->last_label);
+	p->last_label = xstrdup(c->label ? c->label : "");
+	st = run_stages(p, c, against, STAGE_PROFILE, err);
 
 	if (st == ENGINE_OK && c->status != CAND_PENDING && c->status != CAND_SKIPPED &&
 	    (c->status == CAND_ACCEPTED || c->status == CAND_NOT_FASTER))
@@ -679,7 +747,11 @@ enum engine_status pipeline_compare(struct pipeline *p, const struct candidate *
                                     const struct candidate *against, struct cand_check *out,
                                     struct buf *err)
 {
-	if (measure_against(p, c, against, out, err) < 0)
+	int r = measure_against(p, c, against, 1, out, err);
+
+	if (r == 2)
+		return ENGINE_BASELINE;
+	if (r < 0)
 		return ENGINE_ERROR;
 	if (pipeline_cancelled(p) && out->verdict == CAND_SKIPPED)
 		return ENGINE_INTERRUPTED;
