@@ -6,6 +6,7 @@
  */
 #include "llm/llm.h"
 #include "base/fileio.h"
+#include "base/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +57,48 @@ static int cache_key_ok(const char *key)
 	return key[SHA256_HEX_LEN] == '\0';
 }
 
+/*
+ * The entry's own hash (its "sha256"): over the fields a replay trusts, each
+ * as name NUL, then "-" when absent, else the string's length ":" bytes, or
+ * the number printed with %.17g. An entry edited after it was recorded (the
+ * text of a response) no longer matches and is not replayed. This finds
+ * edits and corruption, not a forger who recomputes it: the cache is kept
+ * where candidates cannot reach (the state directory, hidden from them).
+ */
+static void entry_digest(const cJSON *root, char hex[SHA256_HEX_LEN + 1])
+{
+	static const char *const strs[] = {"key", "status", "finish_reason", "text"};
+	static const char *const nums[] = {"prompt_tokens", "completion_tokens"};
+	struct sha256_ctx ctx;
+	unsigned char d[SHA256_DIGEST_LEN];
+	char num[64];
+
+	sha256_init(&ctx);
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, strs[i]);
+		sha256_update(&ctx, strs[i], strlen(strs[i]) + 1);
+		if (!cJSON_IsString(v)) {
+			sha256_update(&ctx, "-", 1);
+			continue;
+		}
+		snprintf(num, sizeof(num), "%zu:", strlen(v->valuestring));
+		sha256_update(&ctx, num, strlen(num));
+		sha256_update(&ctx, v->valuestring, strlen(v->valuestring));
+	}
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, nums[i]);
+		sha256_update(&ctx, nums[i], strlen(nums[i]) + 1);
+		if (!cJSON_IsNumber(v)) {
+			sha256_update(&ctx, "-", 1);
+			continue;
+		}
+		snprintf(num, sizeof(num), "%.17g", v->valuedouble);
+		sha256_update(&ctx, num, strlen(num));
+	}
+	sha256_final(&ctx, d);
+	sha256_to_hex(d, hex);
+}
+
 void llm_cache_path(const char *dir, const char *key, struct buf *out)
 {
 	buf_setf(out, "%s/%.2s/%s.json", dir, key, key + 2);
@@ -77,6 +120,28 @@ int llm_cache_parse(const char *data, size_t len, const char *key, const char *o
 		err_set(err, "corrupt cache entry '%s': remove it to record the response again",
 		        origin);
 		goto done;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "sha256");
+	if (!cJSON_IsString(v)) {
+		err_set(
+		    err,
+		    "cache entry '%s' has no sha256 (recorded by an older optimize, or edited): "
+		    "it is not replayed; remove it to record the response again",
+		    origin);
+		goto done;
+	}
+	{
+		char hex[SHA256_HEX_LEN + 1];
+		entry_digest(root, hex);
+		if (strcmp(hex, v->valuestring)) {
+			err_set(
+			    err,
+			    "cache entry '%s' was changed after it was recorded (its sha256 does "
+			    "not match its content): it is not replayed; remove it to record the "
+			    "response again",
+			    origin);
+			goto done;
+		}
 	}
 	res->status = strcmp(status->valuestring, "ok") ? LLM_TRUNCATED : LLM_OK;
 	buf_reset(&res->text);
@@ -137,7 +202,7 @@ int llm_cache_store(const char *dir, const char *key, const struct llm_cache_ent
 	root = cJSON_CreateObject();
 	if (!root)
 		return err_set(err, "out of memory");
-	cJSON_AddNumberToObject(root, "version", 1);
+	cJSON_AddNumberToObject(root, "version", 2);
 	cJSON_AddStringToObject(root, "key", key);
 	cJSON_AddStringToObject(root, "provider", e->provider ? e->provider : "");
 	cJSON_AddStringToObject(root, "model", e->model ? e->model : "");
@@ -148,6 +213,11 @@ int llm_cache_store(const char *dir, const char *key, const struct llm_cache_ent
 	cJSON_AddNumberToObject(root, "prompt_tokens", (double)e->prompt_tokens);
 	cJSON_AddNumberToObject(root, "completion_tokens", (double)e->completion_tokens);
 	cJSON_AddNumberToObject(root, "created", (double)time(NULL));
+	{
+		char hex[SHA256_HEX_LEN + 1];
+		entry_digest(root, hex);
+		cJSON_AddStringToObject(root, "sha256", hex);
+	}
 	s = cJSON_Print(root);
 	cJSON_Delete(root);
 	if (!s)
@@ -160,6 +230,17 @@ int llm_cache_store(const char *dir, const char *key, const struct llm_cache_ent
 	if (file_mkdirs(path.data, 0755, err) < 0)
 		goto done;
 	*slash = '/';
+	/* An entry that is there but not to be replayed (edited, corrupt) gives
+	 * way to the response just received. */
+	if (access(path.data, F_OK) == 0) {
+		struct llm_result old;
+		struct buf why = BUF_INIT;
+		llm_result_init(&old);
+		if (llm_cache_lookup(dir, key, &old, &why) < 0)
+			unlink(path.data);
+		llm_result_release(&old);
+		buf_release(&why);
+	}
 	/* First writer wins: concurrent runs (Slurm tasks sharing the cache)
 	 * that recorded the same key keep the entry that was there first, so
 	 * an entry never changes once a run may have read it. */

@@ -542,8 +542,10 @@ static void test_token_counts_out_of_range(void **state)
 	static const char anthropic[] =
 	    "{\"content\": [{\"type\": \"text\", \"text\": \"x\"}],"
 	    " \"usage\": {\"input_tokens\": 1e999, \"output_tokens\": 12}}";
-	static const char entry[] = "{\"key\": \"k\", \"status\": \"ok\", \"text\": \"x\","
-	                            " \"prompt_tokens\": 9.1e25, \"completion_tokens\": -3}";
+	static const char entry[] =
+	    "{\"key\": \"k\", \"status\": \"ok\", \"text\": \"x\","
+	    " \"prompt_tokens\": 9.1e25, \"completion_tokens\": -3,"
+	    " \"sha256\": \"31e831d3ab97291ff6b78832193f57e0d8746e364a0f6329cd3ab03b99aaa0ed\"}";
 	struct buf err = BUF_INIT;
 	struct llm_result r;
 
@@ -896,7 +898,17 @@ static void test_cache_parse(void **state)
 	static const char entry[] =
 	    "{\"key\": \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\","
 	    " \"status\": \"truncated\", \"finish_reason\": \"length\", \"text\": \"a\","
-	    " \"prompt_tokens\": 7, \"completion_tokens\": 3}";
+	    " \"prompt_tokens\": 7, \"completion_tokens\": 3,"
+	    " \"sha256\": \"3f7ef888534a5b21c6c1dce12bddaf8df4309d9295a7a17c1ebf36a210681610\"}";
+	/* The same entry with its text edited after it was recorded, and without a hash. */
+	static const char edited[] =
+	    "{\"key\": \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\","
+	    " \"status\": \"truncated\", \"finish_reason\": \"length\", \"text\": \"b\","
+	    " \"prompt_tokens\": 7, \"completion_tokens\": 3,"
+	    " \"sha256\": \"3f7ef888534a5b21c6c1dce12bddaf8df4309d9295a7a17c1ebf36a210681610\"}";
+	static const char nohash[] =
+	    "{\"key\": \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\","
+	    " \"status\": \"ok\", \"text\": \"a\"}";
 	struct buf err = BUF_INIT;
 	struct llm_result r;
 
@@ -914,6 +926,10 @@ static void test_cache_parse(void **state)
 	assert_int_equal(llm_cache_parse(entry, sizeof(entry) - 1, "0", "e.json", &r, &err), -1);
 	assert_non_null(strstr(buf_str(&err), "corrupt cache entry 'e.json'"));
 	assert_int_equal(llm_cache_parse(entry, 40, key, "e.json", &r, &err), -1);
+	assert_int_equal(llm_cache_parse(edited, sizeof(edited) - 1, key, "e.json", &r, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "was changed after it was recorded"));
+	assert_int_equal(llm_cache_parse(nohash, sizeof(nohash) - 1, key, "e.json", &r, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "has no sha256"));
 	llm_result_release(&r);
 	buf_release(&err);
 }
