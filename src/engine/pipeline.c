@@ -255,6 +255,7 @@ enum engine_status pipeline_open(const struct pipeline_options *o, struct pipeli
 	machine_info_text(&p->machine, &b);
 	p->machine_text = buf_detach(&b);
 	setup_isolation(p);
+	pipeline_seed_setup(p);
 	if (objective_resolve(o->objective ? o->objective : t->objective, o->counters, &p->obj,
 	                      err) < 0) {
 		err_prefix(err, "target '%s': ", t->name);
@@ -480,6 +481,8 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
 		if (t->wg_size_env && cfg->wg_size)
 			strlist_pushf(&ch->env, "%s=%s", t->wg_size_env, cfg->wg_size);
 	}
+	if (p->seeded)
+		pipeline_seed_env(p, &ch->env);
 	proc_spec_init(&ch->spec);
 	ch->spec.cwd = c->workdir;
 	ch->spec.env_add = strlist_array(&ch->env);

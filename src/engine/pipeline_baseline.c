@@ -267,6 +267,7 @@ enum engine_status pipeline_baseline(struct pipeline *p, struct candidate *b, st
 	enum engine_status st = ENGINE_OK;
 	int r;
 
+	p->orig = b;
 	engine_note(p->opt.ev, NOTE_PROGRESS, "[%s] building the original", t->name);
 	b->stage = STAGE_MATERIALIZE;
 	if (pipeline_materialize(p, b, err) < 0) {

@@ -211,6 +211,18 @@ int pipeline_seal_check(struct pipeline *p, int id, struct buf *why, struct buf 
 	return r;
 }
 
+int pipeline_seal_side_check(void *ctx, struct buf *why)
+{
+	struct seal_side *s = ctx;
+	struct buf err = BUF_INIT;
+	int r = pipeline_seal_check(s->p, s->id, why, &err);
+
+	if (r < 0)
+		buf_setf(why, "the seal of c%d cannot be checked: %s", s->id, err.data);
+	buf_release(&err);
+	return r != 0;
+}
+
 int pipeline_seals_check_all(struct pipeline *p, struct buf *why, struct buf *err)
 {
 	for (size_t i = 0; i < p->nseals; i++) {

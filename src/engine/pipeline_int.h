@@ -40,8 +40,12 @@ struct pipeline {
 	char *pin_how;          /* how the CPU in opt.m.cpu was chosen, for the report */
 	struct ws_seal **seals; /* by candidate id: the builds others are timed against */
 	size_t nseals;
-	int last_ran;     /* the candidate whose processes ran last (its evaluation) */
-	char *last_label; /* and its label */
+	int last_ran;                 /* the candidate whose processes ran last (its evaluation) */
+	const struct candidate *orig; /* the original (set by pipeline_baseline) */
+	int seeded;                   /* the manifest uses $OPTIMIZE_SEED (pipeline_seed.c) */
+	unsigned long seed0;          /* the original's seed: the references' */
+	unsigned long cur_seed;       /* what children get now (seed0 between stages) */
+	char *last_label;             /* and its label */
 };
 
 /*
@@ -104,7 +108,27 @@ struct ws_seal;
 int pipeline_seal(struct pipeline *p, const struct candidate *c, struct buf *err);
 int pipeline_seal_check(struct pipeline *p, int id, struct buf *why, struct buf *err);
 int pipeline_seals_check_all(struct pipeline *p, struct buf *why, struct buf *err);
+/* A measure_side check (engine/measure.h): ctx is a struct seal_side. */
+struct seal_side {
+	struct pipeline *p;
+	int id;
+};
+int pipeline_seal_side_check(void *ctx, struct buf *why);
 void pipeline_seals_release(struct pipeline *p);
+
+/* $OPTIMIZE_SEED (pipeline_seed.c). setup: whether the manifest uses it,
+ * and seed0; env: "OPTIMIZE_SEED=<cur_seed>" pushed. verify_seeded: c's
+ * verify set on a fresh seed against the original's on the same seed: 0,
+ * 1 failed (why, with the seed), 3 the original failed on it (why), -1
+ * error, -2 not seeded. seed_run_ref: base's timed run on cur_seed, the
+ * reference of a measurement: 0, 1 it failed (why), -1. */
+unsigned long pipeline_fresh_seed(void);
+void pipeline_seed_setup(struct pipeline *p);
+void pipeline_seed_env(const struct pipeline *p, struct strlist *env);
+int pipeline_verify_seeded(struct pipeline *p, const struct candidate *c, struct buf *why,
+                           struct buf *err);
+int pipeline_seed_run_ref(struct pipeline *p, const struct candidate *base, struct capture *ref,
+                          struct buf *why, struct buf *err);
 
 /* The start of an output, trimmed to BUILD_ERROR_MAX bytes, appended to out. */
 void pipeline_excerpt(const struct buf *text, struct buf *out);

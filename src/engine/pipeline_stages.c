@@ -326,32 +326,14 @@ static void record_outcome(struct pipeline *p, const struct candidate *other,
 	out->reason = buf_detach(&why);
 }
 
-/* A side's check before each timed run: its seal holds. */
-struct seal_side {
-	struct pipeline *p;
-	int id;
-};
-
-static int seal_side_check(void *ctx, struct buf *why)
-{
-	struct seal_side *s = ctx;
-	struct buf err = BUF_INIT;
-	int r = pipeline_seal_check(s->p, s->id, why, &err);
-
-	if (r < 0)
-		buf_setf(why, "the seal of c%d cannot be checked: %s", s->id, err.data);
-	buf_release(&err);
-	return r != 0;
-}
-
 /*
  * c against `other`, interleaved pairs; `other` (and c too, when check_c)
  * checked against its seal before each of its runs. 0, 2 a seal broke (err
  * says how: the target stops), -1 error.
  */
-static int measure_against(struct pipeline *p, const struct candidate *c,
-                           const struct candidate *other, int check_c, struct cand_check *out,
-                           struct buf *err)
+static int measure_pair_of(struct pipeline *p, const struct candidate *c,
+                           const struct candidate *other, int check_c, const struct capture *ref,
+                           struct cand_check *out, struct buf *err)
 {
 	struct seal_side kb = {p, other->id}, kc = {p, c->id};
 	struct measure_config cfg;
@@ -366,6 +348,8 @@ static int measure_against(struct pipeline *p, const struct candidate *c,
 	memset(&sc, 0, sizeof(sc));
 	sb.ws_fd = sc.ws_fd = -1;
 	pipeline_measure_config(p, &cfg);
+	if (ref)
+		cfg.ref = ref;
 	cfg.seed = p->opt.m.seed * 1000003u + (uint64_t)c->id * 1009u + (uint64_t)other->id;
 	cfg.progress = on_pair;
 	cfg.ctx = &pc;
@@ -387,14 +371,14 @@ static int measure_against(struct pipeline *p, const struct candidate *c,
 	sb.trace_path = kernel ? tb.data : NULL;
 	sb.save.dirfd = p->state_fd;
 	sb.save.rel = db.data;
-	sb.check = seal_side_check;
+	sb.check = pipeline_seal_side_check;
 	sb.check_ctx = &kb;
 	sc.spec = &cc.spec;
 	sc.trace_path = kernel ? tc.data : NULL;
 	sc.save.dirfd = p->state_fd;
 	sc.save.rel = dc.data;
 	if (check_c) {
-		sc.check = seal_side_check;
+		sc.check = pipeline_seal_side_check;
 		sc.check_ctx = &kc;
 	}
 	measure_outcome_init(&o);
@@ -421,6 +405,42 @@ out_nochild:
 	buf_release(&tb);
 	buf_release(&tc);
 	buf_release(&tag);
+	return r;
+}
+
+/*
+ * The same; with $OPTIMIZE_SEED in the manifest, on a fresh seed, the
+ * reference being `other`'s timed run on that seed.
+ */
+static int measure_against(struct pipeline *p, const struct candidate *c,
+                           const struct candidate *other, int check_c, struct cand_check *out,
+                           struct buf *err)
+{
+	struct capture ref;
+	struct buf why = BUF_INIT;
+	int r;
+
+	if (!p->seeded)
+		return measure_pair_of(p, c, other, check_c, NULL, out, err);
+	memset(&ref, 0, sizeof(ref));
+	p->cur_seed = pipeline_fresh_seed();
+	r = pipeline_seed_run_ref(p, other, &ref, &why, err);
+	if (r == 1) {
+		memset(out, 0, sizeof(*out));
+		out->verdict = CAND_SKIPPED;
+		out->reason = buf_detach(&why);
+		r = 0;
+	} else if (r == 0) {
+		r = measure_pair_of(p, c, other, check_c, &ref, out, err);
+		if (r == 0 && out->verdict == CAND_VERIFY_FAILED && out->reason) {
+			buf_addf(&why, "%s (OPTIMIZE_SEED=%lu)", out->reason, p->cur_seed);
+			free(out->reason);
+			out->reason = buf_detach(&why);
+		}
+	}
+	p->cur_seed = p->seed0;
+	capture_release(&ref);
+	buf_release(&why);
 	return r;
 }
 
@@ -591,9 +611,19 @@ static int stage_build(struct stage_run *x)
 
 static int stage_verify(struct stage_run *x)
 {
-	struct capture *caps = xcalloc(x->p->t->nverify + 1, sizeof(*caps));
-	int r = pipeline_verify_set(x->p, x->c, "verify", caps, &x->why, x->err);
+	struct capture *caps;
+	int r = pipeline_verify_seeded(x->p, x->c, &x->why, x->err);
 
+	if (r == 3)
+		return fail(x, CAND_SKIPPED);
+	if (r == 1) {
+		fail(x, CAND_VERIFY_FAILED);
+		add_cl_build_log(x->p, x->c);
+	}
+	if (r != -2)
+		return r;
+	caps = xcalloc(x->p->t->nverify + 1, sizeof(*caps));
+	r = pipeline_verify_set(x->p, x->c, "verify", caps, &x->why, x->err);
 	if (r == 0)
 		r = pipeline_compare_verify(x->p, x->p->verify_ref, caps, &x->why, x->err);
 	pipeline_captures_free(x->p, caps);

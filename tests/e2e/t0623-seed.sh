@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# $OPTIMIZE_SEED (issue 9): a candidate that learnt the answers of fixed
+# inputs by heart (tests/attacks/s01-hardcoded-answers) passes verification
+# on a manifest with fixed inputs, and is rejected on one whose commands use
+# $OPTIMIZE_SEED: each verification gets a fresh seed, the original run on
+# the same seed, and the reason names it. The honest rewrite still passes
+# verification and every timed run on fresh seeds. As root and as a normal
+# user (setpriv).
+. "$(dirname "$0")/lib.sh"
+
+A=$OPTIMIZE_TESTS_DIR/attacks
+
+as_who() {
+  if [ "$who" = root ]; then "$@"; else setpriv --reuid="$user" --regid="$user" --clear-groups \
+    env HOME="$T" "$@"; fi
+}
+
+# seed_run fixed|seeded CANDIDATES...: sets $tree, $r, $rc.
+seed_run() {
+  local mode=$1
+  shift
+  tree=$T/$who-$mode
+  cp -r "$A/tree" "$tree"
+  sed -i 's|"./sum 3000000"|"./sum 400000"|' "$tree/optimize.json"
+  [ "$mode" = seeded ] &&
+    sed -i 's|"./sum 400000"|"./sum $((400000 + OPTIMIZE_SEED % 1000))"|; s|"./sum 0"|"./sum $((OPTIMIZE_SEED % 5000))"|' "$tree/optimize.json"
+  [ "$who" = root ] || chown -R "$user:$user" "$tree"
+  out=$tree.stdout err=$tree.stderr
+  set +e
+  as_who "$OPTIMIZE_BIN" run "$tree" --no-flags --no-profile --cpu any --min-runs 3 --max-runs 3 "$@" >"$out" 2>"$err"
+  rc=$?
+  set -e
+  r=$(latest_run "$tree")/report.json
+}
+cand() {
+  json_get "$r" "[c['status'] + ': ' + (c.get('reason') or '') for c in d['targets'][0]['candidates'] if '$1' in c['label']][0]"
+}
+
+attacks() {
+  seed_run fixed --candidate "$A/s01-hardcoded-answers"
+  assert_rc 0 "$who: fixed inputs"
+  [[ "$(cand s01-)" != verify-failed:* ]] || fail "$who: on fixed inputs s01 should pass verification: $(cand s01-)"
+  ok "$who: on fixed inputs the learnt answers pass verification ($(cand s01- | cut -c1-30))"
+
+  seed_run seeded --candidate "$A/s01-hardcoded-answers" --candidate "$A/fast"
+  assert_rc 0 "$who: \$OPTIMIZE_SEED inputs"
+  [[ "$(cand s01-)" == verify-failed:* ]] || fail "$who: s01 must fail verification on a fresh seed: $(cand s01-)"
+  [[ "$(cand s01-)" =~ \(OPTIMIZE_SEED=[0-9]+\)$ ]] || fail "$who: the reason names the seed: $(cand s01-)"
+  [[ "$(cand attacks/fast)" == accepted:* || "$(cand attacks/fast)" == not-faster:* ]] ||
+    fail "$who: the honest rewrite must pass verification and its timed runs: $(cand attacks/fast)"
+  ok "$who: with \$OPTIMIZE_SEED the learnt answers fail on a fresh seed, named; the honest rewrite passes"
+}
+
+who=root
+attacks
+
+user=optimize-attack
+if [ "$(id -u)" != 0 ]; then
+  echo "SKIP (part): not root here, so no second user to run the attacks as"
+elif ! command -v setpriv >/dev/null; then
+  echo "SKIP (part): no setpriv to run the attacks as a normal user"
+else
+  id -u "$user" >/dev/null 2>&1 || useradd --system --no-create-home "$user" 2>/dev/null || true
+  if ! id -u "$user" >/dev/null 2>&1; then
+    echo "SKIP (part): cannot create the user '$user'"
+  elif ! setpriv --reuid="$user" --regid="$user" --clear-groups test -x "$OPTIMIZE_BIN"; then
+    echo "SKIP (part): '$user' cannot run $OPTIMIZE_BIN"
+  else
+    chmod 755 "$T"
+    who=$user
+    attacks
+  fi
+fi
+finish
