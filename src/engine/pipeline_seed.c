@@ -72,8 +72,8 @@ int pipeline_verify_seeded(struct pipeline *p, const struct candidate *c, struct
 	}
 	for (size_t i = 0; r == 0 && i < t->nverify; i++)
 		if (!proc_result_ok(&ref[i].res)) {
-			buf_setf(why, "the original's verify run %zu ('%s') failed on this seed", i + 1,
-			         t->verify[i].run);
+			buf_setf(why, "the original's verify run %zu ('%s') failed on this seed",
+			         i + 1, t->verify[i].run);
 			r = 3;
 		}
 	if (r == 0)
