@@ -158,16 +158,14 @@ void binfile_compiler_lines(const char *path, struct strlist *out)
 	}
 	dw = dwarf_begin_elf(e, DWARF_C_READ, NULL);
 	if (dw) {
-		Dwarf_Off off = 0, next;
-		size_t hsize;
-		while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-			Dwarf_Die die;
-			Dwarf_Attribute a;
-			if (dwarf_offdie(dw, off + hsize, &die) &&
-			    dwarf_attr(&die, DW_AT_producer, &a))
+		/* every unit's own DIE (DWARF 5 unit headers vary in size: never
+		 * compute the DIE's offset by hand) */
+		Dwarf_CU *cu = NULL;
+		Dwarf_Die cudie;
+		Dwarf_Attribute a;
+		while (dwarf_get_units(dw, cu, &cu, NULL, NULL, &cudie, NULL) == 0)
+			if (dwarf_attr(&cudie, DW_AT_producer, &a))
 				push_unique(out, dwarf_formstring(&a));
-			off = next;
-		}
 		dwarf_end(dw);
 	}
 	command_line_section(e, out);

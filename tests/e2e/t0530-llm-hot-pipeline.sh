@@ -43,6 +43,8 @@ ok "pipeline and script runs: the prompt's hot lines name lib/work.c:N with the 
 r=$(latest_run "$tree")/report.json
 lines=$(json_get "$r" '" ".join(d["targets"][0]["candidates"][0]["compiler_command_lines"])')
 echo "$lines" | grep -q -- '-O2' || fail "the project's own -O2 is recorded for the script target: '$lines'"
+json_get "$r" 'all(" -g" in l and " -O2" in l for l in d["targets"][0]["candidates"][0]["compiler_command_lines"])' |
+  grep -q True || fail "every recorded line is a compiler command line with -g -O2 (one per compile unit): '$lines'"
 ok "cflags unset: the project's own build is recorded ($lines)"
 
 run_optimize profile "$tree" --target inline
