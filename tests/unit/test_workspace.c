@@ -22,6 +22,7 @@
 
 #include "engine/apply.h"
 #include "engine/manifest.h"
+#include "engine/seal.h"
 #include "base/fileio.h"
 #include "engine/workspace.h"
 #include "test_util.h"
@@ -409,6 +410,58 @@ static void test_apply_rolled_back(void **state)
 	buf_release(&err);
 }
 
+/* A sealed workspace: untouched, touched (same bytes) and copied back hold;
+ * a rewritten executable, one replaced by a link, a removed tree file and a
+ * changed mode do not; new files and unsealed data files are free. */
+static void test_seal(void **state)
+{
+	struct ws_seal s;
+	struct buf why = BUF_INIT, err = BUF_INIT;
+	struct strlist also = {0};
+	char p[512], q[512];
+
+	(void)state;
+	put("prog", "\177ELF original binary");
+	put("run.sh", "./prog\n");
+	put("data.out", "written by runs\n");
+	snprintf(p, sizeof(p), "%s/prog", root);
+	chmod(p, 0755);
+	strlist_push(&also, "run.sh");
+	assert_int_equal(ws_seal_take(root, &also, &s, &err), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(ws_seal_check(&s, &why, &err), 0);
+	put("data.out", "changed by a run\n"); /* not sealed */
+	put("new.txt", "a new file\n");
+	assert_int_equal(ws_seal_check(&s, &why, &err), 0);
+	put("prog", "\177ELF original binary"); /* the same bytes again */
+	assert_int_equal(ws_seal_check(&s, &why, &err), 0);
+	put("prog", "#!/bin/sh\nsleep 1; exec ./prog.real\n");
+	assert_int_equal(ws_seal_check(&s, &why, &err), 1);
+	assert_non_null(strstr(why.data, "'prog' was rewritten"));
+	put("prog", "\177ELF original binary");
+	assert_int_equal(ws_seal_check(&s, &why, &err), 0);
+	chmod(p, 0700);
+	assert_int_equal(ws_seal_check(&s, &why, &err), 1);
+	assert_non_null(strstr(why.data, "mode of 'prog'"));
+	chmod(p, 0755);
+	snprintf(q, sizeof(q), "%s/elsewhere", root);
+	assert_int_equal(rename(p, q), 0);
+	assert_int_equal(symlink(q, p), 0);
+	assert_int_equal(ws_seal_check(&s, &why, &err), 1);
+	assert_non_null(strstr(why.data, "'prog' was replaced by a symbolic link"));
+	unlink(p);
+	assert_int_equal(rename(q, p), 0);
+	assert_int_equal(ws_seal_check(&s, &why, &err), 0);
+	snprintf(q, sizeof(q), "%s/run.sh", root);
+	unlink(q);
+	assert_int_equal(ws_seal_check(&s, &why, &err), 1);
+	assert_non_null(strstr(why.data, "'run.sh' was removed"));
+	ws_seal_release(&s);
+	strlist_release(&also);
+	buf_release(&why);
+	buf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +472,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_apply_and_diff, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_apply_killed_between_renames, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_apply_rolled_back, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_seal, setup, teardown),
 	};
 	return test_run(tests, NULL, NULL);
 }
