@@ -54,7 +54,7 @@ const struct opt_spec gate_options[] = {
      "compare with a baseline recorded by 'gate record' instead of --base"},
     {"target", OPT_TARGET, required_argument, "NAME", "only this target of the manifest"},
     {"objective", OPT_OBJECTIVE, required_argument, "OBJ",
-     "time (default), instructions, cycles, cache-misses, max-rss, kernel_time[:NAME]"},
+     "time (default), cpu-time, instructions, cycles, cache-misses, max-rss, kernel_time[:NAME]"},
     {"counters", OPT_COUNTERS, required_argument, "BACKEND",
      "counter backend: perf, papi, cachegrind (instructions: exact counts)"},
     {"threshold", OPT_THRESHOLD, required_argument, "PCT",

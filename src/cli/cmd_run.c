@@ -52,7 +52,7 @@ const struct opt_spec run_options[] = {
     {"no-backup", OPT_NO_BACKUP, no_argument, NULL, "with --apply: keep no <file>.orig"},
     {"target", OPT_TARGET, required_argument, "NAME", "only this target of the manifest"},
     {"objective", OPT_OBJECTIVE, required_argument, "OBJ",
-     "time (default), instructions, cycles, cache-misses, max-rss, kernel_time[:NAME]"},
+     "time (default), cpu-time, instructions, cycles, cache-misses, max-rss, kernel_time[:NAME]"},
     {"counters", OPT_COUNTERS, required_argument, "BACKEND",
      "counter backend for counter objectives: perf, papi, cachegrind"},
     {"min-runs", OPT_MIN_RUNS, required_argument, "N", "fewest measured pairs (default 5)"},

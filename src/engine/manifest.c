@@ -80,8 +80,8 @@ static const char *const limits_fields[] = {"cpu_s", "memory_mb", "file_mb", "np
 static const char *const llm_fields[] = {"provider",    "model",      "url",
                                          "temperature", "max_tokens", NULL};
 static const char *const llm_providers[] = {"openai", "anthropic", "openai-compatible", NULL};
-static const char *const objectives[] = {
-    "time", "cycles", "instructions", "cache-misses", "max-rss", "kernel_time", NULL};
+static const char *const objectives[] = {"time",         "cpu-time", "cycles",      "instructions",
+                                         "cache-misses", "max-rss",  "kernel_time", NULL};
 
 static int looks_secret(const char *key)
 {
@@ -166,7 +166,8 @@ static const char *objective_problem(const char *o, const char **hint)
 }
 
 #define OBJECTIVES_ACCEPTED                                                                        \
-	"time, cycles, instructions, cache-misses, max-rss, kernel_time, kernel_time:NAME"
+	"time, cpu-time, cycles, instructions, cache-misses, max-rss, kernel_time, "               \
+	"kernel_time:NAME"
 
 int manifest_check_objective(const char *objective, struct buf *err)
 {

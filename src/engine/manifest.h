@@ -110,7 +110,7 @@ const struct target *manifest_find_target(const struct manifest *m, const char *
 
 /*
  * 0 if `objective` is one the manifest accepts ("time", "cycles",
- * "instructions", "cache-misses", "max-rss", "kernel_time",
+ * "instructions", "cache-misses", "max-rss", "cpu-time", "kernel_time",
  * "kernel_time:NAME"); otherwise -1 and err lists the accepted ones. For
  * checking an --objective given on the command line the same way.
  */

@@ -90,6 +90,10 @@ int objective_resolve(const char *name, const char *counters, struct objective *
 	memset(o, 0, sizeof(*o));
 	if (!name || !strcmp(name, "time"))
 		return set(o, OBJ_TIME, "time", "s", "wall clock (CLOCK_MONOTONIC)", 0);
+	if (!strcmp(name, "cpu-time"))
+		return set(
+		    o, OBJ_CPU_TIME, "cpu-time", "s",
+		    "rusage (wait4 user + system time of the program and its reaped children)", 0);
 	if (!strcmp(name, "max-rss"))
 		return set(o, OBJ_MAXRSS, "max-rss", "KiB", "rusage (wait4 ru_maxrss)", 0);
 	if (!strcmp(name, "kernel_time") || !strncmp(name, "kernel_time:", 12)) {
@@ -131,8 +135,8 @@ int objective_resolve(const char *name, const char *counters, struct objective *
 		return 0;
 	}
 	return err_set(err,
-	               "unknown objective '%s': use time, cycles, instructions, cache-misses, "
-	               "max-rss, kernel_time or kernel_time:NAME",
+	               "unknown objective '%s': use time, cpu-time, cycles, instructions, "
+	               "cache-misses, max-rss, kernel_time or kernel_time:NAME",
 	               name);
 }
 
@@ -161,6 +165,7 @@ int objective_run(const struct objective *o, const struct proc_spec *spec, const
 		unlink(trace_path);
 	switch (o->kind) {
 	case OBJ_TIME:
+	case OBJ_CPU_TIME:
 	case OBJ_MAXRSS:
 	case OBJ_KERNEL_TIME:
 		r = proc_run_sh(spec, cmd, res, err);
@@ -185,6 +190,9 @@ int objective_run(const struct objective *o, const struct proc_spec *spec, const
 	switch (o->kind) {
 	case OBJ_TIME:
 		*value = res->wall_s;
+		break;
+	case OBJ_CPU_TIME:
+		*value = res->user_s + res->sys_s;
 		break;
 	case OBJ_MAXRSS:
 		*value = (double)res->maxrss_kb;

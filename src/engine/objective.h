@@ -21,7 +21,7 @@
 #include "base/proc.h"
 #include "prof/profile.h"
 
-enum objective_kind { OBJ_TIME, OBJ_COUNTER, OBJ_MAXRSS, OBJ_KERNEL_TIME };
+enum objective_kind { OBJ_TIME, OBJ_CPU_TIME, OBJ_COUNTER, OBJ_MAXRSS, OBJ_KERNEL_TIME };
 
 struct objective {
 	enum objective_kind kind;

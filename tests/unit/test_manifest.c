@@ -360,13 +360,15 @@ static void test_bad_objective(void **state)
 	struct buf err = BUF_INIT;
 
 	(void)state;
-	expect_error("{" MIN_FIELDS ", \"objective\": \"tme\"}", ORIGIN
-	             ":1:67: field 'objective': 'tme' is not an objective; did you mean 'time'? "
-	             "(accepted: time, cycles, instructions, cache-misses, max-rss, kernel_time, "
-	             "kernel_time:NAME)");
-	expect_error("{" MIN_FIELDS ", \"objective\": \"watts\"}", ORIGIN
-	             ":1:67: field 'objective': 'watts' is not an objective (accepted: time, "
-	             "cycles, instructions, cache-misses, max-rss, kernel_time, kernel_time:NAME)");
+	expect_error(
+	    "{" MIN_FIELDS ", \"objective\": \"tme\"}", ORIGIN
+	    ":1:67: field 'objective': 'tme' is not an objective; did you mean 'time'? "
+	    "(accepted: time, cpu-time, cycles, instructions, cache-misses, max-rss, kernel_time, "
+	    "kernel_time:NAME)");
+	expect_error(
+	    "{" MIN_FIELDS ", \"objective\": \"watts\"}", ORIGIN
+	    ":1:67: field 'objective': 'watts' is not an objective (accepted: time, cpu-time, "
+	    "cycles, instructions, cache-misses, max-rss, kernel_time, kernel_time:NAME)");
 	expect_error_prefix("{" MIN_FIELDS ", \"objective\": \"kernel_time:\"}",
 	                    ORIGIN ":1:67: field 'objective': 'kernel_time:' needs a kernel name");
 	buf_init(&err, 0);
@@ -380,7 +382,7 @@ static void test_bad_objective(void **state)
 	assert_string_equal(
 	    buf_str(&err),
 	    "objective 'cycle' is not an objective; did you mean "
-	    "'cycles'? (accepted: time, cycles, instructions, cache-misses, max-rss, "
+	    "'cycles'? (accepted: time, cpu-time, cycles, instructions, cache-misses, max-rss, "
 	    "kernel_time, kernel_time:NAME)");
 	buf_release(&err);
 }
