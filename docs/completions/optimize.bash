@@ -7,7 +7,7 @@ _optimize()
 		return
 	fi
 	case ${COMP_WORDS[1]} in
-	run) opts="--apply --no-backup --target --objective --counters --min-runs --max-runs --warmup --min-gain --seed --cpu --cc --candidate --no-flags --budget-time --state-dir --keep-work --no-profile --allow-network --json --output -q --quiet -v --verbose -h --help --llm --llm-url --rounds --candidates --budget-tokens --cache --cache-dir --prompts --strategy --beam --patience --repairs --trust-manifest-url" ;;
+	run) opts="--apply --no-backup --target --objective --counters --min-runs --max-runs --warmup --min-gain --seed --cpu --cc --candidate --no-flags --budget-time --state-dir --keep-work --no-profile --allow-network --run-as --allow-unsafe-root --json --output -q --quiet -v --verbose -h --help --llm --llm-url --rounds --candidates --budget-tokens --cache --cache-dir --prompts --strategy --beam --patience --repairs --trust-manifest-url" ;;
 	init) opts="-p --print -h --help" ;;
 	check) opts="--target --objective --counters --cc --allow-network -q --quiet -h --help" ;;
 	bench) opts="--output --proposer --executor --executor-opt --jobs --task --no-presets --objective --counters --min-runs --max-runs --warmup --min-gain --seed --cc --budget-time --no-profile --keep-work --allow-network --partition --account --time --qos --sbatch-arg --export --max-parallel --retries --detach --cancel-on-interrupt --resume -q --quiet -v --verbose -h --help --llm --llm-url --rounds --candidates --budget-tokens --cache --cache-dir --prompts --strategy --beam --patience --repairs --trust-manifest-url" ;;

@@ -80,6 +80,10 @@ int proc_isolation_probe_spec(const struct proc_spec *proto, struct buf *why)
 	spec.hidden_paths = proto->hidden_paths;
 	spec.isolate_pid = proto->isolate_pid;
 	spec.private_tmp = proto->private_tmp;
+	spec.run_as = proto->run_as;
+	spec.run_uid = proto->run_uid;
+	spec.run_gid = proto->run_gid;
+	spec.cwd = proto->cwd;
 	spec.timeout_s = 10;
 	if (proc_run(&spec, &res, why) < 0)
 		return -1;
@@ -255,6 +259,10 @@ static void report_error(const struct proc_spec *spec, const struct child_report
 	case STAGE_FS:
 		err_set(err, "cannot make the source tree read-only for '%s' (mount namespace): %s",
 		        spec->argv[0], msg);
+		break;
+	case STAGE_IDENT:
+		err_set(err, "cannot run '%s' as uid %d, gid %d without capabilities: %s",
+		        spec->argv[0], (int)spec->run_uid, (int)spec->run_gid, msg);
 		break;
 	case STAGE_PIDNS:
 		err_set(err,

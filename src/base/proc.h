@@ -134,6 +134,13 @@ struct proc_spec {
 	 * readonly_paths, writable_paths and hidden_paths under them are kept
 	 * as they were. */
 	int private_tmp;
+	/* Only when the caller is root: the child runs as run_uid/run_gid, no
+	 * supplementary groups, no capabilities, no_new_privs; its
+	 * writable_paths are idmapped (root's files there look like its own).
+	 * Needs a mount namespace (made for it). See proc_ident.c. */
+	int run_as;
+	uid_t run_uid;
+	gid_t run_gid;
 	const struct proc_hooks *hooks;
 	/* If set, the run is stopped (like a timeout, but cancelled is set
 	 * instead of timed_out) as soon as *cancel becomes nonzero. A signal
@@ -187,8 +194,8 @@ int proc_isolation_probe(int net, const char *const *readonly_paths,
                          const char *const *writable_paths, const char *const *hidden_paths,
                          struct buf *why);
 /* The same for the isolation fields of proto (isolate_net, readonly_paths,
- * writable_paths, hidden_paths, isolate_pid, private_tmp); its other fields
- * are ignored. */
+ * writable_paths, hidden_paths, isolate_pid, private_tmp, run_as and its
+ * ids, cwd); its other fields are ignored. */
 int proc_isolation_probe_spec(const struct proc_spec *proto, struct buf *why);
 
 /*

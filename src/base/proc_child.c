@@ -194,7 +194,7 @@ static int child_isolate(const struct proc_spec *spec)
 		flags |= CLONE_NEWNS;
 	if (spec->isolate_pid)
 		flags |= CLONE_NEWPID | CLONE_NEWNS;
-	if (spec->private_tmp)
+	if (spec->private_tmp || (spec->run_as && geteuid() == 0))
 		flags |= CLONE_NEWNS;
 	if (!flags)
 		return 0;
@@ -274,7 +274,7 @@ void __attribute__((noreturn)) proc_child_main(const struct child_ctx *c)
 	const struct proc_spec *spec = c->spec;
 	struct sigaction dfl;
 	sigset_t none;
-	int sig;
+	int sig, ident_ns = -1;
 
 	setpgid(0, 0);
 	/* Nothing outlives the tool: if it dies (even by SIGKILL), so does this
@@ -290,12 +290,19 @@ void __attribute__((noreturn)) proc_child_main(const struct child_ctx *c)
 			sigaction(sig, &dfl, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (spec->run_as && geteuid() == 0) {
+		ident_ns = proc_ident_userns(spec);
+		if (ident_ns < 0)
+			proc_child_fail(c, STAGE_IDENT);
+	}
 	/* Before the parent starts the clock: the namespace costs no measured time. */
 	{
 		int stage = child_isolate(spec);
 		if (stage)
 			proc_child_fail(c, stage);
 	}
+	if (ident_ns >= 0 && proc_ident_prepare(spec, ident_ns) < 0)
+		proc_child_fail(c, STAGE_IDENT);
 	if (spec->isolate_pid)
 		proc_ns_main(c);
 	if (spec->private_tmp && proc_ns_mounts(spec, 0) < 0)
@@ -328,6 +335,8 @@ void __attribute__((noreturn)) proc_child_exec(const struct child_ctx *c)
 		if (sched_setaffinity(0, sizeof(set), &set) < 0)
 			proc_child_fail(c, STAGE_CPU);
 	}
+	if (spec->run_as && geteuid() == 0 && proc_ident_drop(spec) < 0)
+		proc_child_fail(c, STAGE_IDENT);
 	if (spec->cwd && chdir(spec->cwd) < 0)
 		proc_child_fail(c, STAGE_CWD);
 	child_cloexec_rest();

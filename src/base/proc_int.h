@@ -19,6 +19,7 @@ enum child_stage {
 	STAGE_NET,
 	STAGE_FS,
 	STAGE_PIDNS, /* the PID namespace, its /proc, the private /tmp */
+	STAGE_IDENT, /* the unprivileged identity of run_as (proc_ident.c) */
 	STAGE_PID,   /* not a failure: err holds the pid that will exec (proc_ns.c) */
 };
 
@@ -59,6 +60,16 @@ void __attribute__((noreturn)) proc_child_fail(const struct child_ctx *c, int st
  * way it did. Never returns.
  */
 void __attribute__((noreturn)) proc_ns_main(const struct child_ctx *c);
+/* proc_ident.c (spec->run_as, as root): in the child's mount namespace,
+ * idmap its writable paths to run_uid/run_gid; and just before exec, drop
+ * to that identity with no capabilities. 0, or -1 with errno. */
+int proc_ident_prepare(const struct proc_spec *spec, int userns_fd);
+/* Before the namespaces are made (its helper child must not become pid 1
+ * of the new PID namespace): a user namespace mapping 0 to run_uid and
+ * run_gid, as a descriptor for proc_ident_prepare (which closes it). */
+int proc_ident_userns(const struct proc_spec *spec);
+int proc_ident_drop(const struct proc_spec *spec);
+
 /* The private /tmp and /run (spec->private_tmp) and, with proc, a fresh
  * /proc; in the child's mount namespace. Returns 0 or -1 with errno. */
 int proc_ns_mounts(const struct proc_spec *spec, int proc);

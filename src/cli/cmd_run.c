@@ -42,6 +42,8 @@ enum {
 	OPT_BUDGET_TIME,
 	OPT_NO_PROFILE,
 	OPT_ALLOW_NETWORK,
+	OPT_RUN_AS,
+	OPT_ALLOW_UNSAFE_ROOT,
 	OPT_JSON,
 	OPT_OUTPUT,
 	OPT_HELP,
@@ -76,6 +78,10 @@ const struct opt_spec run_options[] = {
      "do not collect counters and hotspots of measured candidates"},
     {"allow-network", OPT_ALLOW_NETWORK, no_argument, NULL,
      "let builds and runs reach the network (default: loopback only)"},
+    {"run-as", OPT_RUN_AS, required_argument, "USER",
+     "as root: run candidates as USER (default nobody), without capabilities"},
+    {"allow-unsafe-root", OPT_ALLOW_UNSAFE_ROOT, no_argument, NULL,
+     "as root: run even where candidates cannot be run as an unprivileged user"},
     {"json", OPT_JSON, no_argument, NULL,
      "print report.json on stdout instead of the table (docs/report-format.md)"},
     {"output", OPT_OUTPUT, required_argument, "FILE",
@@ -348,6 +354,12 @@ static int parse_one(int c, const char *arg, struct run_opts *o, struct buf *err
 		break;
 	case OPT_ALLOW_NETWORK:
 		o->rs.po.allow_network = 1;
+		break;
+	case OPT_RUN_AS:
+		o->rs.po.run_as = optarg;
+		break;
+	case OPT_ALLOW_UNSAFE_ROOT:
+		o->rs.po.allow_unsafe_root = 1;
 		break;
 	case OPT_JSON:
 		o->json = 1;

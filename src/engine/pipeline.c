@@ -65,7 +65,7 @@ static void setup_isolation_process(struct pipeline *p, const char *const *rw)
 {
 	static const char base[] = "own process group, timeout, parent-death signal, rlimits per "
 	                           "process (CPU, address space, file size, processes, no core), "
-	                           "no cgroup, same user as the tool";
+	                           "no cgroup";
 	struct proc_spec probe;
 	struct buf why = BUF_INIT, m = BUF_INIT;
 
@@ -103,9 +103,10 @@ static void setup_isolation_process(struct pipeline *p, const char *const *rw)
 	buf_release(&why);
 }
 
-static void setup_isolation(struct pipeline *p)
+static enum engine_status setup_isolation(struct pipeline *p, struct buf *err)
 {
 	struct buf why = BUF_INIT, m = BUF_INIT;
+	enum engine_status st;
 	const char *rw[2] = {p->work_abs ? p->work_abs : p->work_root, NULL};
 	const char *const *ro, *const *hide;
 	size_t tl = strlen(p->t->tree);
@@ -154,8 +155,10 @@ decided:
 		            "warning: candidates could write into '%s': %s", p->t->tree, why.data);
 	}
 	setup_isolation_process(p, rw);
+	st = pipeline_setup_root(p, rw, err);
 	buf_release(&why);
 	buf_release(&m);
+	return st;
 }
 
 /*
@@ -254,7 +257,8 @@ enum engine_status pipeline_open(const struct pipeline_options *o, struct pipeli
 	machine_info_collect(&p->machine, o->cc ? o->cc : t->cc);
 	machine_info_text(&p->machine, &b);
 	p->machine_text = buf_detach(&b);
-	setup_isolation(p);
+	if (setup_isolation(p, err) != ENGINE_OK)
+		return ENGINE_SETUP;
 	pipeline_seed_setup(p);
 	if (objective_resolve(o->objective ? o->objective : t->objective, o->counters, &p->obj,
 	                      err) < 0) {
@@ -496,6 +500,9 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
 	ch->spec.cancel = p->opt.cancel;
 	ch->spec.isolate_net = p->isolate_net;
 	ch->spec.isolate_pid = ch->spec.private_tmp = p->isolate_pid;
+	ch->spec.run_as = p->run_as;
+	ch->spec.run_uid = p->run_uid;
+	ch->spec.run_gid = p->run_gid;
 	if (p->isolate_tree) {
 		/* Writable: its own workspace and trace directory, nothing else of
 		 * ours; absolute, to be bound back inside the hidden state. */

@@ -66,6 +66,10 @@ struct pipeline_options {
 	const char *objective; /* NULL = the manifest's */
 	const char *counters;  /* counter backend for counter objectives; NULL = automatic */
 	int allow_network;     /* do not isolate candidates from the network */
+	/* As root: the user candidates run as (NULL = "nobody"); with
+	 * allow_unsafe_root, where that is impossible, they run as root. */
+	const char *run_as;
+	int allow_unsafe_root;
 	int profile;           /* count each measured candidate (and sample the original) */
 	int hotspots_accepted; /* also sample each accepted candidate (LLM prompts read them) */
 	int baseline_runs;     /* runs of the original alone, for its time and CV; 0 = min_runs */

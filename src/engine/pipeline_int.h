@@ -29,6 +29,9 @@ struct pipeline {
 	int kernel_target;
 	int isolate_net, isolate_tree;
 	int isolate_pid; /* own PID namespace and /proc, private /tmp and /run */
+	int run_as;      /* as root: candidates run as run_uid/run_gid (pipeline_root.c) */
+	uid_t run_uid;
+	gid_t run_gid;
 	char *isolation_net, *isolation_tree, *isolation_process;
 	struct strlist readonly;    /* read-only for candidates: the tree, the state directory */
 	struct strlist hidden;      /* hidden from candidates: the state directory */
@@ -69,6 +72,15 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
                         const struct cand_config *cfg, const char *trace, double timeout,
                         struct child *ch, struct buf *err);
 void child_release(struct child *ch);
+
+/*
+ * pipeline_root.c: when the tool runs as root, the unprivileged identity
+ * candidates run as (opt.run_as, or "nobody"), probed with the namespaces
+ * already chosen; said in isolation_process. Where impossible: ENGINE_SETUP
+ * with err, unless opt.allow_unsafe_root (then a warning, and the report
+ * says candidates keep root's powers). ENGINE_OK otherwise.
+ */
+enum engine_status pipeline_setup_root(struct pipeline *p, const char *const *rw, struct buf *err);
 
 /* c's workspace, opened beneath state_fd (O_DIRECTORY); -1 with err. */
 int pipeline_ws_fd(const struct pipeline *p, const struct candidate *c, struct buf *err);

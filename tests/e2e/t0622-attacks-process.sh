@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Issue 9, part B (the process runner): hostile candidates go after the tool
-# itself. a07: signal the tool (SIGSTOP, SIGKILL to its ancestors through
+# itself. a06: root's powers (remount the tree read-write, read pid 1's
+# environment, join its network namespace); as root candidates run as
+# 'nobody' without capabilities, and the report says so. a07: signal the tool (SIGSTOP, SIGKILL to its ancestors through
 # /proc, kill -1), read its /proc/<pid>/environ (keys), and outlive it (a
 # setsid daemon while the tool is SIGKILLed). a10-unix-socket: connect to a
 # listening Unix socket under /tmp. Each is contained: the run goes on to
@@ -65,31 +67,31 @@ attacks() {
   set +e
   as_who env "OPTIMIZE_A07_KEY=$SECRET" "$OPTIMIZE_BIN" run "$tree" --no-flags --min-runs 3 --max-runs 6 \
     --candidate "$A/a07-signal-tool" --candidate "$A/a07-read-environ" \
-    --candidate "$A/a10-unix-socket" --candidate "$A/fast" >"$out" 2>"$err"
+    --candidate "$A/a10-unix-socket" --candidate "$A/a06-root-powers" --candidate "$A/fast" >"$out" 2>"$err"
   rc=$?
   set -e
   assert_rc 0 "$who: the run goes on"
   r=$(latest_run "$tree")/report.json
   [ -e "$r" ] || fail "$who: no report"
-  json_get "$r" 'd["targets"][0]["isolation"]["process"]' | grep -q "^own PID namespace with its own /proc" ||
+  json_get "$r" 'd["targets"][0]["isolation"]["process"]' | grep -q "own PID namespace with its own /proc" ||
     fail "$who: the report does not say the PID namespace holds: $(json_get "$r" 'd["targets"][0]["isolation"]')"
   [ "$(tree_hash "$tree")" = "$before" ] || fail "$who: the tree changed"
   # (kill -1 in its namespace kills its own shell: "killed by SIGKILL")
   cand a07-signal-tool | grep -q "^verify-failed: " || fail "$who: a07-signal-tool must fail: $(cand a07-signal-tool)"
-  for a in a07-read-environ a10-unix-socket; do
+  if [ "$who" = root ]; then
+    json_get "$r" 'd["targets"][0]["isolation"]["process"]' | grep -q "; as root: candidates run as user 'nobody'" ||
+      fail "root: the report does not say candidates run unprivileged: $(json_get "$r" 'd["targets"][0]["isolation"]["process"]' | cut -c1-120)"
+  fi
+  [ "$(cat "$tree/notes.txt")" = "the user's notes: must never change" ] || fail "$who: a06 wrote notes.txt"
+  for a in a07-read-environ a10-unix-socket a06-root-powers; do
     cand "$a" | grep -q "^verify-failed: .*exit 3" || fail "$who: $a must fail verification (exit 3): $(cand "$a")"
   done
-  if [ "$who" = root ] && [ -z "${OPTIMIZE_RUN_AS_DONE:-}" ]; then
-    # Not yet contained: as root a candidate keeps CAP_SYS_PTRACE and reads
-    # /proc/1/environ of its namespace's init, a copy of the tool (item 6).
-    echo "KNOWN GAP: as root, a07-read-environ: $(cand a07-read-environ | cut -c1-60)"
-  else
   ! grep -rqs "$SECRET" "$tree/.optimize" "$out" "$err" || fail "$who: the tool's key reached an output: $(grep -rls "$SECRET" "$tree/.optimize" "$out" "$err" | head -3)"
-  fi
   [ "$(wc -l <"$T/a10.log")" = "$lines_before" ] || fail "$who: a candidate reached the Unix socket: $(tail -n 1 "$T/a10.log")"
   json_get "$r" 'd["targets"][0]["best"]["lineage"]' | grep -q "/attacks/a" && fail "$who: an attack won"
   ok "$who: a07 (signal the tool: $(cand a07-signal | cut -c1-50)) contained, run finished"
   ok "$who: a07 (read the tool's environ) found no key; a10 (Unix socket under /tmp) reached nothing"
+  ok "$who: a06 (remount the tree, read pid 1's environ, join its net namespace) changed nothing, read no key"
 
   # a07-orphan: the tool SIGKILLed while a candidate and its setsid daemon run.
   tree=$T/$who-orphan

@@ -188,6 +188,66 @@ static void test_private_tmp_keeps_its_paths(void **state)
 	buf_release(&mark);
 }
 
+/* run_as (as root): the child is uid 65534 without capabilities, writes its
+ * idmapped workspace (root's on disk), cannot write the read-only tree even
+ * by remounting it, nor read pid 1's environment. */
+static void test_run_as_unprivileged(void **state)
+{
+	char root[] = "/tmp/optimize-ut-XXXXXX";
+	struct buf out = BUF_INIT, err = BUF_INIT, cmd = BUF_INIT, rwp = BUF_INIT, f = BUF_INIT;
+	const char *ro[2], *rw[2];
+	struct proc_spec spec;
+	struct proc_result res;
+	struct stat st;
+
+	(void)state;
+	if (geteuid() != 0)
+		return; /* only root changes identity */
+	test_require(TEST_NEED_NAMESPACES, pid_probe);
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(chmod(root, 0755), 0); /* the tree must be readable by that uid */
+	buf_addf(&rwp, "%s/work", root);
+	assert_int_equal(mkdir(rwp.data, 0755), 0);
+	ro[0] = root;
+	ro[1] = NULL;
+	rw[0] = rwp.data;
+	rw[1] = NULL;
+	buf_addf(&cmd,
+	         "id -u; grep ^CapEff /proc/self/status; echo x > f && echo work-writable; "
+	         "(echo x > %s/g) 2>/dev/null && echo tree-writable || echo tree-readonly; "
+	         "mount -o remount,rw %s 2>/dev/null && echo remounted || echo no-remount; "
+	         "cat /proc/1/environ >/dev/null 2>&1 && echo read-init || echo init-unreadable",
+	         root, root);
+	proc_spec_init(&spec);
+	spec.isolate_pid = spec.private_tmp = spec.isolate_net = 1;
+	spec.run_as = 1;
+	spec.run_uid = 65534;
+	spec.run_gid = 65534;
+	spec.readonly_paths = ro;
+	spec.writable_paths = rw;
+	spec.cwd = rwp.data;
+	spec.stdout_buf = &out;
+	spec.timeout_s = 30;
+	if (proc_run_sh(&spec, cmd.data, &res, &err) < 0)
+		fail_msg("proc_run: %s", err.data);
+	assert_true(proc_result_ok(&res));
+	assert_non_null(strstr(out.data, "65534\n"));
+	assert_non_null(strstr(out.data, "CapEff:\t0000000000000000"));
+	assert_non_null(strstr(out.data, "work-writable"));
+	assert_non_null(strstr(out.data, "tree-readonly"));
+	assert_non_null(strstr(out.data, "no-remount"));
+	assert_non_null(strstr(out.data, "init-unreadable"));
+	buf_addf(&f, "%s/f", rwp.data);
+	assert_int_equal(stat(f.data, &st), 0);
+	assert_int_equal((int)st.st_uid, 0); /* root's on disk */
+	test_rmtree(root);
+	buf_release(&out);
+	buf_release(&err);
+	buf_release(&cmd);
+	buf_release(&rwp);
+	buf_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +255,7 @@ int main(void)
 	    cmocka_unit_test(test_statuses_read_as_without),
 	    cmocka_unit_test(test_daemon_dies_with_the_run),
 	    cmocka_unit_test(test_private_tmp_keeps_its_paths),
+	    cmocka_unit_test(test_run_as_unprivileged),
 	};
 
 	return test_run(tests, NULL, NULL);
