@@ -49,8 +49,7 @@ static void process_note(struct pipeline *p, const char *what)
 	p->isolation_process = buf_detach(&m);
 }
 
-enum engine_status pipeline_setup_root(struct pipeline *p, const char *const *rw,
-                                       struct buf *err)
+enum engine_status pipeline_setup_root(struct pipeline *p, const char *const *rw, struct buf *err)
 {
 	const char *name = p->opt.run_as ? p->opt.run_as : "nobody";
 	const char *tests = getenv("OPTIMIZE_TEST_NO_ISOLATION");
