@@ -223,16 +223,6 @@ int pipeline_seal_side_check(void *ctx, struct buf *why)
 	return r != 0;
 }
 
-int pipeline_seals_check_all(struct pipeline *p, struct buf *why, struct buf *err)
-{
-	for (size_t i = 0; i < p->nseals; i++) {
-		int r = pipeline_seal_check(p, (int)i, why, err);
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
 void pipeline_seals_release(struct pipeline *p)
 {
 	for (size_t i = 0; i < p->nseals; i++) {

@@ -115,11 +115,10 @@ int pipeline_check_same_build(struct pipeline *p, struct candidate *c,
 
 /* Seals (pipeline_buildcheck.c, engine/seal.h): c's workspace sealed once
  * built, verified and tested; a seal checked (0 holds or none, 1 broken: why
- * says what changed and which candidate ran last; -1 error); all of them. */
+ * says what changed and which candidate ran last; -1 error). */
 struct ws_seal;
 int pipeline_seal(struct pipeline *p, const struct candidate *c, struct buf *err);
 int pipeline_seal_check(struct pipeline *p, int id, struct buf *why, struct buf *err);
-int pipeline_seals_check_all(struct pipeline *p, struct buf *why, struct buf *err);
 /* A measure_side check (engine/measure.h): ctx is a struct seal_side. */
 struct seal_side {
 	struct pipeline *p;

@@ -743,9 +743,12 @@ enum engine_status pipeline_evaluate(struct pipeline *p, struct candidate *c,
 	struct buf why = BUF_INIT;
 	int r;
 
-	/* Nothing changed the builds others are timed against since the last
-	 * candidate ran (it may have failed before any timed run). */
-	r = pipeline_seals_check_all(p, &why, err);
+	/* Nothing changed the build c is timed against, nor the original's,
+	 * since the last candidate ran (it may have failed before any timed
+	 * run). Other seals are checked where their builds are timed. */
+	r = pipeline_seal_check(p, 0, &why, err);
+	if (r == 0 && against && against->id != 0)
+		r = pipeline_seal_check(p, against->id, &why, err);
 	if (r) {
 		if (r > 0) {
 			err_set(err, "target '%s': %s", p->t->name, why.data);
