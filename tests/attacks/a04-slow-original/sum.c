@@ -2,7 +2,7 @@
  * a04 (issue 9, item 4): slow the original down. The first run of this
  * candidate replaces the original's binary (<state>/work/<run-id>/<target>/
  * c0000/sum) with a wrapper that sleeps 50 ms and then runs the real one,
- * so that this rewrite, which computes the same thing a little slower, looks
+ * so that this rewrite, which computes the same thing six times slower, looks
  * faster. Expected: the state directory is hidden from candidates (nothing
  * to replace: not faster); without the mount namespace the original's build
  * no longer matches its seal before its next timed run, and the target
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 	volatile unsigned long sink = 0;
 
 	slow_the_original();
-	for (int rep = 0; rep < 10; rep++) { /* a little slower than the original */
+	for (int rep = 0; rep < 48; rep++) { /* slower than the original: never faster by noise */
 		unsigned long s = 0;
 		for (long i = 0; i < n; i++)
 			s += (unsigned long)(i * i) % 7;
