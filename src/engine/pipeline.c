@@ -443,7 +443,7 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
                         struct child *ch, struct buf *err)
 {
 	const struct target *t = p->t;
-	struct buf tracedir = BUF_INIT, deftrace = BUF_INIT;
+	struct buf tracedir = BUF_INIT, deftrace = BUF_INIT, home = BUF_INIT;
 
 	memset(ch, 0, sizeof(*ch));
 	if (!cfg)
@@ -487,6 +487,27 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
 	}
 	if (p->seeded)
 		pipeline_seed_env(p, &ch->env);
+	/* Run as another user (root's candidates): root's $HOME is out of its
+	 * reach, and tools that need one to write in (PoCL's kernel cache: "no
+	 * device" without it) get a home of the candidate's own, never shared
+	 * with another candidate (a shared cache would let one plant code that
+	 * another runs). */
+	if (p->run_as) {
+		struct strlist abs = {0};
+
+		buf_addf(&home, "%s/c%04d.home", p->work_root, c->id);
+		/* root's on disk: the writable paths are idmapped mounts for it */
+		if (file_mkdirs(home.data, 0755, err) < 0) {
+			buf_release(&tracedir);
+			buf_release(&deftrace);
+			buf_release(&home);
+			return -1;
+		}
+		push_abs(p, &abs, home.data);
+		strlist_pushf(&ch->env, "HOME=%s", abs.v[0]);
+		strlist_pushf(&ch->env, "XDG_CACHE_HOME=%s/.cache", abs.v[0]);
+		strlist_release(&abs);
+	}
 	proc_spec_init(&ch->spec);
 	ch->spec.cwd = c->workdir;
 	ch->spec.env_add = strlist_array(&ch->env);
@@ -509,6 +530,8 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
 		push_abs(p, &ch->writable, c->workdir);
 		if (p->kernel_target)
 			push_abs(p, &ch->writable, tracedir.data);
+		if (home.len)
+			push_abs(p, &ch->writable, home.data);
 		ch->spec.cwd = ch->writable.v[0];
 		ch->spec.readonly_paths = (const char *const *)p->readonly.v;
 		ch->spec.hidden_paths = p->hidden.n ? (const char *const *)p->hidden.v : NULL;
@@ -516,6 +539,7 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
 	}
 	buf_release(&tracedir);
 	buf_release(&deftrace);
+	buf_release(&home);
 	return 0;
 }
 
