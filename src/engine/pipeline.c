@@ -103,6 +103,34 @@ static void setup_isolation_process(struct pipeline *p, const char *const *rw)
 	buf_release(&why);
 }
 
+/* The OpenCL interposer where candidates get a private /tmp or /run (a tool
+ * built under /tmp): carried in read-only, or LD_PRELOAD finds nothing. */
+static void carry_interposer(struct pipeline *p)
+{
+	struct buf lib = BUF_INIT, e = BUF_INIT;
+	char *slash;
+
+	/* its folder (a mount carries folders), unless that holds the tree or
+	 * the workspaces, which must keep their own mounts */
+	if (cltrace_library_path(&lib, &e) == 0 &&
+	    (!strncmp(lib.data, "/tmp/", 5) || !strncmp(lib.data, "/run/", 5)) &&
+	    (slash = strrchr(lib.data, '/')) && slash - lib.data > 4) {
+		size_t n = (size_t)(slash - lib.data);
+		const char *inside[] = {p->t->tree, p->work_abs ? p->work_abs : p->work_root,
+		                        p->state_abs};
+		int holds = 0;
+
+		*slash = '\0';
+		for (size_t i = 0; i < sizeof(inside) / sizeof(inside[0]); i++)
+			holds |= inside[i] && !strncmp(inside[i], lib.data, n) &&
+			         (inside[i][n] == '/' || !inside[i][n]);
+		if (!holds)
+			strlist_push(&p->readonly, lib.data);
+	}
+	buf_release(&lib);
+	buf_release(&e);
+}
+
 static enum engine_status setup_isolation(struct pipeline *p, struct buf *err)
 {
 	struct buf why = BUF_INIT, m = BUF_INIT;
@@ -113,6 +141,7 @@ static enum engine_status setup_isolation(struct pipeline *p, struct buf *err)
 	int net = !p->opt.allow_network;
 
 	strlist_push(&p->readonly, p->t->tree);
+	carry_interposer(p);
 	if (no_isolation_for_tests()) {
 		buf_addstr(&why, "OPTIMIZE_TEST_NO_ISOLATION=1");
 		goto decided;
@@ -385,48 +414,6 @@ void pipeline_trace_path(const struct pipeline *p, const struct candidate *c, co
 	buf_addf(out, "%s/c%04d.trace/%s.jsonl", p->work_root, c->id, tag);
 }
 
-/*
- * C++ trees: CXX is the C++ driver of CC's family (gcc -> g++, clang-14 ->
- * clang++-14, cc -> c++; any other compiler is used as it is) and CXXFLAGS
- * a copy of CFLAGS, so the flag search reaches C++ sources too.
- */
-static void add_cxx_env(struct strlist *env)
-{
-	static const char *const family[][2] = {
-	    {"gcc", "g++"}, {"clang", "clang++"}, {"cc", "c++"}};
-	const char *cc = "cc", *cflags = NULL, *base, *rest, *args;
-	struct buf cxx = BUF_INIT, prog = BUF_INIT;
-
-	for (size_t i = 0; i < env->n; i++) {
-		if (!strncmp(env->v[i], "CC=", 3))
-			cc = env->v[i] + 3;
-		else if (!strncmp(env->v[i], "CFLAGS=", 7))
-			cflags = env->v[i] + 7;
-	}
-	/* CC may carry arguments after the program ("cc -g"): they follow CXX too. */
-	args = cc + strcspn(cc, " \t");
-	buf_add(&prog, cc, (size_t)(args - cc));
-	base = strrchr(prog.data, '/') ? strrchr(prog.data, '/') + 1 : prog.data;
-	buf_add(&cxx, prog.data, (size_t)(base - prog.data));
-	for (size_t i = 0; i < sizeof(family) / sizeof(family[0]); i++) {
-		size_t n = strlen(family[i][0]);
-		rest = base + n;
-		if (!strncmp(base, family[i][0], n) && (!*rest || *rest == '-')) {
-			buf_addf(&cxx, "%s%s", family[i][1], rest);
-			break;
-		}
-	}
-	if (cxx.len == (size_t)(base - prog.data))
-		buf_addstr(&cxx, base);
-	strlist_pushf(env, "CXX=%s%s", cxx.data, args);
-	buf_release(&prog);
-	if (cflags)
-		strlist_pushf(env, "CXXFLAGS=%s", cflags);
-	else
-		strlist_push(env, "CXXFLAGS"); /* CFLAGS not set: neither is CXXFLAGS */
-	buf_release(&cxx);
-}
-
 /* path (under the workspaces) pushed as an absolute path. */
 static void push_abs(const struct pipeline *p, struct strlist *l, const char *path)
 {
@@ -448,20 +435,7 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
 	memset(ch, 0, sizeof(*ch));
 	if (!cfg)
 		cfg = &c->cfg;
-	/* -g everywhere, for hot lines and the recorded compiler command line
-	 * (DW_AT_producer); GCC and Clang generate the same code with and
-	 * without it. With cflags not set the project's own flags apply (a bare
-	 * name removes CFLAGS), so -g rides on CC, which Make, CMake, Meson and
-	 * autotools all pass to every compile. */
-	if (cfg->cflags) {
-		strlist_pushf(&ch->env, "CC=%s", cfg->cc ? cfg->cc : "cc");
-		strlist_pushf(&ch->env, "CFLAGS=%s -g", cfg->cflags);
-	} else {
-		strlist_pushf(&ch->env, "CC=%s -g", cfg->cc ? cfg->cc : "cc");
-		strlist_push(&ch->env, "CFLAGS");
-	}
-	strlist_pushf(&ch->env, "LDFLAGS=%s", cfg->ldflags ? cfg->ldflags : "");
-	add_cxx_env(&ch->env);
+	pipeline_build_env(cfg, &ch->env);
 	buf_addf(&tracedir, "%s/c%04d.trace", p->work_root, c->id);
 	if (p->kernel_target) {
 		struct strlist cl = {0};

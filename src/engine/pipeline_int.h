@@ -68,6 +68,9 @@ struct child {
  * writes (kernel targets; NULL = c's scratch trace). timeout 0 = the
  * target's.
  */
+/* CC, CFLAGS (with -g), LDFLAGS, CXX, CXXFLAGS of cfg onto env (pipeline_env.c). */
+void pipeline_build_env(const struct cand_config *cfg, struct strlist *env);
+
 int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
                         const struct cand_config *cfg, const char *trace, double timeout,
                         struct child *ch, struct buf *err);

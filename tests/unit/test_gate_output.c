@@ -20,7 +20,9 @@
 
 static void make_result(struct gate_result *r)
 {
-	static const double ratios[3] = {1.20, 1.21, 1.19};
+	/* 12 pairs: the gate gives no verdict from fewer than 10 */
+	static const double ratios[12] = {1.20, 1.21, 1.19, 1.20, 1.21, 1.19,
+	                                  1.20, 1.21, 1.19, 1.20, 1.22, 1.18};
 	struct gate_target *t;
 
 	gate_result_init(r);
@@ -34,8 +36,8 @@ static void make_result(struct gate_result *r)
 	t->threshold = 0.05;
 	t->base_value = 0.1;
 	t->head_value = 0.12;
-	t->n = 3;
-	t->ratios = xcalloc(3, sizeof(double));
+	t->n = 12;
+	t->ratios = xcalloc(12, sizeof(double));
 	memcpy(t->ratios, ratios, sizeof(ratios));
 	t = gate_result_add(r, "broken");
 	t->outcome = GATE_BEHAVIOUR;
@@ -120,7 +122,7 @@ static void test_json(void **state)
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(t, "ratio")));
 	assert_string_equal(cJSON_GetObjectItem(t, "verdict")->valuestring, "behaviour change");
 	t = cJSON_GetArrayItem(cJSON_GetObjectItem(d, "targets"), 0);
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(t, "ratios")), 3);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(t, "ratios")), 12);
 	cJSON_Delete(d);
 	gate_result_release(&r);
 	buf_release(&b);
