@@ -105,6 +105,38 @@ assert_no_grep() {
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 latest_run() { ls -d "$1"/.optimize/runs/*/ | sort | tail -n 1; }
 tree_hash() { (cd "$1" && find . -path ./.optimize -prune -o -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum); }
+
+# Attack tests (t062x) run the same attacks as root and as an unprivileged
+# user. as_who CMD...: CMD as $who (root: as it is; otherwise $user, through
+# setpriv, with HOME in the test's folder).
+as_who() {
+  if [ "$who" = root ]; then "$@"; else setpriv --reuid="$user" --regid="$user" --clear-groups \
+    env HOME="$T" "$@"; fi
+}
+
+# as_attack_user FUNC [CHECK...]: FUNC again as the user optimize-attack
+# (created here), after the optional CHECK command; each reason it cannot run
+# is printed as a visible partial skip. Sets $user and $who.
+as_attack_user() {
+  user=optimize-attack
+  if [ "$(id -u)" != 0 ]; then
+    echo "SKIP (part): not root here, so no second user to run the attacks as"
+  elif ! command -v setpriv >/dev/null; then
+    echo "SKIP (part): no setpriv to run the attacks as a normal user"
+  else
+    id -u "$user" >/dev/null 2>&1 || useradd --system --no-create-home "$user" 2>/dev/null || true
+    if ! id -u "$user" >/dev/null 2>&1; then
+      echo "SKIP (part): cannot create the user '$user'"
+    elif ! setpriv --reuid="$user" --regid="$user" --clear-groups test -x "$OPTIMIZE_BIN"; then
+      echo "SKIP (part): '$user' cannot run $OPTIMIZE_BIN"
+    else
+      [ $# -lt 2 ] || "${@:2}"
+      chmod 755 "$T"
+      who=$user
+      "$1"
+    fi
+  fi
+}
 finish() { echo "$ntests passed, 0 failed"; }
 
 # The scripted LLM server (tests/helpers/llm_server, see its README).

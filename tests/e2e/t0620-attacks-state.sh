@@ -10,12 +10,6 @@
 A=$OPTIMIZE_TESTS_DIR/attacks
 ref_out() { printf 'n %s sum %s\n' "$1" "$2"; } # what the original prints
 
-# as_who CMD...: run CMD as $who (root, or the unprivileged $user).
-as_who() {
-  if [ "$who" = root ]; then "$@"; else setpriv --reuid="$user" --regid="$user" --clear-groups \
-    env HOME="$T" "$@"; fi
-}
-
 run_optimize_as() {
   out=$T/stdout.$ntests.x err=$T/stderr.$ntests.x
   set +e
@@ -133,21 +127,5 @@ who=root
 attacks
 
 # The same as a normal user (created here, or skipped visibly).
-user=optimize-attack
-if [ "$(id -u)" != 0 ]; then
-  echo "SKIP (part): not root here, so no second user to run the attacks as"
-elif ! command -v setpriv >/dev/null; then
-  echo "SKIP (part): no setpriv to run the attacks as a normal user"
-else
-  id -u "$user" >/dev/null 2>&1 || useradd --system --no-create-home "$user" 2>/dev/null || true
-  if ! id -u "$user" >/dev/null 2>&1; then
-    echo "SKIP (part): cannot create the user '$user'"
-  elif ! setpriv --reuid="$user" --regid="$user" --clear-groups test -x "$OPTIMIZE_BIN"; then
-    echo "SKIP (part): '$user' cannot run $OPTIMIZE_BIN"
-  else
-    chmod 755 "$T"
-    who=$user
-    attacks
-  fi
-fi
+as_attack_user attacks
 finish

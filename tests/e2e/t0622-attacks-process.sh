@@ -27,11 +27,6 @@ have_pidns() { # as the user in $1 (empty: us)
 }
 require_capability "PID namespaces" OPTIMIZE_TEST_NO_NAMESPACES have_pidns
 
-as_who() {
-  if [ "$who" = root ]; then "$@"; else setpriv --reuid="$user" --regid="$user" --clear-groups \
-    env HOME="$T" "$@"; fi
-}
-
 cand() {
   json_get "$r" "[c['status'] + ': ' + (c.get('reason') or '') for c in d['targets'][0]['candidates'] if '$1' in c['label']][0]"
 }
@@ -122,22 +117,6 @@ who=root
 [ "$(id -u)" = 0 ] || who=$(id -un)
 attacks
 
-user=optimize-attack
-if [ "$(id -u)" != 0 ]; then
-  echo "SKIP (part): not root here, so no second user to run the attacks as"
-elif ! command -v setpriv >/dev/null; then
-  echo "SKIP (part): no setpriv to run the attacks as a normal user"
-else
-  id -u "$user" >/dev/null 2>&1 || useradd --system --no-create-home "$user" 2>/dev/null || true
-  if ! id -u "$user" >/dev/null 2>&1; then
-    echo "SKIP (part): cannot create the user '$user'"
-  elif ! setpriv --reuid="$user" --regid="$user" --clear-groups test -x "$OPTIMIZE_BIN"; then
-    echo "SKIP (part): '$user' cannot run $OPTIMIZE_BIN"
-  else
-    require_capability "PID namespaces as '$user'" OPTIMIZE_TEST_NO_NAMESPACES have_pidns "$user"
-    chmod 755 "$T"
-    who=$user
-    attacks
-  fi
-fi
+# The same as a normal user (created here, or skipped visibly).
+as_attack_user attacks require_capability "PID namespaces as 'optimize-attack'" OPTIMIZE_TEST_NO_NAMESPACES have_pidns optimize-attack
 finish

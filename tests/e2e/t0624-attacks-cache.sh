@@ -16,11 +16,6 @@ import json, sys
 print(json.dumps([{"text": "Closed form.\n\n```c sum.c\n" + open(sys.argv[1]).read() + "```\n"}] * 4))
 PY
 
-as_who() {
-  if [ "$who" = root ]; then "$@"; else setpriv --reuid="$user" --regid="$user" --clear-groups \
-    env HOME="$T" "$@"; fi
-}
-
 # run_as MODE CACHE TREE ARGS...: one LLM round (one candidate) after ARGS' candidates.
 run_as() {
   local mode=$1 cache=$2 tree=$3 extra=()
@@ -88,21 +83,6 @@ assert_grep "$err" "ignoring a cache entry: cache entry '.*' was changed after i
 ok "--cache rw: the edited entry is ignored with the reason, asked again, and recorded anew"
 llm_server_stop
 
-user=optimize-attack
-if [ "$(id -u)" != 0 ]; then
-  echo "SKIP (part): not root here, so no second user to run the attacks as"
-elif ! command -v setpriv >/dev/null; then
-  echo "SKIP (part): no setpriv to run the attacks as a normal user"
-else
-  id -u "$user" >/dev/null 2>&1 || useradd --system --no-create-home "$user" 2>/dev/null || true
-  if ! id -u "$user" >/dev/null 2>&1; then
-    echo "SKIP (part): cannot create the user '$user'"
-  elif ! setpriv --reuid="$user" --regid="$user" --clear-groups test -x "$OPTIMIZE_BIN"; then
-    echo "SKIP (part): '$user' cannot run $OPTIMIZE_BIN"
-  else
-    chmod 755 "$T"
-    who=$user
-    attacks
-  fi
-fi
+# The same as a normal user (created here, or skipped visibly).
+as_attack_user attacks
 finish
