@@ -153,10 +153,12 @@ t0=$(now)
 "$helpers/slurm-down.sh" "$S" || fail "slurm-down.sh"
 ok "cluster down in $(elapsed "$t0") s"
 for p in $daemons $pid; do
-  # A daemon that exited may linger as a zombie until init reaps it.
-  if [ -d "/proc/$p" ] && ! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null; then
-    fail "process $p ($(cat "/proc/$p/comm" 2>/dev/null)) outlived slurm-down.sh"
-  fi
+  # One read of /proc/PID/stat: a process that exited may linger as a zombie
+  # (Z) until init reaps it, or vanish between two separate reads.
+  st=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+  st=${st##*) }
+  case ${st%% *} in Z | X) continue ;; esac
+  fail "process $p (${st%% *}, $(cat "/proc/$p/comm" 2>/dev/null)) outlived slurm-down.sh"
 done
 for p in $(pgrep -x slurmstepd || true); do
   [ "$(readlink "/proc/$p/cwd" 2>/dev/null)" != "$S/log" ] || fail "slurmstepd $p of this cluster outlived slurm-down.sh"

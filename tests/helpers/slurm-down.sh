@@ -7,7 +7,8 @@
 #
 # Order: cancel every job (so slurmstepd ends its tasks), then slurmd,
 # slurmctld and munged together (TERM, then KILL after 10 s), then any
-# slurmstepd of this cluster that is still there, with its descendants.
+# slurmstepd of this cluster that is still there, with its descendants, then
+# the jobs' processes noted at the start that have not ended yet.
 # Exits 1 and names what survived if something would not die. Files in DIR are
 # kept (logs are useful after a failure); the caller removes DIR.
 set -euo pipefail
@@ -83,6 +84,11 @@ descendants() {
   echo "$all"
 }
 
+# The jobs' own processes, noted before anything is stopped: a task that
+# slurmstepd signalled may still be exiting when its step is gone.
+# shellcheck disable=SC2046 # pids, one per word
+tasks=$(descendants $(stepds))
+
 # 1. Cancel the jobs while slurmctld still answers.
 if pid_of slurmctld >/dev/null && [ -f "$DIR/slurm.conf" ]; then
   export SLURM_CONF=$DIR/slurm.conf
@@ -113,7 +119,13 @@ if [ -n "$steps" ]; then
   stop KILL $(descendants $steps)
 fi
 
+# 4. Every task noted at the start has ended (TERM, then KILL after 10 s).
+alive=()
+for pid in $tasks; do running "$pid" && alive+=("$pid"); done
+stop TERM "${alive[@]}"
+
 left=
+for pid in "${alive[@]}"; do running "$pid" && left="$left task($pid)"; done
 for d in slurmd slurmctld munged; do
   if pid=$(pid_of "$d"); then left="$left $d($pid)"; fi
 done
