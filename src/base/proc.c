@@ -264,6 +264,9 @@ static void report_error(const struct proc_spec *spec, const struct child_report
 		err_set(err, "cannot run '%s' as uid %d, gid %d without capabilities: %s",
 		        spec->argv[0], (int)spec->run_uid, (int)spec->run_gid, msg);
 		break;
+	case STAGE_CGROUP:
+		err_set(err, "cannot move '%s' into its cgroup: %s", spec->argv[0], msg);
+		break;
 	case STAGE_PIDNS:
 		err_set(err,
 		        "cannot give '%s' its own PID namespace, /proc and /tmp (mount, fork): %s",
@@ -516,12 +519,13 @@ static int run_child_start(const struct proc_spec *spec, struct run_fds *f, pid_
  * Returns once the child has exited (not yet reaped).
  */
 static void run_child_wait(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
-                           pid_t hook_pid, struct sink *sinks, double start,
+                           pid_t hook_pid, struct sink *sinks, double start, struct proc_disk *disk,
                            struct proc_result *res)
 {
 	const struct proc_hooks *hooks = spec->hooks;
 	double grace = spec->kill_grace_s > 0 ? spec->kill_grace_s : PROC_DEFAULT_GRACE_S;
 	double now, deadline = 0, kill_at = 0, next_tick = 0;
+	double next_disk = disk->limit ? start + PROC_DISK_CHECK_S : 0;
 	int stopping = 0, killed = 0, exited = 0, tick_ms = 0;
 
 	f->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -542,6 +546,9 @@ static void run_child_wait(const struct proc_spec *spec, struct run_fds *f, pid_
 		} else if (!stopping && deadline && now >= deadline) {
 			res->timed_out = 1;
 			stopping = 1;
+		} else if (!stopping && next_disk && now >= next_disk) {
+			stopping = proc_disk_check(disk, res);
+			next_disk = now + PROC_DISK_CHECK_S;
 		}
 		if (stopping == 1) {
 			signal_child(pid, SIGTERM);
@@ -566,6 +573,8 @@ static void run_child_wait(const struct proc_spec *spec, struct run_fds *f, pid_
 			ms = wait_min(ms, ms_until(kill_at, now));
 		if (tick_ms)
 			ms = wait_min(ms, ms_until(next_tick, now));
+		if (next_disk && !stopping)
+			ms = wait_min(ms, ms_until(next_disk, now));
 		if (f->pidfd < 0)
 			ms = wait_min(ms, PROC_EXIT_POLL_MS);
 		else if (spec->cancel)
@@ -630,16 +639,18 @@ static int run_child(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
 	    {f->out_r, f->out_file, f->out_file < 0 ? spec->stdout_buf : NULL, cap, 0, 0, 0},
 	    {f->err_r, f->err_file, f->err_file < 0 ? spec->stderr_buf : NULL, cap, 0, 0, 0},
 	};
+	struct proc_disk disk;
 	struct rusage ru;
 	double start;
 	pid_t hook_pid;
 	int status = 0;
 
+	proc_disk_start(&disk, spec);
 	if (run_child_start(spec, f, pid, &hook_pid, &start, err) < 0)
 		return -1;
 	/* From here on the sinks own the read ends. */
 	f->out_r = f->err_r = -1;
-	run_child_wait(spec, f, pid, hook_pid, sinks, start, res);
+	run_child_wait(spec, f, pid, hook_pid, sinks, start, &disk, res);
 
 	/* The child is a zombie, so its group id cannot be reused yet: kill
 	 * what is left of the group before reaping. */
@@ -654,6 +665,7 @@ static int run_child(const struct proc_spec *spec, struct run_fds *f, pid_t pid,
 	kill_escaped();
 	sinks_drain(sinks);
 	result_fill(res, status, &ru, sinks);
+	proc_disk_check(&disk, res);
 	if (hooks && hooks->after_exit)
 		hooks->after_exit(hook_pid, res, hooks->ctx);
 	return 0;
@@ -663,6 +675,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct buf *
 {
 	struct run_fds f = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
 	struct proc_result local;
+	struct proc_cgroup cg = {0};
 	struct child_ctx c;
 	sigset_t pipeset, oldmask, pending;
 	char **envp;
@@ -681,6 +694,8 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct buf *
 		return err_set(err, "out of memory");
 	if (run_fds_open(spec, &f, err) < 0)
 		goto out;
+	if (spec->cgroup && proc_cgroup_create(&cg, &spec->limits, err) < 0)
+		goto out;
 
 	/* A write to a closed pipe (the go byte to a dead child, an output
 	 * "file" that is a FIFO) must fail with EPIPE, not kill the tool. */
@@ -697,6 +712,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct buf *
 	c.go_r = f.go_r;
 	c.report_w = f.rep_w;
 	c.parent = getpid();
+	c.cg = spec->cgroup ? &cg : NULL;
 	pid = fork();
 	if (pid == 0)
 		proc_child_main(&c);
@@ -713,6 +729,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct buf *
 	}
 	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 out:
+	proc_cgroup_finish(&cg, r == 0 ? res : NULL);
 	run_fds_close(&f);
 	free(envp);
 	return r;
@@ -756,9 +773,21 @@ void proc_result_describe(const struct proc_result *res, double timeout_s, struc
 	} else {
 		buf_addstr(out, "did not run");
 	}
+	if (res->oom_kills > 0)
+		buf_addf(out, " (%ld process%s killed at the memory total of the run's cgroup)",
+		         res->oom_kills, res->oom_kills == 1 ? "" : "es");
+	if (res->disk_exceeded)
+		buf_addf(
+		    out,
+		    " (stopped: its writable directories grew by %.1f MiB, past the disk total)",
+		    (double)res->disk_grown_bytes / 1048576.0);
+	if (res->pids_refused > 0)
+		buf_addf(out, " (%ld fork%s refused at the process total of the run's cgroup)",
+		         res->pids_refused, res->pids_refused == 1 ? "" : "s");
 }
 
 int proc_result_ok(const struct proc_result *res)
 {
-	return res->exited && res->exit_code == 0 && !res->timed_out && !res->cancelled;
+	return res->exited && res->exit_code == 0 && !res->timed_out && !res->cancelled &&
+	       !res->disk_exceeded;
 }

@@ -141,6 +141,15 @@ struct proc_spec {
 	int run_as;
 	uid_t run_uid;
 	gid_t run_gid;
+	/* A cgroup of its own for the run (where proc_cgroup_probe finds one;
+	 * otherwise proc_run fails): limits.as_bytes of memory and
+	 * limits.nproc processes for all its processes together, on top of the
+	 * rlimits of each. See proc_cgroup.c. */
+	int cgroup;
+	/* What the run may add on disk in total to its writable_paths (or its
+	 * cwd), summed every half second and at the end: past it the run is
+	 * stopped (disk_exceeded). 0 = none. See proc_disk.c. */
+	uint64_t disk_total_bytes;
 	const struct proc_hooks *hooks;
 	/* If set, the run is stopped (like a timeout, but cancelled is set
 	 * instead of timed_out) as soon as *cancel becomes nonzero. A signal
@@ -164,6 +173,19 @@ struct proc_result {
 	long maxrss_kb;
 	long minflt, majflt;
 	long nvcsw, nivcsw;
+	/* With spec->cgroup: its version (1 or 2), the peak memory of all the
+	 * run's processes together, how many the kernel killed for passing the
+	 * memory total, how many forks it refused at the process total (-1:
+	 * not known). All 0 without a cgroup. */
+	int cgroup;
+	uint64_t mem_peak_bytes;
+	long oom_kills;
+	long pids_refused;
+	/* With disk_total_bytes: the most the writable directories grew by
+	 * during the run, and whether that passed the total (the run was
+	 * stopped, or ended past it). */
+	uint64_t disk_grown_bytes;
+	int disk_exceeded;
 };
 
 /* All zero and NULL, except cpu = -1. */
@@ -193,6 +215,13 @@ int proc_net_isolation_probe(struct buf *why);
 int proc_isolation_probe(int net, const char *const *readonly_paths,
                          const char *const *writable_paths, const char *const *hidden_paths,
                          struct buf *why);
+/*
+ * 2 or 1: the cgroup version in which this process can give each run a
+ * cgroup of its own with memory and pids limits (spec->cgroup); -1 with the
+ * reason otherwise (not mounted, not delegated to this user). Makes and
+ * removes one to know; the answer is kept.
+ */
+int proc_cgroup_probe(struct buf *why);
 /* The same for the isolation fields of proto (isolate_net, readonly_paths,
  * writable_paths, hidden_paths, isolate_pid, private_tmp, run_as and its
  * ids, cwd); its other fields are ignored. */

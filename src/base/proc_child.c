@@ -282,6 +282,9 @@ void __attribute__((noreturn)) proc_child_main(const struct child_ctx *c)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != c->parent)
 		_exit(127);
+	/* Before anything forks: every process of the run is born inside. */
+	if (c->cg && proc_cgroup_enter(c->cg) < 0)
+		proc_child_fail(c, STAGE_CGROUP);
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);

@@ -18,10 +18,39 @@ enum child_stage {
 	STAGE_EXEC,
 	STAGE_NET,
 	STAGE_FS,
-	STAGE_PIDNS, /* the PID namespace, its /proc, the private /tmp */
-	STAGE_IDENT, /* the unprivileged identity of run_as (proc_ident.c) */
-	STAGE_PID,   /* not a failure: err holds the pid that will exec (proc_ns.c) */
+	STAGE_PIDNS,  /* the PID namespace, its /proc, the private /tmp */
+	STAGE_IDENT,  /* the unprivileged identity of run_as (proc_ident.c) */
+	STAGE_PID,    /* not a failure: err holds the pid that will exec (proc_ns.c) */
+	STAGE_CGROUP, /* entering the run's cgroup (proc_cgroup.c) */
 };
+
+/* proc_cgroup.c: the run's cgroup (spec->cgroup). v2: one directory; v1:
+ * the memory one, then the pids one. */
+struct proc_cgroup {
+	int version; /* 1 or 2 once made */
+	int ndirs;
+	char *dirs[2];
+	int procs_fd[2]; /* their cgroup.procs, for the child to enter */
+};
+/* Make the run's cgroup with l's memory (as_bytes) and processes (nproc) as
+ * totals. 0, or -1 with err (nothing is left behind). */
+int proc_cgroup_create(struct proc_cgroup *cg, const struct proc_limits *l, struct buf *err);
+/* proc_disk.c: the disk total (spec->disk_total_bytes). start: what the
+ * writable directories hold before the run; check: their growth since into
+ * res (the largest seen), 1 when past the total (res->disk_exceeded). */
+#define PROC_DISK_CHECK_S 0.5
+struct proc_disk {
+	const char *const *paths;
+	const char *one[2];
+	uint64_t base, limit;
+};
+void proc_disk_start(struct proc_disk *d, const struct proc_spec *spec);
+int proc_disk_check(struct proc_disk *d, struct proc_result *res);
+/* In the child, before it forks anything: move itself in. 0 or -1. */
+int proc_cgroup_enter(const struct proc_cgroup *cg);
+/* After the run: kill what is left in it, fill res's cgroup fields (res
+ * may be NULL), remove it. Safe on a cgroup never made. */
+void proc_cgroup_finish(struct proc_cgroup *cg, struct proc_result *res);
 
 struct child_report {
 	int stage;
@@ -33,7 +62,8 @@ struct child_ctx {
 	char *const *argv;
 	char **envp;
 	int stdin_fd, out_w, err_w, go_r, report_w;
-	pid_t parent; /* proc_run's process: the child dies with it */
+	pid_t parent;                 /* proc_run's process: the child dies with it */
+	const struct proc_cgroup *cg; /* NULL: no cgroup of its own */
 };
 
 /* The child's environment: environ less secret-looking entries (only the

@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -140,8 +141,16 @@ int proc_ns_mounts(const struct proc_spec *spec, int proc)
 
 		if (lstat(private_dirs[d], &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
-		r = mount("tmpfs", private_dirs[d], "tmpfs", MS_NOSUID | MS_NODEV,
-		          d == 0 ? "mode=1777" : "mode=0755");
+		char opts[64];
+
+		/* its size: the run's disk total (limits.fsize_bytes), as in its
+		 * writable directories (proc_disk.c) */
+		if (spec->limits.fsize_bytes)
+			snprintf(opts, sizeof(opts), "mode=%s,size=%llu", d == 0 ? "1777" : "0755",
+			         (unsigned long long)spec->limits.fsize_bytes);
+		else
+			snprintf(opts, sizeof(opts), "mode=%s", d == 0 ? "1777" : "0755");
+		r = mount("tmpfs", private_dirs[d], "tmpfs", MS_NOSUID | MS_NODEV, opts);
 	}
 	for (i = 0; i < nkept; i++) {
 		if (!r && (mkdirs(kept[i]) < 0 || syscall(SYS_move_mount, fds[i], "", AT_FDCWD,

@@ -24,66 +24,6 @@ void measure_outcome_release(struct measure_outcome *o)
 	memset(o, 0, sizeof(*o));
 }
 
-/* One timed run of one side: the objective's value, and the outputs checked. */
-static int one_run(const struct measure_config *cfg, const struct objective *obj,
-                   const struct measure_side *side, int check, double *value, struct buf *why,
-                   struct buf *err)
-{
-	struct proc_spec spec;
-	struct capture cap;
-	struct buf msg = BUF_INIT;
-	uint64_t ocap = side->spec->output_cap ? side->spec->output_cap : PROC_DEFAULT_OUTPUT_CAP;
-	int r;
-
-	if (side->check && side->check(side->check_ctx, why))
-		return 3;
-	memset(&cap, 0, sizeof(cap));
-	cap.nfiles = cfg->nitems;
-	cap.files = xcalloc(cfg->nitems + 1, sizeof(*cap.files));
-	for (size_t k = 0; k < cfg->nitems; k++)
-		buf_init(&cap.files[k].data, VERIFY_FILE_MAX);
-	buf_init(&cap.out, (size_t)ocap + 1);
-	buf_init(&cap.err, (size_t)ocap + 1);
-	spec = *side->spec;
-	spec.cpu = cfg->cpu;
-	spec.stdout_path = spec.stderr_path = NULL;
-	spec.stdout_buf = &cap.out;
-	spec.stderr_buf = &cap.err;
-	r = objective_run(obj, &spec, cfg->cmd, side->trace_path, &cap.res, value, NULL, err);
-	if (r < 0)
-		goto out;
-	cap.started = 1;
-	r = 0;
-	if (cap.res.cancelled) {
-		r = 2;
-		goto out;
-	}
-	if (!proc_result_ok(&cap.res)) {
-		struct buf d = BUF_INIT;
-		proc_result_describe(&cap.res, spec.timeout_s, &d);
-		buf_setf(why, "the timed run failed: %s", d.data);
-		buf_release(&d);
-		r = 1;
-	} else if (check && cfg->ref) {
-		r = verify_collect_files(cfg->items, cfg->nitems, side->ws_fd, &cap, err);
-		if (r == 0)
-			r = verify_compare(cfg->ref, &cap, cfg->items, cfg->nitems, cfg->rtol,
-			                   cfg->atol, &msg, err);
-		if (r == 1)
-			buf_setf(why, "the timed run's %s", msg.data);
-	}
-	/* A copy of the latest run for people (never read back). */
-	if (side->save.rel) {
-		struct buf serr = BUF_INIT;
-		verify_save(&cap, cfg->items, cfg->nitems, &side->save, &serr);
-		buf_release(&serr);
-	}
-out:
-	capture_release(&cap);
-	buf_release(&msg);
-	return r;
-}
-
 /* one_run's result: -1 error, 1 the side failed, 2 cancelled (interrupt),
  * 3 its check failed. */
 static int outcome_of(int r, int side, struct measure_outcome *o)
@@ -97,6 +37,151 @@ static int outcome_of(int r, int side, struct measure_outcome *o)
 	else
 		o->failed = side;
 	return 0;
+}
+
+/* spec's env_add with one entry more (the pair's seed): a new array */
+static const char **env_plus(const char *const *add, const char *extra)
+{
+	size_t n = 0;
+	const char **v;
+
+	while (add && add[n])
+		n++;
+	v = xcalloc(n + 2, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = add[i];
+	v[n] = extra;
+	return v;
+}
+
+/*
+ * One timed run of one side into cap (the caller releases it): the
+ * objective's value, and its output files read when collect. env: one more
+ * "NAME=value" for the run (the pair's seed), or NULL. 0, or see outcome_of.
+ */
+static int side_run(const struct measure_config *cfg, const struct objective *obj,
+                    const struct measure_side *side, const char *env, int collect, double *value,
+                    struct capture *cap, struct buf *why, struct buf *err)
+{
+	struct proc_spec spec;
+	const char **envv = NULL;
+	uint64_t ocap = side->spec->output_cap ? side->spec->output_cap : PROC_DEFAULT_OUTPUT_CAP;
+	int r;
+
+	memset(cap, 0, sizeof(*cap));
+	if (side->check && side->check(side->check_ctx, why))
+		return 3;
+	cap->nfiles = cfg->nitems;
+	cap->files = xcalloc(cfg->nitems + 1, sizeof(*cap->files));
+	for (size_t k = 0; k < cfg->nitems; k++)
+		buf_init(&cap->files[k].data, VERIFY_FILE_MAX);
+	buf_init(&cap->out, (size_t)ocap + 1);
+	buf_init(&cap->err, (size_t)ocap + 1);
+	spec = *side->spec;
+	if (env)
+		spec.env_add = envv = env_plus(side->spec->env_add, env);
+	spec.cpu = cfg->cpu;
+	spec.stdout_path = spec.stderr_path = NULL;
+	spec.stdout_buf = &cap->out;
+	spec.stderr_buf = &cap->err;
+	r = objective_run(obj, &spec, cfg->cmd, side->trace_path, &cap->res, value, NULL, err);
+	free(envv);
+	if (r < 0)
+		return -1;
+	cap->started = 1;
+	if (cap->res.cancelled)
+		return 2;
+	if (!proc_result_ok(&cap->res)) {
+		struct buf d = BUF_INIT;
+		proc_result_describe(&cap->res, spec.timeout_s, &d);
+		buf_setf(why, "the timed run failed: %s", d.data);
+		if (env)
+			buf_addf(why, " (%s)", env);
+		buf_release(&d);
+		return 1;
+	}
+	if (collect && verify_collect_files(cfg->items, cfg->nitems, side->ws_fd, cap, err) < 0)
+		return -1;
+	/* A copy of the latest run for people (never read back). */
+	if (side->save.rel) {
+		struct buf serr = BUF_INIT;
+		verify_save(cap, cfg->items, cfg->nitems, &side->save, &serr);
+		buf_release(&serr);
+	}
+	return 0;
+}
+
+/* The candidate's run against ref: 0 same, 1 differs (why), -1 error. */
+static int side_compare(const struct measure_config *cfg, const struct capture *ref,
+                        const struct capture *cap, const char *env, struct buf *why,
+                        struct buf *err)
+{
+	struct buf msg = BUF_INIT;
+	int r = verify_compare(ref, cap, cfg->items, cfg->nitems, cfg->rtol, cfg->atol, &msg, err);
+
+	if (r == 1) {
+		buf_setf(why, "the timed run's %s", msg.data);
+		if (env)
+			buf_addf(why, " (%s)", env);
+	}
+	buf_release(&msg);
+	return r;
+}
+
+/*
+ * One pair: both sides' runs (the candidate first when cand_first), the
+ * candidate's outputs checked against the reference: with cfg->pair_env the
+ * base side's outputs in this pair on the pair's seed, else cfg->ref.
+ * Values in *vb, *vc. 0; 1 when a side failed, was stopped or its check
+ * failed (o says which, outcome_of); -1 error.
+ */
+static int one_pair(const struct measure_config *cfg, const struct objective *obj,
+                    const struct measure_side *base, const struct measure_side *cand,
+                    int cand_first, double *vb, double *vc, struct measure_outcome *o,
+                    struct buf *err)
+{
+	struct capture cb, cc;
+	struct buf env = BUF_INIT;
+	const char *e = NULL;
+	int seeded = cfg->pair_env != NULL, r = 0, side = 0;
+
+	memset(&cb, 0, sizeof(cb));
+	memset(&cc, 0, sizeof(cc));
+	if (seeded) {
+		cfg->pair_env(cfg->pair_env_ctx, &env);
+		e = env.data;
+	}
+	if (cand_first) {
+		side = 2;
+		r = side_run(cfg, obj, cand, e, 1, vc, &cc, &o->why, err);
+	}
+	if (r == 0) {
+		side = 1;
+		r = side_run(cfg, obj, base, e, seeded, vb, &cb, &o->why, err);
+	}
+	if (r == 0 && !cand_first) {
+		side = 2;
+		r = side_run(cfg, obj, cand, e, 1, vc, &cc, &o->why, err);
+	}
+	if (r == 0 && (seeded || cfg->ref)) {
+		side = 2;
+		r = side_compare(cfg, seeded ? &cb : cfg->ref, &cc, e, &o->why, err);
+	}
+	capture_release(&cb);
+	capture_release(&cc);
+	buf_release(&env);
+	return r == 0 ? 0 : outcome_of(r, side, o) < 0 ? -1 : 1;
+}
+
+/* One run of a side alone (measure_single), its output unchecked. */
+static int one_run(const struct measure_config *cfg, const struct objective *obj,
+                   const struct measure_side *side, double *value, struct buf *why, struct buf *err)
+{
+	struct capture cap;
+	int r = side_run(cfg, obj, side, NULL, 0, value, &cap, why, err);
+
+	capture_release(&cap);
+	return r;
 }
 
 static void push(double **v, size_t n, double x)
@@ -196,38 +281,24 @@ static int pair_runs(const struct measure_config *cfg, const struct objective *o
 {
 	int i, r, max = obj->deterministic ? 1 : cfg->max_runs;
 	int min = obj->deterministic ? 1 : cfg->min_runs;
-	double x;
+	double x, y;
 
 	o->deterministic = obj->deterministic;
 	for (i = 0; !obj->deterministic && i < cfg->warmup; i++) {
-		r = one_run(cfg, obj, base, 0, &x, &o->why, err);
+		r = one_pair(cfg, obj, base, cand, 0, &x, &y, o, err);
 		if (r != 0)
-			return outcome_of(r, 1, o);
-		r = one_run(cfg, obj, cand, 1, &x, &o->why, err);
-		if (r != 0)
-			return outcome_of(r, 2, o);
+			return r < 0 ? -1 : 0;
 	}
 	for (i = 0; i < max; i++) {
 		double vb = NAN, vc = NAN;
-		int cand_first = i % 2;
 
 		if (cfg->stop && *cfg->stop) {
 			o->interrupted = 1;
 			break;
 		}
-		if (cand_first) {
-			r = one_run(cfg, obj, cand, 1, &vc, &o->why, err);
-			if (r != 0)
-				return outcome_of(r, 2, o);
-		}
-		r = one_run(cfg, obj, base, 0, &vb, &o->why, err);
+		r = one_pair(cfg, obj, base, cand, i % 2, &vb, &vc, o, err);
 		if (r != 0)
-			return outcome_of(r, 1, o);
-		if (!cand_first) {
-			r = one_run(cfg, obj, cand, 1, &vc, &o->why, err);
-			if (r != 0)
-				return outcome_of(r, 2, o);
-		}
+			return r < 0 ? -1 : 0;
 		push(&o->base, o->n, vb);
 		push(&o->cand, o->n, vc);
 		o->n++;
@@ -284,7 +355,7 @@ static int single_runs(const struct measure_config *cfg, const struct objective 
 	if (obj->deterministic)
 		n = 1;
 	for (i = 0; !obj->deterministic && i < cfg->warmup; i++) {
-		r = one_run(cfg, obj, side, 0, &x, &o->why, err);
+		r = one_run(cfg, obj, side, &x, &o->why, err);
 		if (r != 0)
 			return outcome_of(r, 1, o);
 	}
@@ -293,7 +364,7 @@ static int single_runs(const struct measure_config *cfg, const struct objective 
 			o->interrupted = 1;
 			break;
 		}
-		r = one_run(cfg, obj, side, 0, &x, &o->why, err);
+		r = one_run(cfg, obj, side, &x, &o->why, err);
 		if (r != 0)
 			return outcome_of(r, 1, o);
 		push(&o->base, o->n, x);

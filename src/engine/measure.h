@@ -76,6 +76,13 @@ struct measure_config {
 	/* called after every pair (n pairs so far); may be NULL */
 	void (*progress)(void *ctx, size_t n, const struct stats_interval *ci);
 	void *ctx;
+	/* Inputs a candidate cannot predict: called before each pair (warm-up
+	 * pairs too), it sets entry to one more "NAME=value" that both sides'
+	 * runs of the pair get (a fresh $OPTIMIZE_SEED); the candidate's
+	 * outputs are then checked against the base side's outputs of the same
+	 * pair, not against ref. NULL: no. */
+	void (*pair_env)(void *ctx, struct buf *entry);
+	void *pair_env_ctx;
 	volatile sig_atomic_t *stop; /* set (e.g. by SIGINT): the running child is stopped too */
 	const struct measure_guard *guard; /* around the timed runs; may be NULL */
 };

@@ -63,11 +63,25 @@ static int no_isolation_for_tests(void)
  * mount namespace; probed with the same paths. */
 static void setup_isolation_process(struct pipeline *p, const char *const *rw)
 {
-	static const char base[] = "own process group, timeout, parent-death signal, rlimits per "
-	                           "process (CPU, address space, file size, processes, no core), "
-	                           "no cgroup";
 	struct proc_spec probe;
-	struct buf why = BUF_INIT, m = BUF_INIT;
+	struct buf why = BUF_INIT, m = BUF_INIT, base = BUF_INIT;
+	int cg = proc_cgroup_probe(&why);
+
+	buf_addstr(&base, "own process group, timeout, parent-death signal, rlimits per process "
+	                  "(CPU, address space, file size, processes, no core), ");
+	if (cg > 0) {
+		p->cgroup = cg;
+		buf_addf(&base,
+		         "a cgroup v%d of its own per run: memory (limits.memory_mb) and processes "
+		         "(limits.nproc) are totals for all its processes together",
+		         cg);
+	} else {
+		buf_addf(&base,
+		         "no cgroup (%s): memory and processes are limited per process only, so "
+		         "several processes of one run may each use limits.memory_mb",
+		         why.data);
+	}
+	buf_reset(&why);
 
 	proc_spec_init(&probe);
 	probe.isolate_net = p->isolate_net;
@@ -87,12 +101,12 @@ static void setup_isolation_process(struct pipeline *p, const char *const *rw)
 		    "own PID namespace with its own /proc (the tool's processes can be neither "
 		    "seen nor signalled; every process of a run dies with it or with the "
 		    "tool), private /tmp and /run (no Unix socket there is reachable); %s",
-		    base);
+		    base.data);
 	} else {
 		buf_setf(&m,
 		         "no PID namespace (%s): the tool's /proc entries (its environment) "
 		         "can be read and the tool signalled by candidates of its user; %s",
-		         why.data, base);
+		         why.data, base.data);
 		if (p->isolate_tree)
 			engine_note(
 			    p->opt.ev, NOTE_WARNING,
@@ -101,6 +115,7 @@ static void setup_isolation_process(struct pipeline *p, const char *const *rw)
 	}
 	p->isolation_process = buf_detach(&m);
 	buf_release(&why);
+	buf_release(&base);
 }
 
 /* The OpenCL interposer where candidates get a private /tmp or /run (a tool
@@ -495,6 +510,8 @@ int pipeline_child_spec(const struct pipeline *p, const struct candidate *c,
 	ch->spec.cancel = p->opt.cancel;
 	ch->spec.isolate_net = p->isolate_net;
 	ch->spec.isolate_pid = ch->spec.private_tmp = p->isolate_pid;
+	ch->spec.cgroup = p->cgroup > 0;
+	ch->spec.disk_total_bytes = t->limits.fsize_bytes;
 	ch->spec.run_as = p->run_as;
 	ch->spec.run_uid = p->run_uid;
 	ch->spec.run_gid = p->run_gid;

@@ -29,6 +29,7 @@ struct pipeline {
 	int kernel_target;
 	int isolate_net, isolate_tree;
 	int isolate_pid; /* own PID namespace and /proc, private /tmp and /run */
+	int cgroup;      /* memory and processes totals per run: cgroup v1 or v2, 0 none */
 	int run_as;      /* as root: candidates run as run_uid/run_gid (pipeline_root.c) */
 	uid_t run_uid;
 	gid_t run_gid;
@@ -134,15 +135,14 @@ void pipeline_seals_release(struct pipeline *p);
  * and seed0; env: "OPTIMIZE_SEED=<cur_seed>" pushed. verify_seeded: c's
  * verify set on a fresh seed against the original's on the same seed: 0,
  * 1 failed (why, with the seed), 3 the original failed on it (why), -1
- * error, -2 not seeded. seed_run_ref: base's timed run on cur_seed, the
- * reference of a measurement: 0, 1 it failed (why), -1. */
+ * error, -2 not seeded. pair_env: a measure_config.pair_env (ctx: the
+ * pipeline) giving each timed pair "OPTIMIZE_SEED=<fresh>". */
 unsigned long pipeline_fresh_seed(void);
 void pipeline_seed_setup(struct pipeline *p);
 void pipeline_seed_env(const struct pipeline *p, struct strlist *env);
 int pipeline_verify_seeded(struct pipeline *p, const struct candidate *c, struct buf *why,
                            struct buf *err);
-int pipeline_seed_run_ref(struct pipeline *p, const struct candidate *base, struct capture *ref,
-                          struct buf *why, struct buf *err);
+void pipeline_seed_pair_env(void *ctx, struct buf *entry);
 
 /* The start of an output, trimmed to BUILD_ERROR_MAX bytes, appended to out. */
 void pipeline_excerpt(const struct buf *text, struct buf *out);

@@ -2,8 +2,8 @@
  * pipeline_seed.c: inputs a candidate cannot predict. A manifest may use
  * $OPTIMIZE_SEED in its run and verify commands; the tool then gives every
  * verification of a candidate a fresh seed and runs the original on the same
- * seed for the reference, and each timed measurement a fresh seed too, with
- * the base side's output on that seed as the reference for every timed run.
+ * seed for the reference, and every timed pair a fresh seed too, with the
+ * base side's output in that pair as the reference for the candidate's run.
  * So a program hard-coded for the answers of one input fails. See
  * docs/manifest.md.
  */
@@ -88,18 +88,9 @@ int pipeline_verify_seeded(struct pipeline *p, const struct candidate *c, struct
 	return r;
 }
 
-int pipeline_seed_run_ref(struct pipeline *p, const struct candidate *base, struct capture *ref,
-                          struct buf *why, struct buf *err)
+void pipeline_seed_pair_env(void *ctx, struct buf *entry)
 {
-	if (pipeline_capture_run(p, base, "timed-seed-ref", ref, err) < 0)
-		return -1;
-	if (!proc_result_ok(&ref->res)) {
-		struct buf d = BUF_INIT;
-		proc_result_describe(&ref->res, p->t->timeout_s, &d);
-		buf_setf(why, "c%d's run command failed on " SEED_VAR "=%lu (%s)", base->id,
-		         p->cur_seed, d.data);
-		buf_release(&d);
-		return 1;
-	}
-	return 0;
+	/* (p->cur_seed stays seed0: the specs' own entry, overridden) */
+	(void)ctx;
+	buf_setf(entry, SEED_VAR "=%lu", pipeline_fresh_seed());
 }

@@ -328,12 +328,14 @@ static void record_outcome(struct pipeline *p, const struct candidate *other,
 
 /*
  * c against `other`, interleaved pairs; `other` (and c too, when check_c)
- * checked against its seal before each of its runs. 0, 2 a seal broke (err
- * says how: the target stops), -1 error.
+ * checked against its seal before each of its runs. With $OPTIMIZE_SEED in
+ * the manifest every pair runs on a fresh seed, the candidate checked
+ * against `other`'s outputs in the same pair. 0, 2 a seal broke (err says
+ * how: the target stops), -1 error.
  */
 static int measure_pair_of(struct pipeline *p, const struct candidate *c,
-                           const struct candidate *other, int check_c, const struct capture *ref,
-                           struct cand_check *out, struct buf *err)
+                           const struct candidate *other, int check_c, struct cand_check *out,
+                           struct buf *err)
 {
 	struct seal_side kb = {p, other->id}, kc = {p, c->id};
 	struct measure_config cfg;
@@ -348,8 +350,12 @@ static int measure_pair_of(struct pipeline *p, const struct candidate *c,
 	memset(&sc, 0, sizeof(sc));
 	sb.ws_fd = sc.ws_fd = -1;
 	pipeline_measure_config(p, &cfg);
-	if (ref)
-		cfg.ref = ref;
+	/* $OPTIMIZE_SEED: a fresh seed every pair, the base side's outputs on
+	 * it the reference (pipeline_seed.c) */
+	if (p->seeded) {
+		cfg.pair_env = pipeline_seed_pair_env;
+		cfg.pair_env_ctx = p;
+	}
 	cfg.seed = p->opt.m.seed * 1000003u + (uint64_t)c->id * 1009u + (uint64_t)other->id;
 	cfg.progress = on_pair;
 	cfg.ctx = &pc;
@@ -405,42 +411,6 @@ out_nochild:
 	buf_release(&tb);
 	buf_release(&tc);
 	buf_release(&tag);
-	return r;
-}
-
-/*
- * The same; with $OPTIMIZE_SEED in the manifest, on a fresh seed, the
- * reference being `other`'s timed run on that seed.
- */
-static int measure_against(struct pipeline *p, const struct candidate *c,
-                           const struct candidate *other, int check_c, struct cand_check *out,
-                           struct buf *err)
-{
-	struct capture ref;
-	struct buf why = BUF_INIT;
-	int r;
-
-	if (!p->seeded)
-		return measure_pair_of(p, c, other, check_c, NULL, out, err);
-	memset(&ref, 0, sizeof(ref));
-	p->cur_seed = pipeline_fresh_seed();
-	r = pipeline_seed_run_ref(p, other, &ref, &why, err);
-	if (r == 1) {
-		memset(out, 0, sizeof(*out));
-		out->verdict = CAND_SKIPPED;
-		out->reason = buf_detach(&why);
-		r = 0;
-	} else if (r == 0) {
-		r = measure_pair_of(p, c, other, check_c, &ref, out, err);
-		if (r == 0 && out->verdict == CAND_VERIFY_FAILED && out->reason) {
-			buf_addf(&why, "%s (OPTIMIZE_SEED=%lu)", out->reason, p->cur_seed);
-			free(out->reason);
-			out->reason = buf_detach(&why);
-		}
-	}
-	p->cur_seed = p->seed0;
-	capture_release(&ref);
-	buf_release(&why);
 	return r;
 }
 
@@ -660,7 +630,7 @@ static int stage_measure(struct stage_run *x)
 	/* This build is timed against by later candidates: sealed now. */
 	if (pipeline_seal(x->p, x->c, x->err) < 0)
 		return -1;
-	r = measure_against(x->p, x->c, x->against, 0, &k, x->err);
+	r = measure_pair_of(x->p, x->c, x->against, 0, &k, x->err);
 	if (r == 2) {
 		candidate_set(x->c, CAND_SKIPPED, k.reason);
 		free(k.reason);
@@ -780,7 +750,7 @@ enum engine_status pipeline_compare(struct pipeline *p, const struct candidate *
                                     const struct candidate *against, struct cand_check *out,
                                     struct buf *err)
 {
-	int r = measure_against(p, c, against, 1, out, err);
+	int r = measure_pair_of(p, c, against, 1, out, err);
 
 	if (r == 2)
 		return ENGINE_BASELINE;

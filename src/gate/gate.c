@@ -21,6 +21,10 @@ void gate_options_default(struct gate_options *o)
 	memset(o, 0, sizeof(*o));
 	o->alpha = STATS_GATE_ALPHA;
 	measure_settings_default(&o->m);
+	/* Pinned by default, as `run`: both sides of every pair on the CPU a
+	 * short calibration of the base chose (pipeline_baseline.c). Unpinned,
+	 * a run here moves between CPUs that differ by up to 30%. */
+	o->m.cpu_auto = 1;
 }
 
 const char *gate_outcome_name(enum gate_outcome o)

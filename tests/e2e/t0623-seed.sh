@@ -4,8 +4,8 @@
 # on a manifest with fixed inputs, and is rejected on one whose commands use
 # $OPTIMIZE_SEED: each verification gets a fresh seed, the original run on
 # the same seed, and the reason names it. The honest rewrite still passes
-# verification and every timed run on fresh seeds. As root and as a normal
-# user (setpriv).
+# verification and every timed run on fresh seeds: a new one every pair
+# (s02-seed-log counts them). As root and as a normal user (setpriv).
 . "$(dirname "$0")/lib.sh"
 
 A=$OPTIMIZE_TESTS_DIR/attacks
@@ -44,6 +44,19 @@ attacks() {
   [[ "$(cand attacks/fast)" == accepted:* || "$(cand attacks/fast)" == not-faster:* ]] ||
     fail "$who: the honest rewrite must pass verification and its timed runs: $(cand attacks/fast)"
   ok "$who: with \$OPTIMIZE_SEED the learnt answers fail on a fresh seed, named; the honest rewrite passes"
+
+  # s02 logs the seed of each of its runs: every timed pair (the warm-up
+  # pair too) gets a fresh one, not one per measurement.
+  seed_run seeded --keep-work --candidate "$A/s02-seed-log"
+  assert_rc 0 "$who: s02"
+  [[ "$(cand s02-)" == accepted:* || "$(cand s02-)" == not-faster:* ]] || fail "$who: s02 must pass: $(cand s02-)"
+  log=$(find "$tree/.optimize/work" -name seeds.log | head -n 1)
+  [ -n "$log" ] || fail "$who: s02 left no seeds.log in its workspace"
+  timed=$(awk '$2 >= 400000' "$log" | wc -l)
+  distinct=$(awk '$2 >= 400000 {print $1}' "$log" | sort -u | wc -l)
+  [ "$timed" -ge 4 ] || fail "$who: s02 ran $timed timed runs (a warm-up and 3 pairs expected): $(cat "$log")"
+  [ "$distinct" = "$timed" ] || fail "$who: $timed timed runs of s02 saw only $distinct seeds: $(cat "$log")"
+  ok "$who: $timed timed runs of the candidate, $distinct fresh seeds (one per pair)"
 }
 
 who=root
