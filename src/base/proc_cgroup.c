@@ -202,10 +202,11 @@ static int v2_enable(const char *base, struct buf *why)
 			line[0] = '\0';
 		fclose(f);
 		if (!strstr(line, "memory") || !strstr(line, "pids")) {
-			buf_setf(why,
-			         "the cgroup v2 hierarchy at '%s' has no memory and pids controllers "
-			         "(bound to cgroup v1 here)",
-			         base);
+			buf_setf(
+			    why,
+			    "the cgroup v2 hierarchy at '%s' has no memory and pids controllers "
+			    "(bound to cgroup v1 here)",
+			    base);
 			return -1;
 		}
 	}
@@ -318,7 +319,8 @@ static int cg_make(struct proc_cgroup *cg, int version, struct buf *err)
 		cg->procs_fd[i] = -1;
 		cg->ndirs = i + 1;
 		if (mkdir(cg->dirs[i], 0755) < 0) {
-			err_set(err, "cannot make the cgroup '%s': %s", cg->dirs[i], strerror(errno));
+			err_set(err, "cannot make the cgroup '%s': %s", cg->dirs[i],
+			        strerror(errno));
 			free(cg->dirs[i]);
 			cg->ndirs = i;
 			goto fail;
@@ -414,12 +416,13 @@ void proc_cgroup_finish(struct proc_cgroup *cg, struct proc_result *res)
 	piddir = cg->dirs[cg->ndirs - 1];
 	cg_close(cg);
 	if (res && cg->version) {
-		long long peak = read_key(memdir, cg->version == 2 ? "memory.peak" : "memory.max_usage_in_bytes", NULL);
+		long long peak = read_key(
+		    memdir, cg->version == 2 ? "memory.peak" : "memory.max_usage_in_bytes", NULL);
 
 		res->cgroup = cg->version;
 		res->mem_peak_bytes = peak > 0 ? (uint64_t)peak : 0;
-		res->oom_kills = read_key(memdir, cg->version == 2 ? "memory.events" : "memory.oom_control",
-		                          "oom_kill");
+		res->oom_kills = read_key(
+		    memdir, cg->version == 2 ? "memory.events" : "memory.oom_control", "oom_kill");
 		res->pids_refused = read_key(piddir, "pids.events", "max");
 	}
 	for (int i = cg->ndirs - 1; i >= 0; i--) {

@@ -83,6 +83,7 @@ const struct opt_spec bench_options[] = {
      "per target: stop proposing after this long"},
     {"no-profile", OPT_NO_PROFILE, no_argument, NULL, "no counters of measured candidates"},
     {"keep-work", OPT_KEEP_WORK, no_argument, NULL, "keep candidate workspaces"},
+    ROOT_OPTION_SPECS,
     {"allow-network", OPT_ALLOW_NETWORK, no_argument, NULL,
      "let builds and runs reach the network"},
     {"partition", OPT_PARTITION, required_argument, "NAME", "slurm: the partition"},
@@ -148,6 +149,8 @@ static int parse_one(int c, const char *arg, struct bench_opts *o, struct buf *e
 
 	if (bad)
 		return bad < 0 ? -1 : 0;
+	if (root_option_parse(c, arg, &o->rs.po.run_as, &o->rs.po.allow_unsafe_root))
+		return 0;
 	switch (c) {
 	case OPT_OUTPUT:
 		o->output = arg;

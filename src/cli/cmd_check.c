@@ -11,10 +11,12 @@
 
 #include "base/xalloc.h"
 #include "cli/cli.h"
+#include "cli/measure_opts.h"
 #include "cli/options.h"
 #include "engine/objective.h"
 #include "engine/pipeline.h"
 #include "engine/workspace.h"
+#include "cli/measure_opts.h"
 
 enum { OPT_TARGET = 256, OPT_OBJECTIVE, OPT_COUNTERS, OPT_CC, OPT_ALLOW_NETWORK };
 
@@ -27,14 +29,15 @@ const struct opt_spec check_options[] = {
     {"cc", OPT_CC, required_argument, "CC", "compiler for the build"},
     {"allow-network", OPT_ALLOW_NETWORK, no_argument, NULL,
      "let the build and runs reach the network (default: loopback only)"},
+    ROOT_OPTION_SPECS,
     {"quiet", 'q', no_argument, NULL, "only errors"},
     {"help", 'h', no_argument, NULL, "show this help"},
     {NULL, 0, 0, NULL, NULL},
 };
 
 struct check_opts {
-	const char *tree, *only, *objective, *counters, *cc;
-	int allow_network, quiet;
+	const char *tree, *only, *objective, *counters, *cc, *run_as;
+	int allow_network, quiet, allow_unsafe_root;
 };
 
 static void check_usage(FILE *f)
@@ -64,6 +67,8 @@ static int parse_args(int argc, char **argv, struct check_opts *o)
 	optind = 1;
 	opterr = 0;
 	while (r == 0 && (c = getopt_long(argc, argv, shortopts.data, longopts, NULL)) != -1) {
+		if (root_option_parse(c, optarg, &o->run_as, &o->allow_unsafe_root))
+			continue;
 		switch (c) {
 		case OPT_TARGET:
 			o->only = optarg;
@@ -171,6 +176,8 @@ static int check_target(const struct check_opts *o, const struct target *t, cons
 	po.objective = o->objective;
 	po.counters = o->counters;
 	po.allow_network = o->allow_network;
+	po.run_as = o->run_as;
+	po.allow_unsafe_root = o->allow_unsafe_root;
 	po.profile = 0;
 	po.check_only = 1;
 	po.cancel = &optimize_interrupted;

@@ -63,7 +63,7 @@ const struct opt_spec gate_options[] = {
      "family-wise false-alarm rate over all targets (default 5)"},
     {"min-runs", OPT_MIN_RUNS, required_argument, "N", "fewest measured pairs (default 5)"},
     {"max-runs", OPT_MAX_RUNS, required_argument, "N",
-     "most measured pairs; then the verdict may be inconclusive (default 30)"},
+     "most measured pairs; then the verdict may be inconclusive (default 60)"},
     {"warmup", OPT_WARMUP, required_argument, "N", "warm-up runs of each side (default 1)"},
     {"seed", OPT_SEED, required_argument, "N",
      "accepted for scripts; the gate's interval is exact and needs no seed"},
@@ -81,6 +81,7 @@ const struct opt_spec gate_options[] = {
     {"state-dir", OPT_STATE_DIR, required_argument, "DIR",
      "checkouts and runs go here (default TREE/.optimize)"},
     {"keep-work", OPT_KEEP_WORK, no_argument, NULL, "keep the checkouts afterwards"},
+    ROOT_OPTION_SPECS,
     {"allow-network", OPT_ALLOW_NETWORK, no_argument, NULL,
      "let builds and runs reach the network (default: loopback only)"},
     {"quiet", 'q', no_argument, NULL, "only errors and the result"},
@@ -123,6 +124,8 @@ static int parse_one(int c, const char *arg, struct gate_cmd *o, struct buf *err
 
 	if (bad)
 		return bad < 0 ? -1 : 0;
+	if (root_option_parse(c, arg, &o->go.run_as, &o->go.allow_unsafe_root))
+		return 0;
 	switch (c) {
 	case OPT_BASE:
 		o->base = arg;

@@ -42,8 +42,6 @@ enum {
 	OPT_BUDGET_TIME,
 	OPT_NO_PROFILE,
 	OPT_ALLOW_NETWORK,
-	OPT_RUN_AS,
-	OPT_ALLOW_UNSAFE_ROOT,
 	OPT_JSON,
 	OPT_OUTPUT,
 	OPT_HELP,
@@ -78,10 +76,7 @@ const struct opt_spec run_options[] = {
      "do not collect counters and hotspots of measured candidates"},
     {"allow-network", OPT_ALLOW_NETWORK, no_argument, NULL,
      "let builds and runs reach the network (default: loopback only)"},
-    {"run-as", OPT_RUN_AS, required_argument, "USER",
-     "as root: run candidates as USER (default nobody), without capabilities"},
-    {"allow-unsafe-root", OPT_ALLOW_UNSAFE_ROOT, no_argument, NULL,
-     "as root: run even where candidates cannot be run as an unprivileged user"},
+    ROOT_OPTION_SPECS,
     {"json", OPT_JSON, no_argument, NULL,
      "print report.json on stdout instead of the table (docs/report-format.md)"},
     {"output", OPT_OUTPUT, required_argument, "FILE",
@@ -315,6 +310,8 @@ static int parse_one(int c, const char *arg, struct run_opts *o, struct buf *err
 
 	if (bad)
 		return bad < 0 ? -1 : 0;
+	if (root_option_parse(c, arg, &o->rs.po.run_as, &o->rs.po.allow_unsafe_root))
+		return 0;
 	switch (c) {
 	case OPT_APPLY:
 		o->apply = 1;
@@ -354,12 +351,6 @@ static int parse_one(int c, const char *arg, struct run_opts *o, struct buf *err
 		break;
 	case OPT_ALLOW_NETWORK:
 		o->rs.po.allow_network = 1;
-		break;
-	case OPT_RUN_AS:
-		o->rs.po.run_as = optarg;
-		break;
-	case OPT_ALLOW_UNSAFE_ROOT:
-		o->rs.po.allow_unsafe_root = 1;
 		break;
 	case OPT_JSON:
 		o->json = 1;

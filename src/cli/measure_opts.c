@@ -71,3 +71,14 @@ int measure_option_parse(int key, const char *arg, struct measure_settings *m, s
 	}
 	return bad ? -1 : 1;
 }
+
+int root_option_parse(int key, const char *arg, const char **run_as, int *allow_unsafe_root)
+{
+	if (key == OPT_RUN_AS)
+		*run_as = arg;
+	else if (key == OPT_ALLOW_UNSAFE_ROOT)
+		*allow_unsafe_root = 1;
+	else
+		return 0;
+	return 1;
+}

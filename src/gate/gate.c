@@ -25,6 +25,10 @@ void gate_options_default(struct gate_options *o)
 	 * short calibration of the base chose (pipeline_baseline.c). Unpinned,
 	 * a run here moves between CPUs that differ by up to 30%. */
 	o->m.cpu_auto = 1;
+	/* Sequential: most gates decide at their first looks (10, 20 pairs);
+	 * only an undecided one on a noisy machine goes on, where 30 pairs
+	 * left a 10% slowdown inconclusive (docs/ci.md, scripts/bench-gate.sh). */
+	o->m.max_runs = GATE_DEFAULT_MAX_RUNS;
 }
 
 const char *gate_outcome_name(enum gate_outcome o)
@@ -259,6 +263,8 @@ static enum engine_status base_open(const struct gate_options *o, const struct t
 	po.objective = o->objective;
 	po.counters = o->counters;
 	po.allow_network = o->allow_network;
+	po.run_as = o->run_as;
+	po.allow_unsafe_root = o->allow_unsafe_root;
 	po.profile = 0;
 	po.baseline_runs = 1;
 	po.m = o->m;

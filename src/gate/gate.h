@@ -45,6 +45,9 @@ struct gate_base_cache;
 struct gate_base_cache *gate_base_cache_new(void);
 void gate_base_cache_free(struct gate_base_cache *c);
 
+/* The gate's --max-runs when not given (run's is 30). */
+#define GATE_DEFAULT_MAX_RUNS 60
+
 struct gate_options {
 	const char *state_dir;         /* checkouts, runs/ and work/ go here (created) */
 	const char *only;              /* one target (--target); NULL = every target */
@@ -54,6 +57,8 @@ struct gate_options {
 	double alpha;     /* family-wise false-alarm rate (0.05) */
 	struct measure_settings m;
 	int allow_network;
+	const char *run_as;    /* as root: candidates' user (pipeline_options.run_as) */
+	int allow_unsafe_root; /* pipeline_options.allow_unsafe_root */
 	volatile sig_atomic_t *cancel;
 	const struct engine_events *ev;
 	struct gate_base_cache *cache; /* NULL: every comparison builds its base */

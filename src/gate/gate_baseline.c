@@ -67,6 +67,8 @@ static void measure_alone(const struct gate_options *o, const struct target *t, 
 	po.objective = o->objective;
 	po.counters = o->counters;
 	po.allow_network = o->allow_network;
+	po.run_as = o->run_as;
+	po.allow_unsafe_root = o->allow_unsafe_root;
 	po.profile = 0;
 	po.m = o->m;
 	/* Exact counts: one run; time: enough runs for a median and an interval. */

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Issue 9, item 11: limits are totals, not per process. a11-memory-total
 # forks 4 children that each touch 256 MiB under "memory_mb": 300;
-# a11-disk-total writes 5 files of 60 MiB under "file_mb": 64. Run as root
+# a11-disk-total writes 5 files of 60 MiB under "file_mb": 64; a11-fork-bomb
+# forks up to 3000 processes under "nproc": 200 (as root too: candidates run
+# as an unprivileged user, so RLIMIT_NPROC binds, and the cgroup). Run as root
 # and as a normal user (created here; skipped visibly where impossible).
 # The disk total holds everywhere (the runner sums the workspace): the
 # candidate is rejected with the reason. The memory total holds where the
@@ -25,14 +27,15 @@ totals() {
   python3 - "$tree/optimize.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-d["limits"] = {"memory_mb": 300, "file_mb": 64}
+d["limits"] = {"memory_mb": 300, "file_mb": 64, "nproc": 200}
 json.dump(d, open(sys.argv[1], "w"), indent=2)
 PY
   [ "$who" = root ] || chown -R "$user:$user" "$tree"
   before=$(tree_hash "$tree")
   set +e
   as_who "$OPTIMIZE_BIN" run "$tree" --no-flags --min-runs 3 --max-runs 6 \
-    --candidate "$A/a11-memory-total" --candidate "$A/a11-disk-total" --candidate "$A/fast" \
+    --candidate "$A/a11-memory-total" --candidate "$A/a11-disk-total" --candidate "$A/a11-fork-bomb" \
+    --candidate "$A/fast" \
     >"$T/out.$who" 2>"$T/err.$who"
   rc=$?
   set -e
@@ -45,6 +48,9 @@ PY
   cand a11-disk-total | grep -q "^verify-failed: .*grew by [0-9.]* MiB, past the disk total" ||
     fail "$who: a11-disk-total must be stopped at the disk total: $(cand a11-disk-total)"
   ok "$who: a11 (5 files of 60 MiB under file_mb 64): $(cand a11-disk-total | grep -o 'stopped: .*' | cut -c1-80)"
+  cand a11-fork-bomb | grep -q "^verify-failed: .*exit 5" ||
+    fail "$who: a11-fork-bomb must be refused forks under nproc 200 (exit 5): $(cand a11-fork-bomb)"
+  ok "$who: a11 (fork bomb of 3000 under nproc 200) refused: $(cand a11-fork-bomb | grep -o 'a11-fork-bomb: [0-9]* of [0-9]*' || cand a11-fork-bomb | cut -c1-80)"
   iso=$(json_get "$r" 'd["targets"][0]["isolation"]["process"]')
   if [[ $iso == *"a cgroup v"?" of its own per run: memory (limits.memory_mb) and processes (limits.nproc) are totals"* ]]; then
     cand a11-memory-total | grep -q "^verify-failed: .*killed at the memory total of the run's cgroup" ||

@@ -32,8 +32,10 @@ static int cgroup_here(const char *test)
 
 	if (v < 0) {
 		assert_true(why.len > 0);
-		fprintf(stderr, "%s: no cgroup here (%s): its refusal is what test_no_cgroup_refuses checks\n",
-		        test, why.data);
+		fprintf(
+		    stderr,
+		    "%s: no cgroup here (%s): its refusal is what test_no_cgroup_refuses checks\n",
+		    test, why.data);
 		v = 0;
 	}
 	buf_release(&why);
@@ -91,18 +93,19 @@ static void test_memory_total(void **state)
 		return;
 	/* each within its own 320 MiB; together four times that */
 	l.as_bytes = (uint64_t)320 << 20;
-	assert_int_equal(run_sh("for i in 1 2 3 4; do python3 -c 'import time; "
-	                        "x = bytearray(b\"\\1\") * (256 << 20); time.sleep(1)' & done; wait",
-	                        1, &l, 0, NULL, &res, &err),
-	                 0);
+	assert_int_equal(
+	    run_sh("for i in 1 2 3 4; do python3 -c 'import time; "
+	           "x = bytearray(b\"\\1\") * (256 << 20); time.sleep(1)' & done; wait",
+	           1, &l, 0, NULL, &res, &err),
+	    0);
 	assert_int_equal(res.cgroup, v);
 	assert_true(res.oom_kills >= 1);
 	assert_true(res.mem_peak_bytes <= l.as_bytes + ((uint64_t)4 << 20));
 	proc_result_describe(&res, 0, &d);
 	assert_non_null(strstr(d.data, "killed at the memory total of the run's cgroup"));
 	/* the same alone fits */
-	assert_int_equal(run_sh("python3 -c 'x = bytearray(b\"\\1\") * (200 << 20)'", 1, &l, 0, NULL,
-	                        &res, &err),
+	assert_int_equal(run_sh("python3 -c 'x = bytearray(b\"\\1\") * (200 << 20)'", 1, &l, 0,
+	                        NULL, &res, &err),
 	                 0);
 	assert_true(proc_result_ok(&res));
 	assert_int_equal(res.oom_kills, 0);
