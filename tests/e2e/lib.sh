@@ -137,6 +137,36 @@ as_attack_user() {
     fi
   fi
 }
+# cand_of LABEL: "status: reason" of the candidate of report $r whose label
+# holds LABEL (an attack's folder name, say)
+cand_of() {
+  json_get "$r" "[c['status'] + ': ' + (c.get('reason') or '') for c in d['targets'][0]['candidates'] if '$1' in c['label']][0]"
+}
+
+# attack_tree NAME [LIMITS]: a copy of tests/attacks/tree at $T/$who-NAME,
+# with "limits" set to the JSON object LIMITS when given, owned by $user when
+# $who is not root. Sets $tree and $before (its hash).
+attack_tree() {
+  tree=$T/$who-$1
+  cp -r "$OPTIMIZE_TESTS_DIR/attacks/tree" "$tree"
+  if [ -n "${2:-}" ]; then
+    python3 - "$tree/optimize.json" "$2" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["limits"] = json.loads(sys.argv[2])
+json.dump(d, open(sys.argv[1], "w"), indent=2)
+PY
+  fi
+  [ "$who" = root ] || chown -R "$user:$user" "$tree"
+  before=$(tree_hash "$tree")
+}
+
+# wait_self_test LOG: until the test's listener has logged its self-test
+# connection (so that no connection later means something)
+wait_self_test() {
+  for _ in $(seq 50); do grep -q self-test "$1" 2>/dev/null && break; sleep 0.1; done
+  grep -q self-test "$1" || fail "the listener records no connection"
+}
 finish() { echo "$ntests passed, 0 failed"; }
 
 # The scripted LLM server (tests/helpers/llm_server, see its README).

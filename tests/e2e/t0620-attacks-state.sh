@@ -38,10 +38,6 @@ attack_run() {
 }
 
 # status_of LABEL-PART: the status and reason of the candidate whose label has it.
-cand() {
-  json_get "$r" "[c['status'] + ': ' + (c.get('reason') or '') for c in d['targets'][0]['candidates'] if '$1' in c['label']][0]"
-}
-
 check_common() { # MODE
   assert_rc 0 "$who/$1: the run goes on"
   [ "$(cat "$tree/notes.txt")" = "the user's notes: must never change" ] ||
@@ -65,12 +61,12 @@ attacks() {
     attack_run "$mode" --candidate "$A/a01-symlink-capture" --candidate "$A/fast"
     check_common "$mode"
     if [ "$mode" = nons ]; then
-      cand a01- | grep -q "^verify-failed: tampering: a link was planted" ||
-        fail "$who/$mode: a01 must be rejected for the link: $(cand a01-)"
+      cand_of a01- | grep -q "^verify-failed: tampering: a link was planted" ||
+        fail "$who/$mode: a01 must be rejected for the link: $(cand_of a01-)"
     else
       [ ! -L "$run/sum/c0001/verify-verify0/stdout" ] || fail "$who/$mode: a01 planted a link"
     fi
-    ok "$who/$mode: a01 (links planted in the state directory) is contained: $(cand a01- | cut -c1-60)"
+    ok "$who/$mode: a01 (links planted in the state directory) is contained: $(cand_of a01- | cut -c1-60)"
   done
 
   # a02: --apply writes what was verified and measured, never the copy in best/.

@@ -31,11 +31,7 @@ attack_run() {
   r=$run/report.json
 }
 
-# cand LABEL-PART: "status: reason" of the candidate whose label has it.
-cand() {
-  json_get "$r" "[c['status'] + ': ' + (c.get('reason') or '') for c in d['targets'][0]['candidates'] if '$1' in c['label']][0]"
-}
-
+# cand_of LABEL-PART: "status: reason" of the candidate whose label has it.
 honest_winner() { # WHAT
   [ "$(tree_hash "$tree")" = "$before" ] || fail "$who: $1: the tree changed"
   [[ "$(json_get "$r" 'd["targets"][0]["best"]["lineage"]')" != */attacks/a* ]] || fail "$who: $1: an attack won"
@@ -57,30 +53,30 @@ with_namespace() {
   esac
   honest_winner "the namespace run"
   # a03: the state directory is hidden: nothing to read, nothing to rewrite.
-  [[ "$(cand a03-read)" == verify-failed:* ]] || fail "$who: a03-read must fail verification: $(cand a03-read)"
+  [[ "$(cand_of a03-read)" == verify-failed:* ]] || fail "$who: a03-read must fail verification: $(cand_of a03-read)"
   grep -q "a03-read: no reference found" "$run"/sum/c0001/verify-verify*/stderr ||
     fail "$who: a03-read found something to read in the state directory"
-  [[ "$(cand a03-write)" == verify-failed:* ]] || fail "$who: a03-write must fail verification: $(cand a03-write)"
+  [[ "$(cand_of a03-write)" == verify-failed:* ]] || fail "$who: a03-write must fail verification: $(cand_of a03-write)"
   [ "$(cat "$run/sum/c0000/ref-verify1/stdout")" = "n 1001 sum 2002" ] || fail "$who: a03: the reference copy changed"
   ok "$who: a03 (read and rewrite the original's output copies) finds nothing: both rejected"
   # a04: the original's build is out of reach.
-  [[ "$(cand a04-)" != accepted:* ]] || fail "$who: a04 was accepted: $(cand a04-)"
+  [[ "$(cand_of a04-)" != accepted:* ]] || fail "$who: a04 was accepted: $(cand_of a04-)"
   grep -q "a04: cannot reach the original's binary" "$run"/sum/c0003/verify-verify*/stderr ||
     fail "$who: a04 reached the original's binary"
-  ok "$who: a04 (slow the original's binary down) cannot reach it: $(cand a04- | cut -c1-40)"
+  ok "$who: a04 (slow the original's binary down) cannot reach it: $(cand_of a04- | cut -c1-40)"
 }
 
 without_namespace() {
   attack_run nons "$A/tree" --candidate "$A/a03-write-refs" --candidate "$A/a04-slow-original" --candidate "$A/fast"
   # a03-write: the references are in memory; the rewritten copies are never read.
-  [[ "$(cand a03-write)" == verify-failed:* ]] || fail "$who: a03-write (no namespace): $(cand a03-write)"
+  [[ "$(cand_of a03-write)" == verify-failed:* ]] || fail "$who: a03-write (no namespace): $(cand_of a03-write)"
   ok "$who: a03-write without namespaces: the references are in memory, the rewritten copies are not read"
   # a04: the original's seal breaks before its next timed run: the target stops.
   assert_rc 3 "$who: a04 (no namespace): the target stops"
   assert_grep "$err" "tampering: the build of c0 \\(the original\\) in '.*' changed after it was built and verified: 'sum' was rewritten" \
     "$who: a04 (no namespace): the error names the tampering"
   assert_grep "$err" "the last candidate to run was c2 \\('dir .*a04-slow-original'\\)" "$who: a04 (no namespace): and the candidate"
-  [[ "$(cand a04-)" == skipped:\ tampering:* ]] || fail "$who: a04 (no namespace): $(cand a04-)"
+  [[ "$(cand_of a04-)" == skipped:\ tampering:* ]] || fail "$who: a04 (no namespace): $(cand_of a04-)"
   [[ "$(json_get "$r" 'd["targets"][0]["best"]["lineage"]')" != */attacks/a* ]] || fail "$who: an attack won"
   [ "$(tree_hash "$tree")" = "$before" ] || fail "$who: the tree changed"
   ok "$who: a04 without namespaces: the original's changed build is found before its next timed run; the target stops, naming c2"

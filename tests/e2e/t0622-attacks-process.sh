@@ -27,10 +27,6 @@ have_pidns() { # as the user in $1 (empty: us)
 }
 require_capability "PID namespaces" OPTIMIZE_TEST_NO_NAMESPACES have_pidns
 
-cand() {
-  json_get "$r" "[c['status'] + ': ' + (c.get('reason') or '') for c in d['targets'][0]['candidates'] if '$1' in c['label']][0]"
-}
-
 # The listener: counts what connects to $T/optimize-attack.sock.
 python3 - "$T/optimize-attack.sock" "$T/a10.log" <<'PY' &
 import os, socket, sys
@@ -49,8 +45,7 @@ for _ in $(seq 50); do [ -S "$T/optimize-attack.sock" ] && break; sleep 0.1; don
 # The listener works (so that no connection below means something).
 python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.send(b'self-test')" \
   "$T/optimize-attack.sock"
-for _ in $(seq 50); do grep -q self-test "$T/a10.log" 2>/dev/null && break; sleep 0.1; done
-grep -q self-test "$T/a10.log" || fail "the listener records no connection"
+wait_self_test "$T/a10.log"
 
 attacks() {
   tree=$T/$who-tree
@@ -72,19 +67,19 @@ attacks() {
     fail "$who: the report does not say the PID namespace holds: $(json_get "$r" 'd["targets"][0]["isolation"]')"
   [ "$(tree_hash "$tree")" = "$before" ] || fail "$who: the tree changed"
   # (kill -1 in its namespace kills its own shell: "killed by SIGKILL")
-  cand a07-signal-tool | grep -q "^verify-failed: " || fail "$who: a07-signal-tool must fail: $(cand a07-signal-tool)"
+  cand_of a07-signal-tool | grep -q "^verify-failed: " || fail "$who: a07-signal-tool must fail: $(cand_of a07-signal-tool)"
   if [ "$who" = root ]; then
     json_get "$r" 'd["targets"][0]["isolation"]["process"]' | grep -q "; as root: candidates run as user 'nobody'" ||
       fail "root: the report does not say candidates run unprivileged: $(json_get "$r" 'd["targets"][0]["isolation"]["process"]' | cut -c1-120)"
   fi
   [ "$(cat "$tree/notes.txt")" = "the user's notes: must never change" ] || fail "$who: a06 wrote notes.txt"
   for a in a07-read-environ a10-unix-socket a06-root-powers; do
-    cand "$a" | grep -q "^verify-failed: .*exit 3" || fail "$who: $a must fail verification (exit 3): $(cand "$a")"
+    cand_of "$a" | grep -q "^verify-failed: .*exit 3" || fail "$who: $a must fail verification (exit 3): $(cand_of "$a")"
   done
   ! grep -rqs "$SECRET" "$tree/.optimize" "$out" "$err" || fail "$who: the tool's key reached an output: $(grep -rls "$SECRET" "$tree/.optimize" "$out" "$err" | head -3)"
   [ "$(wc -l <"$T/a10.log")" = "$lines_before" ] || fail "$who: a candidate reached the Unix socket: $(tail -n 1 "$T/a10.log")"
   json_get "$r" 'd["targets"][0]["best"]["lineage"]' | grep -q "/attacks/a" && fail "$who: an attack won"
-  ok "$who: a07 (signal the tool: $(cand a07-signal | cut -c1-50)) contained, run finished"
+  ok "$who: a07 (signal the tool: $(cand_of a07-signal | cut -c1-50)) contained, run finished"
   ok "$who: a07 (read the tool's environ) found no key; a10 (Unix socket under /tmp) reached nothing"
   ok "$who: a06 (remount the tree, read pid 1's environ, join its net namespace) changed nothing, read no key"
 

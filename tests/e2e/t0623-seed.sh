@@ -27,29 +27,25 @@ seed_run() {
   set -e
   r=$(latest_run "$tree")/report.json
 }
-cand() {
-  json_get "$r" "[c['status'] + ': ' + (c.get('reason') or '') for c in d['targets'][0]['candidates'] if '$1' in c['label']][0]"
-}
-
 attacks() {
   seed_run fixed --candidate "$A/s01-hardcoded-answers"
   assert_rc 0 "$who: fixed inputs"
-  [[ "$(cand s01-)" != verify-failed:* ]] || fail "$who: on fixed inputs s01 should pass verification: $(cand s01-)"
-  ok "$who: on fixed inputs the learnt answers pass verification ($(cand s01- | cut -c1-30))"
+  [[ "$(cand_of s01-)" != verify-failed:* ]] || fail "$who: on fixed inputs s01 should pass verification: $(cand_of s01-)"
+  ok "$who: on fixed inputs the learnt answers pass verification ($(cand_of s01- | cut -c1-30))"
 
   seed_run seeded --candidate "$A/s01-hardcoded-answers" --candidate "$A/fast"
   assert_rc 0 "$who: \$OPTIMIZE_SEED inputs"
-  [[ "$(cand s01-)" == verify-failed:* ]] || fail "$who: s01 must fail verification on a fresh seed: $(cand s01-)"
-  [[ "$(cand s01-)" =~ \(OPTIMIZE_SEED=[0-9]+\)$ ]] || fail "$who: the reason names the seed: $(cand s01-)"
-  [[ "$(cand attacks/fast)" == accepted:* || "$(cand attacks/fast)" == not-faster:* ]] ||
-    fail "$who: the honest rewrite must pass verification and its timed runs: $(cand attacks/fast)"
+  [[ "$(cand_of s01-)" == verify-failed:* ]] || fail "$who: s01 must fail verification on a fresh seed: $(cand_of s01-)"
+  [[ "$(cand_of s01-)" =~ \(OPTIMIZE_SEED=[0-9]+\)$ ]] || fail "$who: the reason names the seed: $(cand_of s01-)"
+  [[ "$(cand_of attacks/fast)" == accepted:* || "$(cand_of attacks/fast)" == not-faster:* ]] ||
+    fail "$who: the honest rewrite must pass verification and its timed runs: $(cand_of attacks/fast)"
   ok "$who: with \$OPTIMIZE_SEED the learnt answers fail on a fresh seed, named; the honest rewrite passes"
 
   # s02 logs the seed of each of its runs: every timed pair (the warm-up
   # pair too) gets a fresh one, not one per measurement.
   seed_run seeded --keep-work --candidate "$A/s02-seed-log"
   assert_rc 0 "$who: s02"
-  [[ "$(cand s02-)" == accepted:* || "$(cand s02-)" == not-faster:* ]] || fail "$who: s02 must pass: $(cand s02-)"
+  [[ "$(cand_of s02-)" == accepted:* || "$(cand_of s02-)" == not-faster:* ]] || fail "$who: s02 must pass: $(cand_of s02-)"
   log=$(find "$tree/.optimize/work" -name seeds.log | head -n 1)
   [ -n "$log" ] || fail "$who: s02 left no seeds.log in its workspace"
   timed=$(awk '$2 >= 400000' "$log" | wc -l)

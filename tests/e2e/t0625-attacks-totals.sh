@@ -17,21 +17,8 @@
 
 A=$OPTIMIZE_TESTS_DIR/attacks
 
-cand() {
-  json_get "$r" "[c['status'] + ': ' + (c.get('reason') or '') for c in d['targets'][0]['candidates'] if '$1' in c['label']][0]"
-}
-
 totals() {
-  tree=$T/$who-tree
-  cp -r "$A/tree" "$tree"
-  python3 - "$tree/optimize.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-d["limits"] = {"memory_mb": 300, "file_mb": 64, "nproc": 200}
-json.dump(d, open(sys.argv[1], "w"), indent=2)
-PY
-  [ "$who" = root ] || chown -R "$user:$user" "$tree"
-  before=$(tree_hash "$tree")
+  attack_tree tree '{"memory_mb": 300, "file_mb": 64, "nproc": 200}'
   set +e
   as_who "$OPTIMIZE_BIN" run "$tree" --no-flags --min-runs 3 --max-runs 6 \
     --candidate "$A/a11-memory-total" --candidate "$A/a11-disk-total" --candidate "$A/a11-fork-bomb" \
@@ -45,24 +32,24 @@ PY
   [ "$(tree_hash "$tree")" = "$before" ] || fail "$who: the tree changed"
   json_get "$r" 'd["targets"][0]["best"]["lineage"]' | grep -q "/attacks/fast" ||
     fail "$who: the honest candidate did not win: $(json_get "$r" 'd["targets"][0]["best"]')"
-  cand a11-disk-total | grep -q "^verify-failed: .*grew by [0-9.]* MiB, past the disk total" ||
-    fail "$who: a11-disk-total must be stopped at the disk total: $(cand a11-disk-total)"
-  ok "$who: a11 (5 files of 60 MiB under file_mb 64): $(cand a11-disk-total | grep -o 'stopped: .*' | cut -c1-80)"
-  cand a11-fork-bomb | grep -q "^verify-failed: .*exit 5" ||
-    fail "$who: a11-fork-bomb must be refused forks under nproc 200 (exit 5): $(cand a11-fork-bomb)"
-  ok "$who: a11 (fork bomb of 3000 under nproc 200) refused: $(cand a11-fork-bomb | grep -o 'a11-fork-bomb: [0-9]* of [0-9]*' || cand a11-fork-bomb | cut -c1-80)"
+  cand_of a11-disk-total | grep -q "^verify-failed: .*grew by [0-9.]* MiB, past the disk total" ||
+    fail "$who: a11-disk-total must be stopped at the disk total: $(cand_of a11-disk-total)"
+  ok "$who: a11 (5 files of 60 MiB under file_mb 64): $(cand_of a11-disk-total | grep -o 'stopped: .*' | cut -c1-80)"
+  cand_of a11-fork-bomb | grep -q "^verify-failed: .*exit 5" ||
+    fail "$who: a11-fork-bomb must be refused forks under nproc 200 (exit 5): $(cand_of a11-fork-bomb)"
+  ok "$who: a11 (fork bomb of 3000 under nproc 200) refused: $(cand_of a11-fork-bomb | grep -o 'a11-fork-bomb: [0-9]* of [0-9]*' || cand_of a11-fork-bomb | cut -c1-80)"
   iso=$(json_get "$r" 'd["targets"][0]["isolation"]["process"]')
   if [[ $iso == *"a cgroup v"?" of its own per run: memory (limits.memory_mb) and processes (limits.nproc) are totals"* ]]; then
-    cand a11-memory-total | grep -q "^verify-failed: .*killed at the memory total of the run's cgroup" ||
-      fail "$who: a11-memory-total must be killed at the memory total: $(cand a11-memory-total)"
-    ok "$who: a11 (4 x 256 MiB under memory_mb 300) contained by the run's cgroup: $(cand a11-memory-total | grep -o '([0-9]* process.*')"
+    cand_of a11-memory-total | grep -q "^verify-failed: .*killed at the memory total of the run's cgroup" ||
+      fail "$who: a11-memory-total must be killed at the memory total: $(cand_of a11-memory-total)"
+    ok "$who: a11 (4 x 256 MiB under memory_mb 300) contained by the run's cgroup: $(cand_of a11-memory-total | grep -o '([0-9]* process.*')"
   elif [[ $iso == *"no cgroup ("*"memory and processes are limited per process only"* ]]; then
     # root with cgroup v1 memory and pids hierarchies mounted (this kind of
     # machine) must get them; elsewhere (v2 not delegated) the fallback holds
     if [ "$who" = root ] && [ -w /sys/fs/cgroup/memory/cgroup.procs ] && [ -w /sys/fs/cgroup/pids/cgroup.procs ]; then
       fail "root: cgroup v1 memory and pids are mounted, yet no cgroup for the runs: $iso"
     fi
-    ok "$who: no cgroup here, and the report says memory is limited per process only (a11-memory-total: $(cand a11-memory-total | cut -d: -f1))"
+    ok "$who: no cgroup here, and the report says memory is limited per process only (a11-memory-total: $(cand_of a11-memory-total | cut -d: -f1))"
   else
     fail "$who: the report's isolation says nothing about totals: $iso"
   fi

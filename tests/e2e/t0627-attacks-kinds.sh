@@ -24,10 +24,6 @@ have_ns() { # as the user in $1 (empty: us)
 }
 require_capability "network and mount namespaces" OPTIMIZE_TEST_NO_NAMESPACES have_ns
 
-cand() {
-  json_get "$r" "[c['status'] + ': ' + (c.get('reason') or '') for c in d['targets'][0]['candidates'] if '$1' in c['label']][0]"
-}
-
 # The listener: records every connection on the machine's loopback.
 python3 - "$T/port" "$T/conn.log" <<'PY' &
 import socket, sys
@@ -47,20 +43,10 @@ for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
 [ -s "$T/port" ] || fail "the test's listener did not start"
 port=$(cat "$T/port")
 python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1', int(sys.argv[1]))); s.send(b'self-test')" "$port"
-for _ in $(seq 50); do grep -q self-test "$T/conn.log" 2>/dev/null && break; sleep 0.1; done
-grep -q self-test "$T/conn.log" || fail "the listener records no connection"
+wait_self_test "$T/conn.log"
 
 kinds() {
-  tree=$T/$who-tree
-  cp -r "$A/tree" "$tree"
-  python3 - "$tree/optimize.json" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-d["limits"] = {"memory_mb": 512}
-json.dump(d, open(sys.argv[1], "w"), indent=2)
-PY
-  [ "$who" = root ] || chown -R "$user:$user" "$tree"
-  before=$(tree_hash "$tree")
+  attack_tree tree '{"memory_mb": 512}'
   lines_before=$(wc -l <"$T/conn.log")
   set +e
   as_who env "K_NETWORK_PORT=$port" "$OPTIMIZE_BIN" run "$tree" --no-flags --min-runs 3 --max-runs 6 \
@@ -78,15 +64,15 @@ PY
   done
   json_get "$r" 'd["targets"][0]["best"]["lineage"]' | grep -q "/attacks/fast" ||
     fail "$who: the honest candidate did not win: $(json_get "$r" 'd["targets"][0]["best"]')"
-  cand k-memory-bomb | grep -Eq "^verify-failed: .*(exit 5|killed)" || fail "$who: k-memory-bomb: $(cand k-memory-bomb)"
-  ok "$who: memory bomb (20 GiB under memory_mb 512) refused: $(cand k-memory-bomb | grep -o 'this gave.*' | cut -c1-60)"
-  cand k-network | grep -q "^verify-failed: .*exit 5" || fail "$who: k-network: $(cand k-network)"
+  cand_of k-memory-bomb | grep -Eq "^verify-failed: .*(exit 5|killed)" || fail "$who: k-memory-bomb: $(cand_of k-memory-bomb)"
+  ok "$who: memory bomb (20 GiB under memory_mb 512) refused: $(cand_of k-memory-bomb | grep -o 'this gave.*' | cut -c1-60)"
+  cand_of k-network | grep -q "^verify-failed: .*exit 5" || fail "$who: k-network: $(cand_of k-network)"
   [ "$(wc -l <"$T/conn.log")" = "$lines_before" ] || fail "$who: a candidate reached the listener: $(tail -n 1 "$T/conn.log")"
   ok "$who: network: no connection to the machine's loopback nor out"
-  cand k-write-outside | grep -q "^verify-failed: .*exit 5" || fail "$who: k-write-outside: $(cand k-write-outside)"
+  cand_of k-write-outside | grep -q "^verify-failed: .*exit 5" || fail "$who: k-write-outside: $(cand_of k-write-outside)"
   ok "$who: write outside (notes.txt in every ancestor): every write refused, the tree unchanged"
-  cand k-output-flood | grep -q "^verify-failed: .*cap" || fail "$who: k-output-flood: $(cand k-output-flood)"
-  ok "$who: output flood (1 GiB): rejected, $(cand k-output-flood | grep -o '[^;:]*cap[^;]*' | head -n 1 | cut -c1-70)"
+  cand_of k-output-flood | grep -q "^verify-failed: .*cap" || fail "$who: k-output-flood: $(cand_of k-output-flood)"
+  ok "$who: output flood (1 GiB): rejected, $(cand_of k-output-flood | grep -o '[^;:]*cap[^;]*' | head -n 1 | cut -c1-70)"
 }
 
 who=root
