@@ -203,7 +203,8 @@ static double *ratios_of(const struct measure_outcome *o)
 /*
  * Look at the pairs so far. Interim looks use stats_should_stop, whose early
  * accepts need a stricter interval, so checking after every pair does not
- * inflate false wins; the final look is the plain rule.
+ * inflate false wins; the final look is the plain rule (the bootstrap and the
+ * sign test agreeing: stats_decide_pairs). Exact counts decide on one pair.
  */
 static int look(const struct measure_config *cfg, struct measure_outcome *o, int max_runs,
                 int min_runs)
@@ -216,18 +217,21 @@ static int look(const struct measure_config *cfg, struct measure_outcome *o, int
 	o->base_cv = o->n > 1 ? stats_cv(o->base, o->n) : 0;
 	if (!ratios)
 		return 1;
+	if (o->deterministic) {
+		/* Exact counts: one run of each side is the answer. */
+		stop = stats_gate_interval(ratios, o->n,
+		                           cfg->gate_threshold > 0 ? cfg->gate_level : cfg->level,
+		                           1, &o->ci);
+		free(ratios);
+		if (cfg->gate_threshold > 0)
+			o->gate = stop < 0 ? GATE_INCONCLUSIVE
+			                   : stats_gate_decide(&o->ci, cfg->gate_threshold);
+		o->verdict = stop < 0 ? VERDICT_NOT_FASTER : stats_decide(&o->ci, cfg->min_gain, 1);
+		return 1;
+	}
 	if (cfg->gate_threshold > 0) {
-		if (o->deterministic) {
-			/* Exact counts: one run of each side is the answer. */
-			stop = stats_gate_interval(ratios, o->n, cfg->gate_level, 1, &o->ci) < 0
-			           ? -1
-			           : 1;
-			o->gate = stats_gate_decide(&o->ci, cfg->gate_threshold);
-		} else {
-			stop = stats_gate_should_stop(ratios, o->n, min_runs, max_runs,
-			                              cfg->gate_threshold, cfg->gate_level, &o->ci,
-			                              &o->gate);
-		}
+		stop = stats_gate_should_stop(ratios, o->n, min_runs, max_runs, cfg->gate_threshold,
+		                              cfg->gate_level, &o->ci, &o->gate);
 		free(ratios);
 		if (stop < 0) {
 			o->gate = GATE_INCONCLUSIVE;
@@ -270,7 +274,9 @@ static void final_look(const struct measure_config *cfg, struct measure_outcome 
 	                                  &o->ci) < 0) {
 		o->verdict = VERDICT_NOT_FASTER;
 	} else {
-		o->verdict = stats_decide(&o->ci, cfg->min_gain, 1);
+		o->verdict = o->deterministic
+		                 ? stats_decide(&o->ci, cfg->min_gain, 1)
+		                 : stats_decide_pairs(ratios, o->n, &o->ci, cfg->min_gain, 1);
 	}
 	free(ratios);
 }

@@ -13,6 +13,7 @@
 #include "engine/measure.h"
 #include "engine/pipeline.h"
 #include "engine/pipeline_int.h"
+#include "engine/stats.h"
 #include "engine/workspace.h"
 
 static enum engine_status fail_baseline(struct pipeline *p, struct candidate *b, enum cand_status s,
@@ -249,6 +250,15 @@ static enum engine_status baseline_measure(struct pipeline *p, struct candidate 
 		            p->obj.name, b->meas.value, p->obj.unit, o.n, o.base_cv * 100);
 		if (!o.deterministic)
 			pipeline_warn_noise(p, "the original's runs", o.base_cv);
+		if (!o.deterministic && !(p->opt.m.gate_threshold > 0) &&
+		    (size_t)p->opt.m.max_runs < stats_sign_min_pairs(p->opt.m.level))
+			engine_note(
+			    p->opt.ev, NOTE_WARNING,
+			    "warning: --max-runs %d: a gain needs at least %zu pairs at %.0f%% "
+			    "confidence, so no candidate can be accepted on %s (raise --max-runs, "
+			    "or use an exact objective such as instructions)",
+			    p->opt.m.max_runs, stats_sign_min_pairs(p->opt.m.level),
+			    p->opt.m.level * 100, p->obj.name);
 	}
 	measure_outcome_release(&o);
 	child_release(&ch);

@@ -13,6 +13,7 @@
 #include "engine/measure.h"
 #include "engine/pipeline.h"
 #include "engine/pipeline_int.h"
+#include "engine/stats.h"
 #include "engine/workspace.h"
 #include "prof/cltrace.h"
 #include "prof/counters.h"
@@ -281,6 +282,28 @@ void pipeline_warn_noise(struct pipeline *p, const char *what, double cv)
 	            what, cv * 100, noise_advice(p));
 }
 
+/*
+ * Why an interval below 1 was not enough: the sign test (stats_decide_pairs)
+ * did not agree, for too few pairs or too few of them faster.
+ */
+static void sign_test_says(struct buf *why, const double *base, const double *cand, size_t n,
+                           double level)
+{
+	size_t below = 0, need = stats_sign_needed(n, level);
+
+	for (size_t i = 0; i < n; i++)
+		below += base[i] > 0 && cand[i] / base[i] < 1;
+	if (need > n)
+		buf_addf(
+		    why,
+		    " (%zu pairs are too few for a gain at %.0f%% confidence whatever the noise: "
+		    "at least %zu are needed, see --max-runs)",
+		    n, level * 100, stats_sign_min_pairs(level));
+	else
+		buf_addf(why, " (%zu of %zu pairs faster; the sign test needs %zu at %.0f%%)",
+		         below, n, need, level * 100);
+}
+
 /* The verdict of one comparison. */
 static void record_outcome(struct pipeline *p, const struct candidate *other,
                            struct measure_outcome *o, struct cand_check *out)
@@ -319,6 +342,9 @@ static void record_outcome(struct pipeline *p, const struct candidate *other,
 			         o->verdict == VERDICT_FASTER ? "faster with confidence"
 			         : o->ci.estimate < 1         ? "gain not established"
 			                                      : "not faster");
+		if (!o->deterministic && o->verdict != VERDICT_FASTER &&
+		    stats_decide(&o->ci, p->opt.m.min_gain, 1) == VERDICT_FASTER)
+			sign_test_says(&why, m->base_samples, m->cand_samples, o->n, o->ci.level);
 		out->verdict = o->verdict == VERDICT_FASTER ? CAND_ACCEPTED : CAND_NOT_FASTER;
 		if (!o->deterministic)
 			pipeline_warn_noise(p, "the compared runs", o->base_cv);

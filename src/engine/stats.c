@@ -312,6 +312,89 @@ enum stats_verdict stats_decide(const struct stats_interval *ci, double min_gain
 	return VERDICT_UNDECIDED;
 }
 
+/* P(Binomial(n, 1/2) = i), in logs so that thousands of pairs do not underflow. */
+static double binom_half(size_t n, size_t i)
+{
+	return exp(lgamma((double)n + 1) - lgamma((double)i + 1) - lgamma((double)(n - i) + 1) -
+	           (double)n * log(2.0));
+}
+
+/* The largest j with P(B <= j - 1) <= (1 - level) / 2: the interval [s(j), s(n+1-j)], 1-based. */
+static size_t sign_rank(size_t n, double level)
+{
+	double tail = (1 - level) / 2, cdf = 0;
+	size_t j = 0;
+
+	while (j < n / 2 && cdf + binom_half(n, j) <= tail * (1 + 1e-12)) {
+		cdf += binom_half(n, j);
+		j++;
+	}
+	return j;
+}
+
+int stats_sign_interval(const double *v, size_t n, double level, struct stats_interval *ci)
+{
+	double *s;
+	size_t j;
+
+	if (!ci)
+		return -1;
+	ci->estimate = ci->lo = ci->hi = NAN;
+	ci->level = level;
+	ci->n = n;
+	if (!n || !v || !(level > 0 && level < 1))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(v[i]))
+			return -1;
+	s = malloc(n * sizeof(*s));
+	if (!s)
+		return -1;
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_double);
+	ci->estimate = median_sorted(s, n);
+	j = sign_rank(n, level);
+	if (j > 0) {
+		ci->lo = s[j - 1];
+		ci->hi = s[n - j];
+	}
+	free(s);
+	return 0;
+}
+
+size_t stats_sign_needed(size_t n, double level)
+{
+	size_t j = level > 0 && level < 1 ? sign_rank(n, level) : 0;
+
+	return j ? n + 1 - j : n + 1;
+}
+
+size_t stats_sign_min_pairs(double level)
+{
+	size_t n = 1;
+
+	if (!(level > 0 && level < 1))
+		return 0;
+	while (stats_sign_needed(n, level) > n)
+		n++;
+	return n;
+}
+
+enum stats_verdict stats_decide_pairs(const double *ratios, size_t n,
+                                      const struct stats_interval *ci, double min_gain, int final)
+{
+	enum stats_verdict v = stats_decide(ci, min_gain, final);
+	size_t below = 0;
+
+	if (v != VERDICT_FASTER)
+		return v;
+	for (size_t i = 0; ratios && i < n; i++)
+		below += ratios[i] < 1;
+	if (!ratios || below < stats_sign_needed(n, ci->level))
+		return final ? VERDICT_NOT_FASTER : VERDICT_UNDECIDED;
+	return v;
+}
+
 const char *stats_verdict_name(enum stats_verdict v)
 {
 	switch (v) {
@@ -353,7 +436,7 @@ int stats_should_stop(const double *ratios, size_t n, int min_runs, int max_runs
 	                           &ci95) < 0)
 		return -1;
 	final = n >= (size_t)max_runs;
-	vd = stats_decide(&ci95, min_gain, final);
+	vd = stats_decide_pairs(ratios, n, &ci95, min_gain, final);
 	/*
 	 * Before the last look, FASTER needs more than the 95% rule: each look is
 	 * one more chance for noise to pass, so an early accept must hold at 99%

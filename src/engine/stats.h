@@ -89,6 +89,31 @@ enum stats_verdict {
  * interval is never FASTER.
  */
 enum stats_verdict stats_decide(const struct stats_interval *ci, double min_gain, int final);
+/*
+ * The sign test's distribution-free interval of the median of v: the order
+ * statistics [s(j), s(n+1-j)] with the largest j whose two tails together
+ * stay within 1 - level (Binomial(n, 1/2)). Its coverage is at least
+ * `level` whatever the shape of the noise, where a bootstrap interval of a
+ * handful of pairs is far too narrow (3 pairs all below 1 happen 1 time in 8
+ * with no gain at all). Below stats_sign_min_pairs(level) pairs no such
+ * interval exists: lo and hi are NAN, estimate the median. -1 as
+ * stats_bootstrap_median on bad input.
+ */
+int stats_sign_interval(const double *v, size_t n, double level, struct stats_interval *ci);
+/* How many of n ratios must lie below 1 for that interval to lie below 1 (n + 1: none can do). */
+size_t stats_sign_needed(size_t n, double level);
+/* The fewest pairs for which it can: 6 at 95%, 8 at 99% (0 on a bad level). */
+size_t stats_sign_min_pairs(double level);
+/*
+ * The decision on paired ratios: stats_decide on ci (the bootstrap interval,
+ * at ci->level), and FASTER only when the sign test agrees at the same level
+ * (stats_sign_needed of the n ratios lie below 1). Otherwise a FASTER by
+ * the bootstrap alone becomes UNDECIDED, or NOT_FASTER when `final`. So a
+ * gain is never claimed from fewer than stats_sign_min_pairs(level) pairs.
+ * Exact counts (one run of each side) use stats_decide alone.
+ */
+enum stats_verdict stats_decide_pairs(const double *ratios, size_t n,
+                                      const struct stats_interval *ci, double min_gain, int final);
 /* "faster", "not faster" or "undecided". */
 const char *stats_verdict_name(enum stats_verdict v);
 
@@ -102,15 +127,16 @@ const char *stats_verdict_name(enum stats_verdict v);
  * Below min_runs pairs it asks for more (*verdict UNDECIDED, ci untouched).
  * From then on *ci is the 95% bootstrap interval of all n ratios (seeded with
  * `seed`; use one seed for all looks at one candidate) and:
- *   - n >= max_runs (the last look): *verdict = stats_decide(ci, min_gain, 1).
+ *   - n >= max_runs (the last look): *verdict = stats_decide_pairs(.., 1).
  *   - NOT_FASTER as soon as stats_decide says so (lo > 1 - min_gain).
- *   - FASTER before the last look only when stats_decide also accepts the
+ *   - FASTER (stats_decide_pairs: the bootstrap and the sign test agree)
+ *     before the last look only when stats_decide also accepts the
  *     STATS_INTERIM_LEVEL (99%) interval, both of all n ratios and of the
  *     first n - 1 (so never at n == min_runs). Checking after every pair is a
  *     sequential test, and each look is one more chance for noise to pass;
  *     the stricter early looks keep the false wins of the whole loop near the
  *     rate of one 95% test. A stop always carries FASTER or NOT_FASTER, and
- *     the verdict always agrees with stats_decide on *ci.
+ *     the verdict always agrees with stats_decide_pairs on *ci.
  * ci and verdict may be NULL.
  *
  * Simulated with 3% lognormal noise per run, min 5, max 30, min_gain 3%

@@ -54,56 +54,13 @@ static int decided(enum stats_gate_verdict v)
 	return v == GATE_REGRESSED || v == GATE_IMPROVED;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* P(Binomial(n, 1/2) = i), in logs so that thousands of pairs do not underflow. */
-static double binom_half(size_t n, size_t i)
-{
-	return exp(lgamma((double)n + 1) - lgamma((double)i + 1) - lgamma((double)(n - i) + 1) -
-	           (double)n * log(2.0));
-}
-
 int stats_gate_interval(const double *ratios, size_t n, double level, int exact,
                         struct stats_interval *ci)
 {
-	double *s, tail = (1 - level) / 2, cdf = 0;
-	size_t j = 0;
-
-	if (!ci)
+	if (stats_sign_interval(ratios, n, level, ci) < 0)
 		return -1;
-	ci->estimate = ci->lo = ci->hi = NAN;
-	ci->level = level;
-	ci->n = n;
-	if (!n || !ratios || !(level > 0 && level < 1))
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!isfinite(ratios[i]))
-			return -1;
-	s = malloc(n * sizeof(*s));
-	if (!s)
-		return -1;
-	memcpy(s, ratios, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_double);
-	ci->estimate = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	if (exact) {
+	if (exact)
 		ci->lo = ci->hi = ci->estimate;
-		free(s);
-		return 0;
-	}
-	/* The largest j with P(B <= j - 1) <= tail: the interval [s(j), s(n+1-j)], 1-based. */
-	while (j < n / 2 && cdf + binom_half(n, j) <= tail * (1 + 1e-12)) {
-		cdf += binom_half(n, j);
-		j++;
-	}
-	if (j > 0) {
-		ci->lo = s[j - 1];
-		ci->hi = s[n - j];
-	}
-	free(s);
 	return 0;
 }
 

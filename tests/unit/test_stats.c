@@ -266,8 +266,11 @@ static void test_should_stop_contract(void **state)
 	assert_int_equal(v, VERDICT_FASTER);
 	assert_int_equal(stats_decide(&ci, 0.03, 0), VERDICT_FASTER);
 	assert_close(ci.level, STATS_DEFAULT_LEVEL, 0);
-	/* min_runs == max_runs: one final look. */
-	assert_int_equal(stats_should_stop(r, 5, 5, 5, 0.03, 1, NULL, &v), 1);
+	/* min_runs == max_runs: one final look; 5 pairs are too few for the sign test. */
+	assert_int_equal(stats_should_stop(r, 5, 5, 5, 0.03, 1, &ci, &v), 1);
+	assert_int_equal(v, VERDICT_NOT_FASTER);
+	assert_int_equal(stats_decide(&ci, 0.03, 1), VERDICT_FASTER); /* the bootstrap alone */
+	assert_int_equal(stats_should_stop(r, 6, 6, 6, 0.03, 1, NULL, &v), 1);
 	assert_int_equal(v, VERDICT_FASTER);
 	/* Bad input. */
 	assert_int_equal(stats_should_stop(r, 5, 0, 30, 0.03, 1, NULL, NULL), -1);
@@ -318,6 +321,96 @@ static enum stats_verdict run_adaptive(struct stats_rng *r, double true_ratio, d
 
 #define TRIALS 200
 
+/* The sign test's interval and how many pairs it needs. */
+static void test_sign_interval(void **state)
+{
+	double r[10] = {0.5, 0.6, 0.7, 0.8, 0.9, 1.1, 1.2, 0.55, 0.65, 0.75};
+	struct stats_interval ci;
+
+	(void)state;
+	assert_int_equal(stats_sign_min_pairs(0.95), 6); /* (1/2)^6 = 1.6% <= 2.5% */
+	assert_int_equal(stats_sign_min_pairs(0.99), 8); /* (1/2)^8 = 0.39% <= 0.5% */
+	assert_int_equal(stats_sign_min_pairs(1.5), 0);
+	assert_int_equal(stats_sign_needed(3, 0.95), 4); /* none can do */
+	assert_int_equal(stats_sign_needed(6, 0.95), 6);
+	/* n = 10: P(B <= 1) = 11/1024 fits in 2.5%, P(B <= 2) = 56/1024 does not: j = 2. */
+	assert_int_equal(stats_sign_needed(10, 0.95), 9);
+	assert_int_equal(stats_sign_interval(r, 10, 0.95, &ci), 0);
+	assert_close(ci.lo, 0.55, 1e-12); /* s(2) */
+	assert_close(ci.hi, 1.1, 1e-12);  /* s(9) */
+	assert_close(ci.estimate, (0.7 + 0.75) / 2, 1e-12);
+	/* Too few: no interval, the median still given. */
+	assert_int_equal(stats_sign_interval(r, 3, 0.95, &ci), 0);
+	assert_true(isnan(ci.lo) && isnan(ci.hi));
+	assert_close(ci.estimate, 0.6, 1e-12);
+	assert_int_equal(stats_sign_interval(r, 0, 0.95, &ci), -1);
+	r[1] = NAN;
+	assert_int_equal(stats_sign_interval(r, 10, 0.95, &ci), -1);
+}
+
+/*
+ * Three pairs all faster by half: the bootstrap interval of their median lies
+ * below 1 (it cannot reach beyond the largest of the three), but with no
+ * gain at all three pairs fall below 1 one time in eight. The decision needs
+ * the sign test too: never FASTER below 6 pairs. The failure this guards
+ * against: a hostile candidate 25% slower was accepted as 2x faster on 3
+ * noisy pairs in a loaded CI run.
+ */
+static void test_few_pairs_never_faster(void **state)
+{
+	double r[8] = {0.49, 0.43, 0.53, 0.5, 0.45, 0.52, 0.6, 0.4};
+	double r9[9] = {0.49, 0.43, 0.53, 0.5, 0.45, 0.52, 0.6, 0.4, 0.47};
+	struct stats_interval ci;
+	enum stats_verdict v;
+
+	(void)state;
+	for (size_t n = 1; n <= 5; n++) {
+		assert_int_equal(stats_bootstrap_median(r, n, 2000, 0.95, 1, &ci), 0);
+		assert_int_equal(stats_decide(&ci, 0.03, 1), VERDICT_FASTER);
+		assert_int_equal(stats_decide_pairs(r, n, &ci, 0.03, 1), VERDICT_NOT_FASTER);
+		assert_int_equal(stats_decide_pairs(r, n, &ci, 0.03, 0), VERDICT_UNDECIDED);
+		assert_int_equal(stats_should_stop(r, n, (int)n, (int)n, 0.03, 1, NULL, &v), 1);
+		assert_int_equal(v, VERDICT_NOT_FASTER);
+	}
+	assert_int_equal(stats_should_stop(r, 6, 6, 6, 0.03, 1, &ci, &v), 1);
+	assert_int_equal(v, VERDICT_FASTER);
+	/* n = 8 needs all 8 below 1; n = 9 needs 8 of 9 (P(B <= 1) = 10/512 <= 2.5%). */
+	assert_int_equal(stats_sign_needed(8, 0.95), 8);
+	assert_int_equal(stats_sign_needed(9, 0.95), 8);
+	r9[8] = 1.2;
+	assert_int_equal(stats_should_stop(r9, 9, 9, 9, 0.03, 1, &ci, &v), 1);
+	assert_int_equal(v, VERDICT_FASTER);
+	r9[7] = 1.3; /* 7 of 9 */
+	assert_int_equal(stats_should_stop(r9, 9, 9, 9, 0.03, 1, &ci, &v), 1);
+	assert_int_equal(v, VERDICT_NOT_FASTER);
+}
+
+/* A/A at few pairs (3..8, one final look): the bootstrap alone is fooled, the rule is not. */
+static void test_aa_few_pairs(void **state)
+{
+	struct stats_rng r;
+	struct stats_interval ci;
+	double ratios[8];
+	int t, boot = 0, rule = 0;
+
+	(void)state;
+	stats_rng_seed(&r, 424242);
+	for (t = 0; t < 2000; t++) {
+		size_t n = 3 + (size_t)stats_rng_below(&r, 6);
+
+		for (size_t i = 0; i < n; i++)
+			ratios[i] = pair_ratio(&r, 1.0, 0.03);
+		assert_int_equal(stats_bootstrap_median(ratios, n, 500, 0.95, (uint64_t)t, &ci), 0);
+		boot += stats_decide(&ci, 0.0, 1) == VERDICT_FASTER;
+		rule += stats_decide_pairs(ratios, n, &ci, 0.0, 1) == VERDICT_FASTER;
+	}
+	print_message("A/A at 3..8 pairs, no min gain: bootstrap alone %d/2000, with the sign "
+	              "test %d/2000\n",
+	              boot, rule);
+	assert_true(rule <= 2000 * 25 / 1000); /* one-sided 2.5% */
+	assert_true(boot > rule);
+}
+
 /*
  * A/A: the same program on both sides, 3% lognormal noise per run. First the
  * bare rule at a fixed number of pairs (5..30, one final look), then the
@@ -339,7 +432,7 @@ static void test_aa_false_accepts(void **state)
 			ratios[i] = pair_ratio(&r, 1.0, 0.03);
 		assert_int_equal(stats_bootstrap_median(ratios, n, 2000, 0.95, (uint64_t)t, &ci),
 		                 0);
-		fixed += stats_decide(&ci, 0.03, 1) == VERDICT_FASTER;
+		fixed += stats_decide_pairs(ratios, n, &ci, 0.03, 1) == VERDICT_FASTER;
 	}
 	for (t = 0; t < TRIALS; t++) {
 		adaptive +=
@@ -432,6 +525,9 @@ int main(void)
 	    cmocka_unit_test(test_decide_rule),
 	    cmocka_unit_test(test_identical_never_accepted),
 	    cmocka_unit_test(test_should_stop_contract),
+	    cmocka_unit_test(test_sign_interval),
+	    cmocka_unit_test(test_few_pairs_never_faster),
+	    cmocka_unit_test(test_aa_few_pairs),
 	    cmocka_unit_test(test_aa_false_accepts),
 	    cmocka_unit_test(test_clear_gain_accepted),
 	    cmocka_unit_test(test_small_gain_not_accepted),
