@@ -65,7 +65,7 @@ before=$(tree_hash "$tree")
 llm_server_start "$T/script.json" "$T/requests.jsonl"
 export OPENAI_API_KEY=sk-test-isolation
 run_optimize run "$tree" --no-flags --no-profile --repairs 0 --llm openai-compatible:test-model \
-  --llm-url "http://127.0.0.1:$port/v1" --rounds 2 --candidates 1 --min-runs 3 --max-runs 6 --keep-work
+  --llm-url "http://127.0.0.1:$port/v1" --rounds 2 --candidates 1 --min-runs 3 --max-runs 10 --keep-work
 llm_server_stop
 assert_rc 0 "the LLM run"
 run=$(latest_run "$tree")

@@ -30,7 +30,7 @@ EOF
 tree=$(copy_fixture llm)
 llm_server_start "$T/script.json" "$T/requests.jsonl"
 run_optimize run "$tree" --no-flags --repairs 0 --llm anthropic:claude-test \
-  --llm-url "http://127.0.0.1:$port/v1" --rounds 2 --candidates 1 --max-runs 8 --keep-work
+  --llm-url "http://127.0.0.1:$port/v1" --rounds 2 --candidates 1 --max-runs 10 --keep-work
 llm_server_stop
 assert_rc 0 "the Anthropic run"
 run=$(latest_run "$tree")

@@ -50,7 +50,7 @@ EOF
 }
 nreq() { wc -l < "$1" | tr -d ' '; }
 tree=$(copy_fixture llm)
-common=(--no-flags --repairs 0 --llm openai-compatible:test-model --max-runs 8 --cache off)
+common=(--no-flags --repairs 0 --llm openai-compatible:test-model --max-runs 10 --cache off)
 
 # --- the token budget, with prices from the config file ---
 cat > "$T/config.json" <<'EOF'

@@ -43,7 +43,7 @@ tree=$(copy_fixture llm)
 llm_server_start "$T/script.json" "$T/requests.jsonl"
 run_optimize run "$tree" --no-flags --repairs 0 --llm openai-compatible:test-model \
   --llm-url "http://127.0.0.1:$port/v1" --strategy beam --beam 2 --rounds 2 --candidates 2 \
-  --max-runs 8 --cache off --keep-work --apply
+  --max-runs 10 --cache off --keep-work --apply
 llm_server_stop
 assert_rc 0 "the beam run"
 run=$(latest_run "$tree")

@@ -32,7 +32,7 @@ EOF
 tree=$(copy_fixture llm)
 llm_server_start "$T/script.json" "$T/requests.jsonl"
 run_optimize run "$tree" --no-flags --repairs 0 --llm openai-compatible:test-model \
-  --llm-url "http://127.0.0.1:$port/v1" --rounds 4 --candidates 1 --max-runs 8 --cache off
+  --llm-url "http://127.0.0.1:$port/v1" --rounds 4 --candidates 1 --max-runs 10 --cache off
 llm_server_stop
 assert_rc 0 "the LLM run"
 r=$(latest_run "$tree")/report.json

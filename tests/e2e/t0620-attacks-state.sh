@@ -29,7 +29,7 @@ attack_run() {
   [ "$mode" = nons ] && extra=(env OPTIMIZE_TEST_NO_ISOLATION=1)
   out=$T/stdout.$ntests err=$T/stderr.$ntests
   set +e
-  as_who "${extra[@]}" "$OPTIMIZE_BIN" run "$tree" --no-flags --min-runs 3 --max-runs 6 "$@" \
+  as_who "${extra[@]}" "$OPTIMIZE_BIN" run "$tree" --no-flags --min-runs 3 --max-runs 10 "$@" \
     >"$out" 2>"$err"
   rc=$?
   set -e

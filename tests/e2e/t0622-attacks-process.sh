@@ -55,7 +55,7 @@ attacks() {
   lines_before=$(wc -l <"$T/a10.log")
   out=$T/stdout.$who err=$T/stderr.$who
   set +e
-  as_who env "OPTIMIZE_A07_KEY=$SECRET" "$OPTIMIZE_BIN" run "$tree" --no-flags --min-runs 3 --max-runs 6 \
+  as_who env "OPTIMIZE_A07_KEY=$SECRET" "$OPTIMIZE_BIN" run "$tree" --no-flags --min-runs 3 --max-runs 10 \
     --candidate "$A/a07-signal-tool" --candidate "$A/a07-read-environ" \
     --candidate "$A/a10-unix-socket" --candidate "$A/a06-root-powers" --candidate "$A/fast" >"$out" 2>"$err"
   rc=$?

@@ -20,7 +20,7 @@ A=$OPTIMIZE_TESTS_DIR/attacks
 totals() {
   attack_tree tree '{"memory_mb": 300, "file_mb": 64, "nproc": 200}'
   set +e
-  as_who "$OPTIMIZE_BIN" run "$tree" --no-flags --min-runs 3 --max-runs 6 \
+  as_who "$OPTIMIZE_BIN" run "$tree" --no-flags --min-runs 3 --max-runs 10 \
     --candidate "$A/a11-memory-total" --candidate "$A/a11-disk-total" --candidate "$A/a11-fork-bomb" \
     --candidate "$A/fast" \
     >"$T/out.$who" 2>"$T/err.$who"

@@ -49,7 +49,7 @@ kinds() {
   attack_tree tree '{"memory_mb": 512}'
   lines_before=$(wc -l <"$T/conn.log")
   set +e
-  as_who env "K_NETWORK_PORT=$port" "$OPTIMIZE_BIN" run "$tree" --no-flags --min-runs 3 --max-runs 6 \
+  as_who env "K_NETWORK_PORT=$port" "$OPTIMIZE_BIN" run "$tree" --no-flags --min-runs 3 --max-runs 10 \
     --candidate "$A/k-memory-bomb" --candidate "$A/k-network" --candidate "$A/k-write-outside" \
     --candidate "$A/k-output-flood" --candidate "$A/fast" >"$T/out.$who" 2>"$T/err.$who"
   rc=$?
