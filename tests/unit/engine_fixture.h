@@ -21,6 +21,9 @@
 #include "base/fileio.h"
 #include "engine/candidate.h"
 #include "engine/manifest.h"
+#include "engine/pipeline.h"
+#include "engine/proposer.h"
+#include "engine/view.h"
 #include "engine/workspace.h"
 
 struct fixture {
@@ -111,6 +114,67 @@ static inline struct candidate *fixture_candidate(const char *label, int ms, lon
 	candidate_add_file(c, "prog.c", b.data, b.len);
 	buf_release(&b);
 	return c;
+}
+
+/*
+ * A run for proposers: the fixture's target opened in a pipeline, the
+ * original as candidate 0 (accepted), and a view of it. run_fixture_add
+ * puts a proposed candidate into the run with an outcome the test chooses
+ * and gives the proposer its feedback, as the loop would.
+ */
+struct run_fixture {
+	struct fixture f;
+	struct pipeline *p;
+	struct candidate *c[64];
+	struct run_view v;
+};
+
+static inline void run_fixture_open(struct run_fixture *x)
+{
+	struct pipeline_options po;
+	struct buf err = BUF_INIT;
+
+	memset(x, 0, sizeof(*x));
+	fixture_init(&x->f, 0, 0, NULL);
+	pipeline_options_default(&po);
+	po.target = &x->f.m.targets[0];
+	po.state_dir = x->f.state;
+	po.run_id = "test";
+	assert_int_equal(pipeline_open(&po, &x->p, &err), ENGINE_OK);
+	x->c[0] = pipeline_original(x->p);
+	candidate_resolve(x->c[0], x->c, pipeline_pristine(x->p));
+	candidate_set(x->c[0], CAND_ACCEPTED, NULL);
+	x->v.target = &x->f.m.targets[0];
+	x->v.cands = x->c;
+	x->v.ncands = 1;
+	x->v.pipe = x->p;
+	buf_release(&err);
+}
+
+/* Add a proposed candidate to the run with the given outcome; feed it back. */
+static inline void run_fixture_add(struct run_fixture *x, struct proposer *p, struct candidate *c,
+                                   enum cand_status s)
+{
+	assert_true(x->v.ncands < 64);
+	if (c->parent < 0)
+		c->parent = x->v.best;
+	c->id = (int)x->v.ncands;
+	x->c[x->v.ncands++] = c;
+	candidate_resolve(c, x->c, pipeline_pristine(x->p));
+	if (c->status == CAND_PENDING)
+		candidate_set(c, s, NULL);
+	if (s == CAND_ACCEPTED)
+		x->v.best = c->id;
+	if (p->feedback)
+		p->feedback(p, &x->v, c);
+}
+
+static inline void run_fixture_close(struct run_fixture *x)
+{
+	for (size_t i = 0; i < x->v.ncands; i++)
+		candidate_free(x->c[i]);
+	pipeline_close(x->p);
+	fixture_release(&x->f);
 }
 
 #endif

@@ -1,11 +1,8 @@
 /*
  * The LLM client against the scripted server (tests/helpers/llm_server.c)
  * over real HTTP on 127.0.0.1: wire formats, every injected fault, retries
- * within the deadline, concurrency, and the response cache.
- *
- * The server is started with posix_spawn here: proc.h only runs a child to
- * completion and this one must run in the background while the test talks
- * to it.
+ * within the deadline, concurrency, and the response cache. The server runs
+ * in the background through llm_test_server.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +28,7 @@
 
 #include "base/buf.h"
 #include "llm/llm.h"
+#include "llm_test_server.h"
 #include "test_util.h"
 
 #ifndef TEST_BUILD_DIR
@@ -43,106 +40,12 @@
 extern char **environ;
 
 static char tmpdir[256];
-static int script_seq;
-
-struct server {
-	pid_t pid;
-	int port;
-	char log[512];
-	char url[128];
-};
-
-static const char *server_bin(void)
-{
-	const char *s = getenv("LLM_SERVER_BIN");
-
-	return s ? s : TEST_BUILD_DIR "/tests/llm_server";
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void server_start(struct server *s, const char *script)
-{
-	char script_path[512], port_path[512], err_path[512];
-	posix_spawn_file_actions_t fa;
-	struct buf port = BUF_INIT;
-	int i, n = ++script_seq;
-
-	snprintf(script_path, sizeof(script_path), "%s/script-%d.json", tmpdir, n);
-	snprintf(port_path, sizeof(port_path), "%s/port-%d", tmpdir, n);
-	snprintf(err_path, sizeof(err_path), "%s/server-%d.err", tmpdir, n);
-	snprintf(s->log, sizeof(s->log), "%s/requests-%d.jsonl", tmpdir, n);
-	if (access(server_bin(), X_OK) < 0)
-		fail_msg("'%s' is missing: build the llm_server target (or set LLM_SERVER_BIN)",
-		         server_bin());
-	write_file(script_path, script);
-	{
-		char *const argv[] = {
-		    (char *)server_bin(), "--script", script_path, "--log", s->log,
-		    "--port-file",        port_path,  NULL};
-		posix_spawn_file_actions_init(&fa);
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-		posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC,
-		                                 0644);
-		assert_int_equal(posix_spawn(&s->pid, argv[0], &fa, NULL, argv, environ), 0);
-		posix_spawn_file_actions_destroy(&fa);
-	}
-	buf_init(&port, 0);
-	for (i = 0; i < 500; i++) {
-		buf_reset(&port);
-		if (buf_read_file(&port, port_path) == 0 && port.len)
-			break;
-		usleep(10000);
-	}
-	s->port = atoi(port.data);
-	buf_release(&port);
-	assert_true(s->port > 0);
-	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d/v1", s->port);
-}
-
-static void server_stop(struct server *s)
-{
-	int st;
-
-	if (s->pid <= 0)
-		return;
-	kill(s->pid, SIGTERM);
-	assert_int_equal(waitpid(s->pid, &st, 0), s->pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	s->pid = 0;
-}
-
-/* The recorded requests as a JSON array (caller frees). */
-static cJSON *server_requests(const struct server *s)
-{
-	struct buf text = BUF_INIT;
-	cJSON *arr = cJSON_CreateArray();
-	char *line, *save = NULL;
-
-	buf_init(&text, 0);
-	buf_read_file(&text, s->log);
-	for (line = strtok_r(text.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		cJSON *o = cJSON_Parse(line);
-		assert_non_null(o);
-		cJSON_AddItemToArray(arr, o);
-	}
-	buf_release(&text);
-	return arr;
 }
 
 static const char *req_header(const cJSON *req, const char *name)
@@ -172,7 +75,8 @@ static void collect_log(void *ctx, enum llm_log_level level, const char *msg)
 	buf_addch(&logged, '\n');
 }
 
-static void config_for(struct llm_config *cfg, const char *provider, const struct server *s)
+static void config_for(struct llm_config *cfg, const char *provider,
+                       const struct llm_test_server *s)
 {
 	llm_config_init(cfg);
 	cfg->provider = provider;
@@ -197,13 +101,13 @@ static const struct llm_request simple_req = {"you optimise C code", user_msg, 1
 
 /* Run one completion against a fresh server with this script. */
 static void run_one(const char *provider, const char *script, struct llm_config *override,
-                    struct llm_result *res, struct server *s)
+                    struct llm_result *res, struct llm_test_server *s)
 {
 	struct llm_config cfg;
 	struct llm_client *c;
 	struct buf err = BUF_INIT;
 
-	server_start(s, script);
+	llm_test_server_start(s, script);
 	if (override) {
 		cfg = *override;
 		cfg.base_url = s->url;
@@ -216,14 +120,14 @@ static void run_one(const char *provider, const char *script, struct llm_config 
 	llm_complete(c, &simple_req, res);
 	llm_client_release(c);
 	buf_release(&err);
-	server_stop(s);
+	llm_test_server_stop(s);
 	assert_null(strstr(buf_str(&res->error), SECRET_KEY));
 	assert_null(strstr(buf_str(&logged), SECRET_KEY));
 }
 
-static int count_requests(const struct server *s)
+static int count_requests(const struct llm_test_server *s)
 {
-	cJSON *reqs = server_requests(s);
+	cJSON *reqs = llm_test_server_requests(s);
 	int n = cJSON_GetArraySize(reqs);
 
 	cJSON_Delete(reqs);
@@ -233,7 +137,7 @@ static int count_requests(const struct server *s)
 static void test_openai_plain(void **state)
 {
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 	cJSON *reqs, *body, *msgs;
 	const cJSON *r0;
 
@@ -251,7 +155,7 @@ static void test_openai_plain(void **state)
 	assert_int_equal(res.http_code, 200);
 	assert_int_equal(res.cached, 0);
 
-	reqs = server_requests(&s);
+	reqs = llm_test_server_requests(&s);
 	assert_int_equal(cJSON_GetArraySize(reqs), 1);
 	r0 = cJSON_GetArrayItem(reqs, 0);
 	assert_string_equal(cJSON_GetObjectItem(r0, "path")->valuestring, "/v1/chat/completions");
@@ -286,7 +190,7 @@ static void test_openai_reasoning_model(void **state)
 {
 	struct llm_config cfg;
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 	cJSON *reqs, *body;
 
 	(void)state;
@@ -304,7 +208,7 @@ static void test_openai_reasoning_model(void **state)
 	cfg.model = "o3-mini";
 	run_one("openai", "[{\"text\": \"ok\"}]", &cfg, &res, &s);
 	assert_int_equal(res.status, LLM_OK);
-	reqs = server_requests(&s);
+	reqs = llm_test_server_requests(&s);
 	body = req_body(cJSON_GetArrayItem(reqs, 0));
 	assert_int_equal(cJSON_GetObjectItem(body, "max_completion_tokens")->valueint, 256);
 	assert_null(cJSON_GetObjectItem(body, "max_tokens"));
@@ -317,7 +221,7 @@ static void test_openai_reasoning_model(void **state)
 	config_for(&cfg, "openai-compatible", &s);
 	cfg.token_param = LLM_TOKENS_MAX_COMPLETION;
 	run_one(NULL, "[{\"text\": \"ok\"}]", &cfg, &res, &s);
-	reqs = server_requests(&s);
+	reqs = llm_test_server_requests(&s);
 	body = req_body(cJSON_GetArrayItem(reqs, 0));
 	assert_int_equal(cJSON_GetObjectItem(body, "max_completion_tokens")->valueint, 256);
 	assert_null(cJSON_GetObjectItem(body, "max_tokens"));
@@ -330,7 +234,7 @@ static void test_openai_reasoning_model(void **state)
 static void test_anthropic_plain(void **state)
 {
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 	cJSON *reqs, *body, *msgs;
 	const cJSON *r0;
 
@@ -344,7 +248,7 @@ static void test_anthropic_plain(void **state)
 	assert_int_equal(res.prompt_tokens, 30);
 	assert_int_equal(res.completion_tokens, 4);
 
-	reqs = server_requests(&s);
+	reqs = llm_test_server_requests(&s);
 	assert_int_equal(cJSON_GetArraySize(reqs), 1);
 	r0 = cJSON_GetArrayItem(reqs, 0);
 	assert_string_equal(cJSON_GetObjectItem(r0, "path")->valuestring, "/v1/messages");
@@ -369,7 +273,7 @@ static void test_no_key_no_auth_header(void **state)
 {
 	struct llm_config cfg;
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 	cJSON *reqs;
 
 	(void)state;
@@ -378,7 +282,7 @@ static void test_no_key_no_auth_header(void **state)
 	cfg.api_key = NULL;
 	run_one(NULL, "[{\"text\": \"ok\"}]", &cfg, &res, &s);
 	assert_int_equal(res.status, LLM_OK);
-	reqs = server_requests(&s);
+	reqs = llm_test_server_requests(&s);
 	assert_null(req_header(cJSON_GetArrayItem(reqs, 0), "authorization"));
 	assert_null(req_header(cJSON_GetArrayItem(reqs, 0), "x-api-key"));
 	cJSON_Delete(reqs);
@@ -388,7 +292,7 @@ static void test_no_key_no_auth_header(void **state)
 static void test_429_retry_after(void **state)
 {
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 
 	(void)state;
 	buf_reset(&logged);
@@ -407,7 +311,7 @@ static void test_retry_after_past_deadline(void **state)
 {
 	struct llm_config cfg;
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 	double t0 = now_s();
 
 	(void)state;
@@ -428,7 +332,7 @@ static void test_retry_after_past_deadline(void **state)
 static void test_500_retried(void **state)
 {
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 
 	(void)state;
 	run_one("openai", "[{\"fault\": \"500\"}, {\"status\": 503}, {\"text\": \"ok\"}]", NULL,
@@ -455,7 +359,7 @@ static void test_slow_is_timeout_retried(void **state)
 {
 	struct llm_config cfg;
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
@@ -475,7 +379,7 @@ static void test_slow_hits_deadline(void **state)
 {
 	struct llm_config cfg;
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
@@ -498,7 +402,7 @@ static void test_slow_hits_deadline(void **state)
 static void test_malformed_is_bad_response(void **state)
 {
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 
 	(void)state;
 	run_one("openai", "[{\"fault\": \"malformed\"}, {\"text\": \"unused\"}]", NULL, &res, &s);
@@ -575,7 +479,7 @@ static void test_oversized_response(void **state)
 {
 	struct llm_config cfg;
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
@@ -596,7 +500,7 @@ static void test_truncated_body(void **state)
 {
 	struct llm_config cfg;
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
@@ -623,7 +527,7 @@ static void test_truncated_body(void **state)
 static void test_drop_retried(void **state)
 {
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 
 	(void)state;
 	run_one("anthropic", "[{\"fault\": \"drop\"}, {\"text\": \"ok\"}]", NULL, &res, &s);
@@ -640,10 +544,11 @@ static void test_drop_on_second_call(void **state)
 	struct llm_config cfg;
 	struct llm_client *c;
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 
 	(void)state;
-	server_start(&s, "[{\"text\": \"one\"}, {\"fault\": \"drop\"}, {\"text\": \"two\"}]");
+	llm_test_server_start(&s,
+	                      "[{\"text\": \"one\"}, {\"fault\": \"drop\"}, {\"text\": \"two\"}]");
 	config_for(&cfg, "openai", &s);
 	c = llm_client_init(&cfg, NULL);
 	assert_int_equal(llm_complete(c, &simple_req, &res), 0);
@@ -654,14 +559,14 @@ static void test_drop_on_second_call(void **state)
 	assert_int_equal(res.attempts, 2);
 	llm_result_release(&res);
 	llm_client_release(c);
-	server_stop(&s);
+	llm_test_server_stop(&s);
 	assert_int_equal(count_requests(&s), 3);
 }
 
 static void test_length_is_truncated(void **state)
 {
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 
 	(void)state;
 	run_one("openai", "[{\"fault\": \"length\", \"text\": \"int f(void) {\"}]", NULL, &res, &s);
@@ -681,7 +586,7 @@ static void test_length_is_truncated(void **state)
 static void test_401_not_retried(void **state)
 {
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 
 	(void)state;
 	buf_reset(&logged);
@@ -708,7 +613,7 @@ static void test_401_not_retried(void **state)
 static void test_404_and_400_messages(void **state)
 {
 	struct llm_result res;
-	struct server s;
+	struct llm_test_server s;
 
 	(void)state;
 	run_one("openai", "[{\"status\": 404}, {\"text\": \"unused\"}]", NULL, &res, &s);
@@ -740,13 +645,13 @@ static void test_concurrent_n3(void **state)
 	struct llm_client *c;
 	struct llm_result res[3];
 	struct llm_usage u;
-	struct server s;
+	struct llm_test_server s;
 	cJSON *reqs;
 	double t0;
 	int i, seen = 0;
 
 	(void)state;
-	server_start(
+	llm_test_server_start(
 	    &s,
 	    "[{\"text\": \"a\", \"delay_s\": 2, \"prompt_tokens\": 10, \"completion_tokens\": 1},"
 	    " {\"text\": \"b\", \"delay_s\": 2, \"prompt_tokens\": 10, \"completion_tokens\": 1},"
@@ -778,9 +683,9 @@ static void test_concurrent_n3(void **state)
 	assert_true(u.cost_known);
 	assert_true(u.cost > 0.035999 && u.cost < 0.036001);
 	llm_client_release(c);
-	server_stop(&s);
+	llm_test_server_stop(&s);
 
-	reqs = server_requests(&s);
+	reqs = llm_test_server_requests(&s);
 	assert_int_equal(cJSON_GetArraySize(reqs), 3);
 	seen = 0;
 	for (i = 0; i < 3; i++)
@@ -830,16 +735,16 @@ static void test_cache_rw_then_replay(void **state)
 	struct llm_client *c;
 	struct llm_result res[2];
 	struct llm_usage u;
-	struct server s;
+	struct llm_test_server s;
 	struct buf path = BUF_INIT;
 	char dir[512];
 	int i, files = 0;
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/cache-rw", tmpdir);
-	server_start(&s,
-	             "[{\"text\": \"first\", \"prompt_tokens\": 5, \"completion_tokens\": 2},"
-	             " {\"text\": \"second\", \"prompt_tokens\": 5, \"completion_tokens\": 2}]");
+	llm_test_server_start(
+	    &s, "[{\"text\": \"first\", \"prompt_tokens\": 5, \"completion_tokens\": 2},"
+	        " {\"text\": \"second\", \"prompt_tokens\": 5, \"completion_tokens\": 2}]");
 	config_for(&cfg, "openai", &s);
 	cfg.cache_mode = LLM_CACHE_RW;
 	cfg.cache_dir = dir;
@@ -847,7 +752,7 @@ static void test_cache_rw_then_replay(void **state)
 	assert_int_equal(llm_complete_n(c, &simple_req, 2, res), 2);
 	assert_int_equal(res[0].cached, 0);
 	llm_client_release(c);
-	server_stop(&s);
+	llm_test_server_stop(&s);
 
 	buf_init(&path, 0);
 	llm_cache_path(dir, res[0].key, &path);
@@ -939,7 +844,7 @@ static void test_cache_ro_miss(void **state)
 	struct llm_config cfg;
 	struct llm_client *c;
 	struct llm_result res[2];
-	struct server s;
+	struct llm_test_server s;
 	char dir[512];
 	int i;
 

@@ -3,8 +3,7 @@
  * of a real target: the flag search (what it tries, on top of which best,
  * never the same settings twice), hand-written directories, and the
  * sequence (order, a stop that ends the run, merged report fields). The
- * LLM proposer is tested end to end against the scripted server
- * (tests/e2e/t05*).
+ * LLM proposer: test_proposer_llm.c, and end to end in tests/e2e/t05*.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,89 +23,35 @@
 #include "test_util.h"
 #include "propose/propose.h"
 
-struct pv {
-	struct fixture f;
-	struct pipeline *p;
-	struct candidate *c[64];
-	struct run_view v;
-};
-
-static void pv_open(struct pv *x)
-{
-	struct pipeline_options po;
-	struct buf err = BUF_INIT;
-
-	memset(x, 0, sizeof(*x));
-	fixture_init(&x->f, 0, 0, NULL);
-	pipeline_options_default(&po);
-	po.target = &x->f.m.targets[0];
-	po.state_dir = x->f.state;
-	po.run_id = "test";
-	assert_int_equal(pipeline_open(&po, &x->p, &err), ENGINE_OK);
-	x->c[0] = pipeline_original(x->p);
-	candidate_resolve(x->c[0], x->c, pipeline_pristine(x->p));
-	candidate_set(x->c[0], CAND_ACCEPTED, NULL);
-	x->v.target = &x->f.m.targets[0];
-	x->v.cands = x->c;
-	x->v.ncands = 1;
-	x->v.pipe = x->p;
-	buf_release(&err);
-}
-
-/* Add a proposed candidate to the run with the given outcome; feed it back. */
-static void pv_add(struct pv *x, struct proposer *p, struct candidate *c, enum cand_status s)
-{
-	assert_true(x->v.ncands < 64);
-	if (c->parent < 0)
-		c->parent = x->v.best;
-	c->id = (int)x->v.ncands;
-	x->c[x->v.ncands++] = c;
-	candidate_resolve(c, x->c, pipeline_pristine(x->p));
-	if (c->status == CAND_PENDING)
-		candidate_set(c, s, NULL);
-	if (s == CAND_ACCEPTED)
-		x->v.best = c->id;
-	if (p->feedback)
-		p->feedback(p, &x->v, c);
-}
-
-static void pv_close(struct pv *x)
-{
-	for (size_t i = 0; i < x->v.ncands; i++)
-		candidate_free(x->c[i]);
-	pipeline_close(x->p);
-	fixture_release(&x->f);
-}
-
 static void test_flags_search(void **state)
 {
-	struct pv x;
+	struct run_fixture x;
 	struct proposer *p = proposer_flags_new();
 	struct candidate *out[4];
 	struct buf err = BUF_INIT;
 	int n, total = 0;
 
 	(void)state;
-	pv_open(&x);
+	run_fixture_open(&x);
 	/* The first option replaces the manifest's -O1 by -O3. */
 	assert_int_equal(p->propose(p, &x.v, out, 4, &err), 1);
 	assert_string_equal(out[0]->set.cflags, "-O3");
 	assert_string_equal(out[0]->label, "-O3");
 	assert_string_equal(out[0]->origin, "flags");
-	pv_add(&x, p, out[0], CAND_NOT_FASTER);
+	run_fixture_add(&x, p, out[0], CAND_NOT_FASTER);
 	/* The next builds on the original again (it is still the best). */
 	assert_int_equal(p->propose(p, &x.v, out, 4, &err), 1);
 	assert_string_equal(out[0]->set.cflags, "-O1 -march=native");
-	pv_add(&x, p, out[0], CAND_ACCEPTED);
+	run_fixture_add(&x, p, out[0], CAND_ACCEPTED);
 	/* Now on top of the new best. */
 	assert_int_equal(p->propose(p, &x.v, out, 4, &err), 1);
 	assert_int_equal(out[0]->parent, 2);
 	assert_string_equal(out[0]->set.cflags, "-O1 -march=native -funroll-loops");
-	pv_add(&x, p, out[0], CAND_NOT_FASTER);
+	run_fixture_add(&x, p, out[0], CAND_NOT_FASTER);
 	/* Until it has nothing more: never the same settings twice. */
 	while ((n = p->propose(p, &x.v, out, 4, &err)) > 0) {
 		assert_int_equal(n, 1);
-		pv_add(&x, p, out[0], CAND_NOT_FASTER);
+		run_fixture_add(&x, p, out[0], CAND_NOT_FASTER);
 		assert_true(++total < 40);
 	}
 	assert_int_equal(n, 0);
@@ -125,19 +70,19 @@ static void test_flags_search(void **state)
 	}
 	p->release(p);
 	buf_release(&err);
-	pv_close(&x);
+	run_fixture_close(&x);
 }
 
 static void test_dir(void **state)
 {
-	struct pv x;
+	struct run_fixture x;
 	struct strlist dirs = {0};
 	struct proposer *p;
 	struct candidate *out[2];
 	struct buf err = BUF_INIT, d1 = BUF_INIT, d2 = BUF_INIT, prog = BUF_INIT;
 
 	(void)state;
-	pv_open(&x);
+	run_fixture_open(&x);
 	buf_addf(&d1, "%s/rewrite", x.f.root);
 	buf_addf(&d2, "%s/empty", x.f.root);
 	assert_int_equal(file_mkdirs(d1.data, 0755, NULL), 0);
@@ -153,11 +98,11 @@ static void test_dir(void **state)
 	assert_int_equal(out[0]->nfiles, 1);
 	assert_string_equal(out[0]->files[0].path, "prog.c");
 	assert_string_equal(out[0]->files[0].content, prog.data);
-	pv_add(&x, p, out[0], CAND_NOT_FASTER);
+	run_fixture_add(&x, p, out[0], CAND_NOT_FASTER);
 	assert_int_equal(p->propose(p, &x.v, out, 2, &err), 1);
 	assert_int_equal(out[0]->status, CAND_EDIT_REJECTED);
 	assert_non_null(strstr(out[0]->reason, "holds none of the editable files"));
-	pv_add(&x, p, out[0], CAND_EDIT_REJECTED);
+	run_fixture_add(&x, p, out[0], CAND_EDIT_REJECTED);
 	assert_int_equal(p->propose(p, &x.v, out, 2, &err), 0);
 	p->release(p);
 	strlist_release(&dirs);
@@ -165,7 +110,7 @@ static void test_dir(void **state)
 	buf_release(&d1);
 	buf_release(&d2);
 	buf_release(&prog);
-	pv_close(&x);
+	run_fixture_close(&x);
 }
 
 /* A proposer that stops the run on its first call. */
@@ -190,7 +135,7 @@ static void stopper_release(struct proposer *self)
 
 static void test_seq(void **state)
 {
-	struct pv x;
+	struct run_fixture x;
 	struct proposer *list[2], *seq, *stopper = xcalloc(1, sizeof(*stopper));
 	struct strlist dirs = {0};
 	struct candidate *out[2];
@@ -198,7 +143,7 @@ static void test_seq(void **state)
 	cJSON *rep = cJSON_CreateObject();
 
 	(void)state;
-	pv_open(&x);
+	run_fixture_open(&x);
 	buf_addf(&d, "%s/rewrite", x.f.root);
 	assert_int_equal(file_mkdirs(d.data, 0755, NULL), 0);
 	strlist_push(&dirs, d.data);
@@ -214,7 +159,7 @@ static void test_seq(void **state)
 	seq = proposer_seq_new(list, 2);
 	assert_int_equal(seq->propose(seq, &x.v, out, 2, &err), 1);
 	assert_string_equal(out[0]->origin, "dir");
-	pv_add(&x, seq, out[0], CAND_NOT_FASTER);
+	run_fixture_add(&x, seq, out[0], CAND_NOT_FASTER);
 	/* dir has nothing more; the next one stops the whole run. */
 	assert_int_equal(seq->propose(seq, &x.v, out, 2, &err), PROPOSER_STOP);
 	assert_string_equal(err.data, "token budget reached");
@@ -226,7 +171,7 @@ static void test_seq(void **state)
 	buf_release(&err);
 	buf_release(&d);
 	buf_release(&prog);
-	pv_close(&x);
+	run_fixture_close(&x);
 }
 
 int main(void)
