@@ -31,6 +31,25 @@ void gate_options_default(struct gate_options *o)
 	o->m.max_runs = GATE_DEFAULT_MAX_RUNS;
 }
 
+void gate_pipeline_options(const struct gate_options *o, const struct target *t, const char *run_id,
+                           struct pipeline_options *po)
+{
+	pipeline_options_default(po);
+	po->target = t;
+	po->state_dir = o->state_dir;
+	po->run_id = run_id;
+	po->cc = o->cc;
+	po->objective = o->objective;
+	po->counters = o->counters;
+	po->allow_network = o->allow_network;
+	po->run_as = o->run_as;
+	po->allow_unsafe_root = o->allow_unsafe_root;
+	po->profile = 0;
+	po->m = o->m;
+	po->cancel = o->cancel;
+	po->ev = o->ev;
+}
+
 const char *gate_outcome_name(enum gate_outcome o)
 {
 	switch (o) {
@@ -255,23 +274,10 @@ static enum engine_status base_open(const struct gate_options *o, const struct t
 	gb->t = *t;
 	gb->t.tree = gb->base_tree = xstrdup(base_tree);
 	gb->next_id = 1;
-	pipeline_options_default(&po);
-	po.target = &gb->t;
-	po.state_dir = o->state_dir;
-	po.run_id = run_id;
-	po.cc = o->cc;
-	po.objective = o->objective;
-	po.counters = o->counters;
-	po.allow_network = o->allow_network;
-	po.run_as = o->run_as;
-	po.allow_unsafe_root = o->allow_unsafe_root;
-	po.profile = 0;
+	gate_pipeline_options(o, &gb->t, run_id, &po);
 	po.baseline_runs = 1;
-	po.m = o->m;
 	po.m.gate_threshold = threshold;
 	po.m.gate_level = stats_gate_bonferroni_level(o->alpha, k);
-	po.cancel = o->cancel;
-	po.ev = o->ev;
 	st = pipeline_open(&po, &gb->p, why);
 	if (st != ENGINE_OK)
 		return st;

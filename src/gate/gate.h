@@ -64,6 +64,10 @@ struct gate_options {
 	struct gate_base_cache *cache; /* NULL: every comparison builds its base */
 };
 void gate_options_default(struct gate_options *o);
+/* The pipeline options of one side's pipeline from o (no profiling; the
+ * caller sets baseline_runs and the gate's threshold and level). */
+void gate_pipeline_options(const struct gate_options *o, const struct target *t, const char *run_id,
+                           struct pipeline_options *po);
 
 /* What became of one target. */
 enum gate_outcome {

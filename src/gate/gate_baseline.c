@@ -59,22 +59,9 @@ static void measure_alone(const struct gate_options *o, const struct target *t, 
 
 	memset(a, 0, sizeof(*a));
 	a->st = det < 0 ? ENGINE_SETUP : ENGINE_OK;
-	pipeline_options_default(&po);
-	po.target = t;
-	po.state_dir = o->state_dir;
-	po.run_id = run_id;
-	po.cc = o->cc;
-	po.objective = o->objective;
-	po.counters = o->counters;
-	po.allow_network = o->allow_network;
-	po.run_as = o->run_as;
-	po.allow_unsafe_root = o->allow_unsafe_root;
-	po.profile = 0;
-	po.m = o->m;
+	gate_pipeline_options(o, t, run_id, &po);
 	/* Exact counts: one run; time: enough runs for a median and an interval. */
 	po.baseline_runs = det > 0 ? 1 : (o->m.min_runs > 10 ? o->m.min_runs : 10);
-	po.cancel = o->cancel;
-	po.ev = o->ev;
 	if (a->st == ENGINE_OK)
 		a->st = pipeline_open(&po, &p, &why);
 	if (a->st == ENGINE_OK) {

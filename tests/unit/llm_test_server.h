@@ -18,7 +18,8 @@ struct llm_test_server {
 	char url[128]; /* http://127.0.0.1:PORT/v1 */
 };
 
-/* Start one with `script` (a JSON array of answers, tests/helpers/README.md); fails the test when it cannot. */
+/* Start one with `script` (a JSON array of answers, tests/helpers/README.md); fails the test when
+ * it cannot. */
 void llm_test_server_start(struct llm_test_server *s, const char *script);
 /* Stop it (SIGTERM); it must exit 0. A server never started is fine. */
 void llm_test_server_stop(struct llm_test_server *s);

@@ -139,7 +139,8 @@ static void test_round_repair_report(void **state)
 	free(req);
 
 	/* It does not build: the next call is its repair, with the compiler's words. */
-	candidate_set(out[0], CAND_BUILD_FAILED, "prog.c:12:33: error: expected expression before '}' token");
+	candidate_set(out[0], CAND_BUILD_FAILED,
+	              "prog.c:12:33: error: expected expression before '}' token");
 	run_fixture_add(&x, p, out[0], CAND_BUILD_FAILED);
 	n = p->propose(p, &x.v, out, 4, &err);
 	assert_int_equal(n, 1);
@@ -161,7 +162,8 @@ static void test_round_repair_report(void **state)
 	assert_int_equal(json_get_number(l, "calls", -1), 2);
 	assert_int_equal(json_get_number(l, "repairs", -1), 1);
 	assert_int_equal(json_get_number(l, "rounds", -1), 1);
-	assert_true(json_get_number(cJSON_GetObjectItemCaseSensitive(l, "prompt_tokens"), "value", 0) > 0);
+	assert_true(
+	    json_get_number(cJSON_GetObjectItemCaseSensitive(l, "prompt_tokens"), "value", 0) > 0);
 	assert_string_equal(json_get_string(l, "stopped", ""), "rounds done");
 	cJSON_Delete(rep);
 
