@@ -295,8 +295,14 @@ void llm_error_message(const char *body, size_t len, struct buf *out);
 struct cJSON;
 long llm_token_count(const struct cJSON *v);
 
-/* 1 when url's host is 127.0.0.1, ::1 or localhost (no proxy is used for it). */
-int llm_host_is_loopback(const char *url);
+/*
+ * 1 when url's host is loopback: localhost, 127.0.0.0/8 or ::1. The one test
+ * of it: the client sends such requests past any proxy, and a manifest's
+ * llm.url that passes it may receive the API key over plain http
+ * (llm_options.h); the two must agree, or a key allowed to 127.0.0.2 would
+ * go out through $http_proxy.
+ */
+int llm_url_is_loopback(const char *url);
 
 extern const struct llm_provider llm_provider_openai;
 extern const struct llm_provider llm_provider_openai_compatible;

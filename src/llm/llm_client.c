@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -112,7 +113,7 @@ static char *llm_strdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-int llm_host_is_loopback(const char *url)
+int llm_url_is_loopback(const char *url)
 {
 	CURLU *u = curl_url();
 	char *host = NULL;
@@ -121,9 +122,16 @@ int llm_host_is_loopback(const char *url)
 	if (!u)
 		return 0;
 	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-		r = !strcmp(host, "127.0.0.1") || !strcasecmp(host, "localhost") ||
-		    !strcmp(host, "[::1]") || !strcmp(host, "::1");
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host) {
+		r = !strcasecmp(host, "localhost") || !strcmp(host, "[::1]") ||
+		    !strcmp(host, "::1");
+		if (!r && !strncmp(host, "127.", 4)) {
+			/* 127.a.b.c with nothing but digits and dots */
+			r = 1;
+			for (const char *p = host + 4; *p && r; p++)
+				r = (*p >= '0' && *p <= '9') || *p == '.';
+		}
+	}
 	curl_free(host);
 	curl_url_cleanup(u);
 	return r;
@@ -201,7 +209,7 @@ struct llm_client *llm_client_init(const struct llm_config *cfg, struct buf *err
 	c->log = cfg->log;
 	c->log_ctx = cfg->log_ctx;
 	c->rng = cfg->seed ? cfg->seed : ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
-	c->loopback = llm_host_is_loopback(c->base_url);
+	c->loopback = llm_url_is_loopback(c->base_url);
 	c->multi = curl_multi_init();
 
 	if (!c->model || !c->base_url || !c->key_env || !c->anthropic_version || !c->cache_dir ||

@@ -5,10 +5,8 @@
 #include "llm/llm_options.h"
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include "base/json.h"
@@ -157,30 +155,6 @@ long llm_default_context_tokens(const char *provider)
 	if (provider && !strcmp(provider, "openai"))
 		return 128000;
 	return 28096; /* local servers: a 24,000-token prompt and a 4,096-token answer */
-}
-
-int llm_url_is_loopback(const char *url)
-{
-	CURLU *u = curl_url();
-	char *host = NULL;
-	int r = 0;
-
-	if (!u)
-		return 0;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host) {
-		r = !strcasecmp(host, "localhost") || !strcmp(host, "[::1]") ||
-		    !strcmp(host, "::1");
-		if (!r && !strncmp(host, "127.", 4)) {
-			/* 127.a.b.c with nothing but digits and dots */
-			r = 1;
-			for (const char *p = host + 4; *p && r; p++)
-				r = (*p >= '0' && *p <= '9') || *p == '.';
-		}
-	}
-	curl_free(host);
-	curl_url_cleanup(u);
-	return r;
 }
 
 /* A URL from the manifest receives the API key only when that is safe or confirmed. */

@@ -65,6 +65,12 @@ void llm_run_options_release(struct llm_run_options *o);
  * anthropic, for the URL; OPENAI_API_KEY or ANTHROPIC_API_KEY choose the
  * provider when nothing else did). Returns 1 when an LLM is configured
  * (a provider was found), 0 when none is, -1 with err on an invalid setting.
+ *
+ * Where the API key may go: the provider's own default host, a URL from the
+ * command line, the user's config file or OPENAI_BASE_URL, or loopback. A URL
+ * from the manifest (a file that may come with someone else's tree) must be
+ * loopback (llm_url_is_loopback), or https and confirmed with
+ * --trust-manifest-url.
  */
 int llm_run_options_resolve(struct llm_run_options *o, const struct target *t, struct buf *err);
 
@@ -80,16 +86,6 @@ int llm_run_options_preflight(const struct llm_run_options *o, struct buf *err);
 /* The context window assumed for a provider's models when the config file
  * gives none: anthropic 200000, openai 128000, others (local servers) 28096. */
 long llm_default_context_tokens(const char *provider);
-
-/*
- * Where the API key may go (checked by llm_run_options_resolve): the
- * provider's own default host, a URL from the command line, the user's
- * config file or OPENAI_BASE_URL, or loopback. A URL from the manifest (a
- * file that may come with someone else's tree) must be loopback, or https
- * and confirmed with --trust-manifest-url. 1 if url names a loopback host
- * (localhost, 127.0.0.0/8, ::1).
- */
-int llm_url_is_loopback(const char *url);
 
 /* Parse "provider:model" (or a bare provider) into o (pointers into spec). */
 int llm_run_options_parse_spec(struct llm_run_options *o, const char *spec, struct buf *err);

@@ -36,7 +36,7 @@ static int reach(const char *url, double timeout_s, struct buf *err)
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_s * 1000));
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, msg);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (llm_host_is_loopback(url))
+	if (llm_url_is_loopback(url))
 		curl_easy_setopt(h, CURLOPT_NOPROXY, "*"); /* as the client does */
 	rc = curl_easy_perform(h);
 	curl_easy_cleanup(h);

@@ -907,6 +907,67 @@ static void test_canonical_key(void **state)
 	assert_string_not_equal(k0, kparam);
 }
 
+/*
+ * Every loopback address goes past the proxy: a manifest's llm.url on
+ * 127.0.0.2 may receive the key over plain http (it is loopback), so the
+ * client must not hand that request to $http_proxy. Here the "proxy" is the
+ * scripted server itself: a request that reached it would be logged there,
+ * key and all. Bypassed, it goes to 127.0.0.2:1, where nothing listens.
+ */
+static void test_loopback_bypasses_proxy(void **state)
+{
+	static const char *const vars[] = {"http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"};
+	char *saved[4];
+	struct llm_test_server s;
+	struct llm_config cfg;
+	struct llm_client *c;
+	struct llm_result res;
+	struct buf err = BUF_INIT, proxy = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(llm_url_is_loopback("http://127.0.0.1:8080/v1"), 1);
+	assert_int_equal(llm_url_is_loopback("http://127.0.0.2:1/v1"), 1);
+	assert_int_equal(llm_url_is_loopback("http://LOCALHOST/v1"), 1);
+	assert_int_equal(llm_url_is_loopback("http://[::1]:8080/v1"), 1);
+	assert_int_equal(llm_url_is_loopback("http://127.0.0.1@example.invalid/v1"), 0);
+	assert_int_equal(llm_url_is_loopback("http://127.example.invalid/v1"), 0);
+	assert_int_equal(llm_url_is_loopback("http://128.0.0.1/v1"), 0);
+	assert_int_equal(llm_url_is_loopback("https://api.openai.com/v1"), 0);
+	assert_int_equal(llm_url_is_loopback("not a url"), 0);
+
+	llm_test_server_start(&s, "[{\"text\": \"never sent\"}]");
+	buf_init(&proxy, 0);
+	buf_addf(&proxy, "http://127.0.0.1:%d", s.port);
+	for (int i = 0; i < 4; i++) {
+		const char *v = getenv(vars[i]);
+		saved[i] = v ? strdup(v) : NULL;
+		unsetenv(vars[i]);
+	}
+	setenv("http_proxy", proxy.data, 1);
+	config_for(&cfg, "openai-compatible", &s);
+	cfg.base_url = "http://127.0.0.2:1/v1";
+	cfg.max_retries = 0;
+	buf_init(&err, 0);
+	c = llm_client_init(&cfg, &err);
+	assert_non_null(c);
+	llm_result_init(&res);
+	llm_complete(c, &simple_req, &res);
+	llm_client_release(c);
+	for (int i = 0; i < 4; i++) {
+		if (saved[i])
+			setenv(vars[i], saved[i], 1);
+		else
+			unsetenv(vars[i]);
+		free(saved[i]);
+	}
+	assert_int_not_equal(res.status, LLM_OK);
+	assert_int_equal(count_requests(&s), 0);
+	llm_test_server_stop(&s);
+	llm_result_release(&res);
+	buf_release(&err);
+	buf_release(&proxy);
+}
+
 static void test_config_errors(void **state)
 {
 	struct llm_config cfg;
@@ -971,6 +1032,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_canonical_key),
 	    cmocka_unit_test(test_config_errors),
+	    cmocka_unit_test(test_loopback_bypasses_proxy),
 	    cmocka_unit_test(test_missing_fields_is_bad_response),
 	    cmocka_unit_test(test_cache_parse),
 	    cmocka_unit_test(test_token_counts_out_of_range),
