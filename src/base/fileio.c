@@ -30,18 +30,24 @@ int fd_write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static void fsync_parent(const char *path)
+void path_dirname(struct buf *out, const char *path)
 {
 	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		buf_addstr(out, ".");
+	else if (slash == path)
+		buf_addstr(out, "/");
+	else
+		buf_add(out, path, (size_t)(slash - path));
+}
+
+static void fsync_parent(const char *path)
+{
 	struct buf dir = BUF_INIT;
 	int fd;
 
-	if (!slash)
-		buf_addstr(&dir, ".");
-	else if (slash == path)
-		buf_addstr(&dir, "/");
-	else
-		buf_add(&dir, path, (size_t)(slash - path));
+	path_dirname(&dir, path);
 	fd = open(buf_str(&dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd);
@@ -290,8 +296,8 @@ int file_write_beneath(int dirfd, const char *rel, const void *data, size_t len,
 	int dfd, fd = -1, r = -1, saved;
 	unsigned long long rnd = 0;
 
-	buf_add(&dir, rel, slash ? (size_t)(slash - rel) : 0);
-	dfd = file_openat_beneath(dirfd, dir.len ? dir.data : ".", O_RDONLY | O_DIRECTORY, 0);
+	path_dirname(&dir, rel);
+	dfd = file_openat_beneath(dirfd, dir.data, O_RDONLY | O_DIRECTORY, 0);
 	if (dfd < 0) {
 		err_set(err, "cannot open the directory of '%s': %s", rel, strerror(errno));
 		goto out;

@@ -34,6 +34,13 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
  */
 int file_write_new(const char *path, const void *data, size_t len, mode_t mode, struct buf *err);
 
+/*
+ * The directory part of path appended to out, as dirname(1) gives it for
+ * the paths the tool makes: "." when path has no '/', "/" for "/name",
+ * else everything before the last '/'. path itself is not changed.
+ */
+void path_dirname(struct buf *out, const char *path);
+
 /* mkdir -p: every missing directory of path, with mode; 0 or -1 (err). */
 int file_mkdirs(const char *path, mode_t mode, struct buf *err);
 

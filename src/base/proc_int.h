@@ -9,6 +9,23 @@
 
 #include "base/proc.h"
 
+#include <fcntl.h>
+
+/* The new mount API's flags (open_tree, move_mount: Linux 5.2), for the C
+ * libraries whose headers predate them; used by proc_ns.c and proc_ident.c. */
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
 /* What the child writes to the report pipe when it cannot exec. */
 enum child_stage {
 	STAGE_STDIO = 1,

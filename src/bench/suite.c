@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/fileio.h"
 #include "base/json.h"
 #include "base/util.h"
 #include "base/xalloc.h"
@@ -471,8 +472,7 @@ static int load_json(const char *path, struct bench_suite *s, struct buf *err)
 		buf_release(&text);
 		return -1;
 	}
-	buf_addstr(&dir, path);
-	*strrchr(dir.data, '/') = '\0';
+	path_dirname(&dir, path);
 	if (!cJSON_IsObject(root))
 		r = fail_at(err, &sc, NULL, 0, "a suite.json is an object (docs/bench.md)%s%s", "",
 		            "");

@@ -406,13 +406,12 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		            o->rs.po.m.max_runs, o->rs.po.m.min_runs);
 	if (r == 0 && o->output) {
 		/* Found out now, not after the measuring. */
-		char *dir = xstrdup(o->output), *slash = strrchr(dir, '/');
-		if (slash)
-			*(slash == dir ? slash + 1 : slash) = '\0';
-		if (access(slash ? dir : ".", W_OK) < 0)
+		struct buf dir = BUF_INIT;
+		path_dirname(&dir, o->output);
+		if (access(dir.data, W_OK) < 0)
 			r = err_set(&err, "--output '%s': cannot write into '%s': %s", o->output,
-			            slash ? dir : ".", strerror(errno));
-		free(dir);
+			            dir.data, strerror(errno));
+		buf_release(&dir);
 	}
 	if (r == 0 && optind < argc)
 		o->tree = argv[optind++];

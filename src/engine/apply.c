@@ -57,8 +57,8 @@ static int open_parent(const char *tree, const char *rel, const char **name)
 	tfd = open(tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (tfd < 0)
 		return -1;
-	buf_add(&dir, rel, slash ? (size_t)(slash - rel) : 0);
-	fd = file_openat_beneath(tfd, dir.len ? dir.data : ".", O_RDONLY | O_DIRECTORY, 0);
+	path_dirname(&dir, rel);
+	fd = file_openat_beneath(tfd, dir.data, O_RDONLY | O_DIRECTORY, 0);
 	close(tfd);
 	buf_release(&dir);
 	return fd;

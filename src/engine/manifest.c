@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "base/fileio.h"
 #include "base/json.h"
 #include "base/util.h"
 
@@ -702,13 +703,8 @@ int manifest_load(const char *path, struct manifest *m, struct buf *err)
 		}
 	} else {
 		buf_addstr(&file, path);
+		path_dirname(&dir, path);
 		slash = strrchr(path, '/');
-		if (!slash)
-			buf_addstr(&dir, ".");
-		else if (slash == path)
-			buf_addstr(&dir, "/");
-		else
-			buf_add(&dir, path, (size_t)(slash - path));
 		base = slash ? slash + 1 : path;
 	}
 	if (!S_ISREG(st.st_mode)) {

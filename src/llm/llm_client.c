@@ -17,6 +17,8 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "base/xalloc.h"
+
 #define LLM_DEFAULT_CACHE_DIR ".optimize/cache"
 
 const char *llm_status_name(enum llm_status s)
@@ -108,11 +110,6 @@ static const struct llm_provider *llm_provider_find(const char *name)
 	return NULL;
 }
 
-static char *llm_strdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 int llm_url_is_loopback(const char *url)
 {
 	CURLU *u = curl_url();
@@ -171,13 +168,13 @@ struct llm_client *llm_client_init(const struct llm_config *cfg, struct buf *err
 		return NULL;
 	}
 	c->prov = prov;
-	c->model = llm_strdup(cfg->model);
-	c->base_url = llm_strdup(base);
-	c->api_key = cfg->api_key && *cfg->api_key ? llm_strdup(cfg->api_key) : NULL;
-	c->key_env = llm_strdup(cfg->api_key_env ? cfg->api_key_env : prov->default_key_env);
+	c->model = xstrdup(cfg->model);
+	c->base_url = xstrdup(base);
+	c->api_key = cfg->api_key && *cfg->api_key ? xstrdup(cfg->api_key) : NULL;
+	c->key_env = xstrdup(cfg->api_key_env ? cfg->api_key_env : prov->default_key_env);
 	c->anthropic_version =
-	    llm_strdup(cfg->anthropic_version ? cfg->anthropic_version : "2023-06-01");
-	c->cache_dir = llm_strdup(cfg->cache_dir ? cfg->cache_dir : LLM_DEFAULT_CACHE_DIR);
+	    xstrdup(cfg->anthropic_version ? cfg->anthropic_version : "2023-06-01");
+	c->cache_dir = xstrdup(cfg->cache_dir ? cfg->cache_dir : LLM_DEFAULT_CACHE_DIR);
 	buf_init(&ep, 0);
 	buf_addstr(&ep, base);
 	while (ep.len && ep.data[ep.len - 1] == '/')

@@ -97,6 +97,26 @@ static void test_links_not_followed(void **state)
 	buf_release(&in);
 }
 
+/* path_dirname, the one dirname of the tool (manifests, --output, atomic writes, apply). */
+static void test_path_dirname(void **state)
+{
+	static const char *const cases[][2] = {
+	    {"optimize.json", "."}, {"/optimize.json", "/"}, {"a/b.json", "a"},
+	    {"/x/y/z.c", "/x/y"},   {"dir/", "dir"},         {"", "."},
+	};
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_init(&b, 0);
+		buf_addstr(&b, "keep:");
+		path_dirname(&b, cases[i][0]);
+		assert_string_equal(b.data + 5, cases[i][1]);
+		assert_memory_equal(b.data, "keep:", 5);
+		buf_release(&b);
+	}
+}
+
 static void test_fifo_and_cap(void **state)
 {
 	char root[256], p[512];
@@ -124,6 +144,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_links_not_followed),
 	    cmocka_unit_test(test_fifo_and_cap),
+	    cmocka_unit_test(test_path_dirname),
 	};
 	return test_run(tests, NULL, NULL);
 }
