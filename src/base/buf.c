@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
+
 static char buf_empty[1];
 
 void buf_init(struct buf *b, size_t max)
@@ -35,7 +37,7 @@ void buf_reset(struct buf *b)
 
 char *buf_detach(struct buf *b)
 {
-	char *p = b->cap ? b->data : strdup("");
+	char *p = b->cap ? b->data : xstrdup("");
 	b->data = buf_empty;
 	b->len = b->cap = 0;
 	return p;
@@ -65,9 +67,7 @@ static int buf_grow(struct buf *b, size_t extra)
 	ncap = b->cap ? b->cap : 64;
 	while (ncap < need)
 		ncap *= 2;
-	p = b->cap ? realloc(b->data, ncap) : malloc(ncap);
-	if (!p)
-		return -1;
+	p = b->cap ? xrealloc(b->data, ncap) : xmalloc(ncap);
 	if (!b->cap)
 		p[0] = '\0';
 	b->data = p;
@@ -116,12 +116,10 @@ int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 	if (n < 0)
 		return -1;
 	if (buf_grow(b, (size_t)n) < 0) {
-		char *tmp = malloc((size_t)n + 1);
-		if (tmp) {
-			vsnprintf(tmp, (size_t)n + 1, fmt, ap);
-			buf_add(b, tmp, (size_t)n);
-			free(tmp);
-		}
+		char *tmp = xmalloc((size_t)n + 1);
+		vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+		buf_add(b, tmp, (size_t)n);
+		free(tmp);
 		return -1;
 	}
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

@@ -1,5 +1,6 @@
 #include "base/json.h"
 #include "base/fileio.h"
+#include "base/xalloc.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -412,13 +413,7 @@ struct cJSON *json_parse(const char *text, size_t len, const char *origin, struc
 		return NULL;
 	}
 	/* cJSON wants the terminating NUL inside the length it is given. */
-	copy = malloc(len + 1);
-	if (!copy) {
-		err_set(err, "%s: out of memory", origin);
-		return NULL;
-	}
-	memcpy(copy, text, len);
-	copy[len] = '\0';
+	copy = xmemdupz(text, len);
 	root = cJSON_ParseWithLengthOpts(copy, len + 1, &end, 1);
 	if (!root) {
 		off = end && end >= copy ? (size_t)(end - copy) : 0;
@@ -621,12 +616,10 @@ char *json_print_take(const struct cJSON *root, int pretty)
 		return NULL;
 	/* Copy so the caller frees with free() whatever allocator cJSON uses. */
 	n = strlen(s);
-	out = malloc(n + 2);
-	if (out) {
-		memcpy(out, s, n);
-		out[n] = '\n';
-		out[n + 1] = '\0';
-	}
+	out = xmalloc(n + 2);
+	memcpy(out, s, n);
+	out[n] = '\n';
+	out[n + 1] = '\0';
 	cJSON_free(s);
 	return out;
 }

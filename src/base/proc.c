@@ -690,8 +690,6 @@ int proc_run(const struct proc_spec *spec, struct proc_result *res, struct buf *
 	if (spec->cpu >= CPU_SETSIZE)
 		return err_set(err, "cpu %d is out of range", spec->cpu);
 	envp = proc_env_build(spec->env_add, spec->env_pass);
-	if (!envp)
-		return err_set(err, "out of memory");
 	if (run_fds_open(spec, &f, err) < 0)
 		goto out;
 	if (spec->cgroup && proc_cgroup_create(&cg, &spec->limits, err) < 0)

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/xalloc.h"
+
 extern char **environ;
 
 static int has_suffix(const char *s, size_t n, const char *suffix)
@@ -134,9 +136,7 @@ char **proc_env_build(const char *const *add, const char *const *pass)
 		count++;
 	for (i = 0; add && add[i]; i++)
 		count++;
-	env = calloc(count + 1, sizeof(*env));
-	if (!env)
-		return NULL;
+	env = xcalloc(count + 1, sizeof(*env));
 	for (i = 0; environ && environ[i]; i++) {
 		const char *e = environ[i];
 		size_t len = env_name_len(e);

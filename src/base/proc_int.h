@@ -86,7 +86,7 @@ struct child_ctx {
 /* The child's environment: environ less secret-looking entries (only the
  * names in pass, when pass is not NULL), with add applied
  * (proc_spec.env_add). The array is new (free it); its strings point into
- * environ and add. NULL when out of memory. */
+ * environ and add. */
 char **proc_env_build(const char *const *add, const char *const *pass);
 
 /* The child after fork: namespaces, the go byte, stdio, limits, CPU, cwd,

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
+
 #define TOKEN_SHOW_MAX 80   /* bytes of a token quoted in a message */
 #define LINE_SHOW_MAX  200  /* bytes of a context line */
 #define LINE_LEAD      60   /* bytes kept left of a token in a long line */
@@ -88,9 +90,7 @@ static int parse_number(const char *p, size_t len, double *out)
 	      c == 'n' || c == 'N'))
 		return 0;
 	if (len >= sizeof(small)) {
-		tmp = malloc(len + 1);
-		if (!tmp)
-			return 0;
+		tmp = xmalloc(len + 1);
 	}
 	memcpy(tmp, p, len);
 	tmp[len] = '\0';

@@ -15,6 +15,7 @@
 #include "base/fileio.h"
 #include "base/json.h"
 #include "base/util.h"
+#include "base/xalloc.h"
 
 #define MAX_LIMIT_MB (1024.0 * 1024.0 * 1024.0) /* 1 PiB: beyond it bytes could overflow */
 
@@ -238,11 +239,7 @@ static int parse_verify(struct mparse *mp, const cJSON *obj, struct target *t)
 		goto out;
 	}
 	n = (size_t)cJSON_GetArraySize(it);
-	t->verify = calloc(n ? n : 1, sizeof(*t->verify));
-	if (!t->verify) {
-		r = mparse_oom(mp);
-		goto out;
-	}
+	t->verify = xcalloc(n, sizeof(*t->verify));
 	cJSON_ArrayForEach(e, it)
 	{
 		struct verify_spec *v = &t->verify[i];
@@ -381,10 +378,8 @@ static int parse_env(struct mparse *mp, const cJSON *obj, struct target *t)
 	for (size_t i = 0; i < t->env_pass.n && !r; i++) {
 		const char *name = t->env_pass.v[i];
 		size_t n = strlen(name);
-		char *bare = strndup(name, n && name[n - 1] == '*' ? n - 1 : n);
+		char *bare = xstrndup(name, n && name[n - 1] == '*' ? n - 1 : n);
 
-		if (!bare)
-			return mparse_oom(mp);
 		mparse_push_key(mp, "pass");
 		mparse_push_index(mp, i);
 		if (!valid_ident(bare))
@@ -407,15 +402,15 @@ out:
 }
 
 /* Kernel sources are editable too: add the globs editable does not name. */
-static int merge_kernels(struct mparse *mp, struct target *t)
+static int merge_kernels(struct target *t)
 {
 	for (size_t i = 0; i < t->kernels.n; i++) {
 		int seen = 0;
 
 		for (size_t j = 0; j < t->editable.n && !seen; j++)
 			seen = !strcmp(t->kernels.v[i], t->editable.v[j]);
-		if (!seen && strlist_push(&t->editable, t->kernels.v[i]) < 0)
-			return mparse_oom(mp);
+		if (!seen)
+			strlist_push(&t->editable, t->kernels.v[i]);
 	}
 	return 0;
 }
@@ -427,12 +422,13 @@ static int merge_kernels(struct mparse *mp, struct target *t)
  * does not name it (make, cmake) or passes it only when set (`${CFLAGS:+...}`,
  * as optimize init writes). null: never set.
  */
-static int default_cflags(struct mparse *mp, const cJSON *obj, struct target *t)
+static int default_cflags(const cJSON *obj, struct target *t)
 {
 	if (t->cflags || cJSON_GetObjectItemCaseSensitive(obj, "cflags") ||
 	    !strstr(t->build, "CFLAGS") || strstr(t->build, "${CFLAGS:+"))
 		return 0;
-	return mparse_dup_str(mp, "-O2", &t->cflags);
+	t->cflags = xstrdup("-O2");
+	return 0;
 }
 
 static int parse_target(struct mparse *mp, const cJSON *obj, struct target *t, const char *tree,
@@ -455,7 +451,7 @@ static int parse_target(struct mparse *mp, const cJSON *obj, struct target *t, c
 	    (r = mparse_get_strlist(mp, obj, "outputs", F_GLOB, &t->outputs)) ||
 	    (r = mparse_get_str(mp, obj, "cc", F_NONBLANK, "cc", &t->cc)) ||
 	    (r = mparse_get_str(mp, obj, "cflags", F_NULLABLE, NULL, &t->cflags)) ||
-	    (r = default_cflags(mp, obj, t)) ||
+	    (r = default_cflags(obj, t)) ||
 	    (r = mparse_get_str(mp, obj, "ldflags", 0, "", &t->ldflags)) ||
 	    (r = mparse_get_num(mp, obj, "rtol", 0, 0, 0, &t->rtol)) ||
 	    (r = mparse_get_num(mp, obj, "atol", 0, 0, 0, &t->atol)) ||
@@ -466,7 +462,7 @@ static int parse_target(struct mparse *mp, const cJSON *obj, struct target *t, c
 	    (r = mparse_get_str(mp, obj, "objective", F_NONBLANK, "time", &t->objective)) ||
 	    (r = check_objective(mp, t->objective)) || (r = parse_limits(mp, obj, &t->limits)) ||
 	    (r = mparse_get_strlist(mp, obj, "kernels", F_GLOB, &t->kernels)) ||
-	    (r = merge_kernels(mp, t)) ||
+	    (r = merge_kernels(t)) ||
 	    (r = mparse_get_str(mp, obj, "cl_build_options", 0, "", &t->cl_build_options)) ||
 	    (r = mparse_get_str(mp, obj, "wg_size_env", F_NONBLANK, NULL, &t->wg_size_env)) ||
 	    (r = mparse_get_strlist(mp, obj, "wg_sizes", F_INTS, &t->wg_sizes)) ||
@@ -490,9 +486,8 @@ static int parse_target(struct mparse *mp, const cJSON *obj, struct target *t, c
 		mparse_pop(mp);
 		return r;
 	}
-	if (mparse_dup_str(mp, tree, &t->tree) ||
-	    mparse_dup_str(mp, stored_path, &t->manifest_path))
-		return -1;
+	t->tree = xstrdup(tree);
+	t->manifest_path = xstrdup(stored_path);
 	return 0;
 }
 
@@ -573,9 +568,7 @@ static int parse_root(struct mparse *mp, const cJSON *root, const char *tree,
 		return r;
 	}
 	if (!targets) {
-		m->targets = calloc(1, sizeof(*m->targets));
-		if (!m->targets)
-			return mparse_oom(mp);
+		m->targets = xcalloc(1, sizeof(*m->targets));
 		m->ntargets = 1;
 		return parse_target(mp, root, &m->targets[0], tree, stored_path, 1);
 	}
@@ -590,11 +583,7 @@ static int parse_root(struct mparse *mp, const cJSON *root, const char *tree,
 		r = mparse_merr(mp, "field 'targets': must list at least one target");
 		goto out;
 	}
-	m->targets = calloc(n, sizeof(*m->targets));
-	if (!m->targets) {
-		r = mparse_oom(mp);
-		goto out;
-	}
+	m->targets = xcalloc(n, sizeof(*m->targets));
 	cJSON_ArrayForEach(e, targets)
 	{
 		struct target *t = &m->targets[i];
@@ -645,8 +634,8 @@ static int parse_common(const char *text, size_t len, const char *origin, const 
 	mp.err = err;
 	buf_init(&mp.path, 0);
 	r = parse_root(&mp, root, tree ? tree : ".", stored_path, m);
-	if (!r && !(m->path = strdup(stored_path)))
-		r = mparse_oom(&mp);
+	if (!r)
+		m->path = xstrdup(stored_path);
 	buf_release(&mp.path);
 	cJSON_Delete(root);
 	if (r)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "base/xalloc.h"
 
 static const char *const compare_words[] = {"stdout", "stderr", NULL};
 
@@ -75,11 +76,6 @@ __attribute__((format(printf, 2, 3))) int mparse_merr(struct mparse *mp, const c
 	return -1;
 }
 
-int mparse_oom(struct mparse *mp)
-{
-	return mparse_merr(mp, "out of memory");
-}
-
 int mparse_type_error(struct mparse *mp, const cJSON *it, const char *expected)
 {
 	return mparse_merr(mp, "field '%s': expected %s, found %s", mparse_field_path(mp, NULL),
@@ -106,12 +102,6 @@ static int blank(const char *s)
 		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
 			return 0;
 	return 1;
-}
-
-int mparse_dup_str(struct mparse *mp, const char *s, char **out)
-{
-	*out = strdup(s);
-	return *out ? 0 : mparse_oom(mp);
 }
 
 /* A path or glob relative to the tree that cannot leave it. */
@@ -147,7 +137,8 @@ int mparse_get_str(struct mparse *mp, const cJSON *obj, const char *key, unsigne
 	if (!it) {
 		if (flags & F_REQUIRED)
 			return missing(mp, key, "a string");
-		return def ? mparse_dup_str(mp, def, out) : 0;
+		*out = xstrdup(def);
+		return 0;
 	}
 	if ((flags & F_NULLABLE) && cJSON_IsNull(it))
 		return 0;
@@ -165,7 +156,7 @@ int mparse_get_str(struct mparse *mp, const cJSON *obj, const char *key, unsigne
 		    "replace it with the command",
 		    mparse_field_path(mp, NULL), it->valuestring);
 	else
-		r = mparse_dup_str(mp, it->valuestring, out);
+		*out = xstrdup(it->valuestring);
 	mparse_pop(mp);
 	return r;
 }
@@ -279,8 +270,8 @@ int mparse_get_strlist(struct mparse *mp, const cJSON *obj, const char *key, uns
 			r = mparse_type_error(
 			    mp, e, flags & F_INTS ? "a string or an integer" : "a string");
 		}
-		if (!r && strlist_push(out, s) < 0)
-			r = mparse_oom(mp);
+		if (!r)
+			strlist_push(out, s);
 		mparse_pop(mp);
 		if (r)
 			break;
@@ -301,9 +292,7 @@ int mparse_get_compare(struct mparse *mp, const cJSON *obj, const char *key,
 
 	*nout = 0;
 	n = it && cJSON_IsArray(it) ? (size_t)cJSON_GetArraySize(it) : 1;
-	*out = calloc(n ? n : 1, sizeof(**out));
-	if (!*out)
-		return mparse_oom(mp);
+	*out = xcalloc(n, sizeof(**out));
 	if (!it) {
 		(*out)[0].kind = COMPARE_STDOUT;
 		*nout = 1;
@@ -336,7 +325,7 @@ int mparse_get_compare(struct mparse *mp, const cJSON *obj, const char *key,
 				r = mparse_merr(mp, "field '%s': 'file:' needs a path (file:PATH)",
 				                mparse_field_path(mp, NULL));
 			else if (!(r = check_relpath(mp, s + 5)))
-				r = mparse_dup_str(mp, s + 5, &c->path);
+				c->path = xstrdup(s + 5);
 		} else if ((hint = suggest_word(s, compare_words))) {
 			r = mparse_merr(mp, "field '%s': unknown output '%s'; did you mean '%s'?",
 			                mparse_field_path(mp, NULL), s, hint);

@@ -48,11 +48,9 @@ void mparse_pop(struct mparse *mp);
 const char *mparse_field_path(struct mparse *mp, const char *key);
 /* Fill mp->err with "origin:line:col: message" for the current place; -1. */
 __attribute__((format(printf, 2, 3))) int mparse_merr(struct mparse *mp, const char *fmt, ...);
-int mparse_oom(struct mparse *mp);
 int mparse_type_error(struct mparse *mp, const cJSON *it, const char *expected);
 /* 1 if word is in the NULL-terminated list. */
 int mparse_in_list(const char *word, const char *const *list);
-int mparse_dup_str(struct mparse *mp, const char *s, char **out);
 
 /* The member `key` of obj, typed; absent: def (or an error with F_REQUIRED). */
 int mparse_get_str(struct mparse *mp, const cJSON *obj, const char *key, unsigned flags,

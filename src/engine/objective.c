@@ -5,15 +5,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/xalloc.h"
 #include "prof/cltrace.h"
 
 static int set(struct objective *o, enum objective_kind kind, const char *name, const char *unit,
                const char *source, int deterministic)
 {
 	o->kind = kind;
-	o->name = strdup(name);
+	o->name = xstrdup(name);
 	o->unit = unit;
-	o->source = strdup(source);
+	o->source = xstrdup(source);
 	o->deterministic = deterministic;
 	return 0;
 }
@@ -100,7 +101,7 @@ int objective_resolve(const char *name, const char *counters, struct objective *
 		set(o, OBJ_KERNEL_TIME, name, "ms", "OpenCL event profiling (device timestamps)",
 		    0);
 		if (name[11] == ':')
-			o->kernel = strdup(name + 12);
+			o->kernel = xstrdup(name + 12);
 		return 0;
 	}
 	for (i = 0; i < sizeof(counter_objs) / sizeof(counter_objs[0]); i++) {
@@ -129,7 +130,7 @@ int objective_resolve(const char *name, const char *counters, struct objective *
 		         o->backend->deterministic ? "simulated, deterministic"
 		                                   : "hardware counter");
 		set(o, OBJ_COUNTER, name, "count", src.data, o->backend->deterministic);
-		o->metric = strdup(metric);
+		o->metric = xstrdup(metric);
 		buf_release(&why);
 		buf_release(&src);
 		return 0;

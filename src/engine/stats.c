@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
+
 static uint64_t splitmix64(uint64_t *x)
 {
 	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
@@ -85,9 +87,7 @@ double stats_median(const double *v, size_t n)
 
 	if (!n)
 		return NAN;
-	s = malloc(n * sizeof(*s));
-	if (!s)
-		return NAN;
+	s = xreallocarray(NULL, n, sizeof(*s));
 	memcpy(s, v, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), cmp_double);
 	m = median_sorted(s, n);
@@ -216,15 +216,9 @@ int stats_bootstrap_median(const double *v, size_t n, unsigned resamples, double
 	if (!resamples)
 		resamples = STATS_DEFAULT_RESAMPLES;
 
-	s = malloc(n * sizeof(*s));
-	meds = malloc((size_t)resamples * sizeof(*meds));
-	count = malloc(n * sizeof(*count));
-	if (!s || !meds || !count) {
-		free(s);
-		free(meds);
-		free(count);
-		return -1;
-	}
+	s = xreallocarray(NULL, n, sizeof(*s));
+	meds = xreallocarray(NULL, resamples, sizeof(*meds));
+	count = xreallocarray(NULL, n, sizeof(*count));
 	memcpy(s, v, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), cmp_double);
 
@@ -273,13 +267,8 @@ int stats_bootstrap_geomean(const double *v, size_t n, unsigned resamples, doubl
 			return -1;
 	if (!resamples)
 		resamples = STATS_DEFAULT_RESAMPLES;
-	logs = malloc(n * sizeof(*logs));
-	means = malloc((size_t)resamples * sizeof(*means));
-	if (!logs || !means) {
-		free(logs);
-		free(means);
-		return -1;
-	}
+	logs = xreallocarray(NULL, n, sizeof(*logs));
+	means = xreallocarray(NULL, resamples, sizeof(*means));
 	for (size_t i = 0; i < n; i++)
 		logs[i] = log(v[i]);
 	stats_rng_seed(&rng, seed);
@@ -347,9 +336,7 @@ int stats_sign_interval(const double *v, size_t n, double level, struct stats_in
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(v[i]))
 			return -1;
-	s = malloc(n * sizeof(*s));
-	if (!s)
-		return -1;
+	s = xreallocarray(NULL, n, sizeof(*s));
 	memcpy(s, v, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), cmp_double);
 	ci->estimate = median_sorted(s, n);

@@ -9,6 +9,7 @@
  *
  * Nothing here allocates memory that outlives a call, prints or keeps global
  * state; every function is safe to call from any thread with its own data.
+ * Scratch memory comes from base/xalloc.h (out of memory ends the process).
  */
 #ifndef OPTIMIZE_STATS_H
 #define OPTIMIZE_STATS_H
@@ -58,8 +59,8 @@ struct stats_interval {
  * of the resampled medians, interpolated linearly). estimate is the median of
  * v itself. The same v, resamples, level and seed always give the same
  * interval. n == 1 gives lo = hi = estimate = v[0]. Returns 0, or -1 when
- * n == 0, level is not in (0, 1), a value is not finite (a ratio from a zero
- * baseline time), or memory runs out; out then holds NAN for estimate, lo
+ * n == 0, level is not in (0, 1) or a value is not finite (a ratio from a
+ * zero baseline time); out then holds NAN for estimate, lo
  * and hi, which stats_decide never accepts as FASTER.
  */
 int stats_bootstrap_median(const double *v, size_t n, unsigned resamples, double level,
@@ -70,7 +71,7 @@ int stats_bootstrap_median(const double *v, size_t n, unsigned resamples, double
  * level, seed and percentile rule as stats_bootstrap_median): over the
  * targets of a benchmark suite, resampled with replacement. estimate is the
  * geometric mean of v itself. -1 (NAN interval) when n == 0, level is not
- * in (0, 1), a value is not finite and positive, or memory runs out.
+ * in (0, 1), or a value is not finite and positive.
  */
 int stats_bootstrap_geomean(const double *v, size_t n, unsigned resamples, double level,
                             uint64_t seed, struct stats_interval *out);

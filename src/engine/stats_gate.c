@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
+
 /* Relative slack of "at least the threshold": 101/100 must read as 1%. */
 #define EDGE_SLACK 1e-9
 
@@ -136,9 +138,7 @@ int stats_gate_holm(struct stats_gate_item *items, size_t k, double alpha)
 		return -1;
 	if (!k)
 		return 0;
-	done = calloc(k, sizeof(*done));
-	if (!done)
-		return -1;
+	done = xcalloc(k, sizeof(*done));
 	while (left) {
 		double family = stats_gate_bonferroni_level(alpha, left);
 		size_t removed = 0;
