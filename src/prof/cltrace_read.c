@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/json.h"
+#include "base/xalloc.h"
 
 #define TRACE_LINE_MAX ((size_t)64 << 20) /* a build log can be long, not this long */
 
@@ -153,8 +154,11 @@ int cltrace_library_path(struct buf *out, struct buf *err)
 
 static int push_env(struct strlist *env, struct buf *tmp, struct buf *err)
 {
-	if (tmp->truncated || strlist_push(env, tmp->data) < 0)
-		return err_set(err, "out of memory building the environment");
+	if (tmp->truncated)
+		return err_set(err,
+		               "an environment entry for the OpenCL interposer passed %zu bytes",
+		               tmp->max);
+	strlist_push(env, tmp->data);
 	return 0;
 }
 
@@ -225,7 +229,7 @@ static char *dup_or_null(const cJSON *obj, const char *key)
 {
 	const char *s = json_get_string(obj, key, NULL);
 
-	return s ? strdup(s) : NULL;
+	return xstrdup(s);
 }
 
 static unsigned get_uint(const cJSON *obj, const char *key)
@@ -246,15 +250,13 @@ static uint64_t get_u64(const cJSON *obj, const char *key)
 	return to_u64(json_get_number(obj, key, 0));
 }
 
-static int read_device(struct reader *rd, const cJSON *o)
+static void read_device(struct reader *rd, const cJSON *o)
 {
 	struct cl_device_info *d;
 
 	if (rd->device)
-		return 0; /* the first device is the one reported */
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return -1;
+		return; /* the first device is the one reported */
+	d = xcalloc(1, sizeof(*d));
 	d->platform = dup_or_null(o, "platform");
 	d->name = dup_or_null(o, "name");
 	d->vendor = dup_or_null(o, "vendor");
@@ -268,7 +270,6 @@ static int read_device(struct reader *rd, const cJSON *o)
 	d->pref_vector_width_double = get_uint(o, "pref_vector_width_double");
 	d->pref_vector_width_int = get_uint(o, "pref_vector_width_int");
 	rd->device = d;
-	return 0;
 }
 
 /* Device time of a record in ms, or -1 when it has none. */
@@ -296,7 +297,7 @@ static void read_sizes(const cJSON *arr, size_t out[3])
 	}
 }
 
-static int read_kernel(struct reader *rd, const cJSON *o)
+static void read_kernel(struct reader *rd, const cJSON *o)
 {
 	const char *name = json_get_string(o, "name", "?");
 	double ms = record_ms(o);
@@ -304,20 +305,15 @@ static int read_kernel(struct reader *rd, const cJSON *o)
 	size_t i;
 
 	if (ms < 0)
-		return 0;
+		return;
 	for (i = 0; i < rd->nk; i++)
 		if (!strcmp(rd->k[i].name, name))
 			k = &rd->k[i];
 	if (!k) {
-		struct kacc *nk = realloc(rd->k, (rd->nk + 1) * sizeof(*nk));
-		if (!nk)
-			return -1;
-		rd->k = nk;
+		rd->k = xreallocarray(rd->k, rd->nk + 1, sizeof(*rd->k));
 		k = &rd->k[rd->nk];
 		memset(k, 0, sizeof(*k));
-		k->name = strdup(name);
-		if (!k->name)
-			return -1;
+		k->name = xstrdup(name);
 		rd->nk++;
 		k->work_dim = get_uint(o, "work_dim");
 		if (k->work_dim > 3)
@@ -327,14 +323,11 @@ static int read_kernel(struct reader *rd, const cJSON *o)
 	}
 	if (k->n == k->cap) {
 		size_t ncap = k->cap ? k->cap * 2 : 16;
-		double *nm = realloc(k->ms, ncap * sizeof(*nm));
-		if (!nm)
-			return -1;
-		k->ms = nm;
+
+		k->ms = xreallocarray(k->ms, ncap, sizeof(*k->ms));
 		k->cap = ncap;
 	}
 	k->ms[k->n++] = ms;
-	return 0;
 }
 
 static void read_build_error(struct reader *rd, const cJSON *o)
@@ -363,7 +356,6 @@ static int read_line(struct reader *rd, const char *line, size_t len, size_t lin
 	const char *type;
 	cJSON *o;
 	double ms;
-	int r = 0;
 
 	if (len > TRACE_LINE_MAX)
 		return err_set(err, "trace '%s' line %zu: longer than %zu bytes", rd->path, lineno,
@@ -379,9 +371,9 @@ static int read_line(struct reader *rd, const char *line, size_t len, size_t lin
 	}
 	type = json_get_string(o, "type", "");
 	if (!strcmp(type, "device")) {
-		r = read_device(rd, o);
+		read_device(rd, o);
 	} else if (!strcmp(type, "kernel")) {
-		r = read_kernel(rd, o);
+		read_kernel(rd, o);
 	} else if (!strcmp(type, "read") || !strcmp(type, "write") || !strcmp(type, "copy")) {
 		ms = record_ms(o);
 		if (ms >= 0) {
@@ -396,8 +388,6 @@ static int read_line(struct reader *rd, const char *line, size_t len, size_t lin
 		rd->lost += get_u64(o, "lost");
 	} /* other types: from a newer interposer, skipped */
 	cJSON_Delete(o);
-	if (r < 0)
-		return err_set(err, "out of memory reading trace '%s'", rd->path);
 	return 0;
 }
 
@@ -439,18 +429,15 @@ static void clear_opencl(struct profile *p)
 	p->cl_build_log = NULL;
 }
 
-static int fill_profile(struct reader *rd, struct profile *p)
+static void fill_profile(struct reader *rd, struct profile *p)
 {
 	double total = 0;
 	uint64_t launches = 0;
 	size_t i, j;
 
 	clear_opencl(p);
-	if (rd->nk) {
-		p->kernels = calloc(rd->nk, sizeof(*p->kernels));
-		if (!p->kernels)
-			return -1;
-	}
+	if (rd->nk)
+		p->kernels = xcalloc(rd->nk, sizeof(*p->kernels));
 	for (i = 0; i < rd->nk; i++) {
 		struct kacc *a = &rd->k[i];
 		struct kernel_timing *k = &p->kernels[i];
@@ -493,7 +480,6 @@ static int fill_profile(struct reader *rd, struct profile *p)
 			                   (double)(rd->dropped + rd->lost), SRC_MEASURED,
 			                   "cltrace", 1);
 	}
-	return 0;
 }
 
 static void reader_release(struct reader *rd)
@@ -524,10 +510,10 @@ static void reader_init(struct reader *rd, const char *path)
 }
 
 /* The end of every read: on success (r == 0) the profile gets what was read. */
-static int reader_finish(struct reader *rd, int r, struct profile *out, struct buf *err)
+static int reader_finish(struct reader *rd, int r, struct profile *out)
 {
-	if (!r && fill_profile(rd, out) < 0)
-		r = err_set(err, "out of memory reading trace '%s'", rd->path);
+	if (!r)
+		fill_profile(rd, out);
 	reader_release(rd);
 	return r;
 }
@@ -562,7 +548,7 @@ int cltrace_read(const char *trace_path, struct profile *out, struct buf *err)
 		r = err_set(err, "cannot read trace '%s': %s", trace_path, strerror(errno));
 	free(line);
 	fclose(f);
-	return reader_finish(&rd, r, out, err);
+	return reader_finish(&rd, r, out);
 }
 
 int cltrace_parse(const char *text, size_t len, const char *origin, struct profile *out,
@@ -580,7 +566,7 @@ int cltrace_parse(const char *text, size_t len, const char *origin, struct profi
 		r = read_line(&rd, text + pos, n, ++lineno, err);
 		pos += n;
 	}
-	return reader_finish(&rd, r, out, err);
+	return reader_finish(&rd, r, out);
 }
 
 int cltrace_objective(const struct profile *p, const char *kernel_name, double *ms, struct buf *err)

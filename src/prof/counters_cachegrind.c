@@ -295,13 +295,13 @@ static char *source_path(const char *file, const char *cwd)
 	struct buf b = BUF_INIT;
 
 	if (file[0] == '/' || !cwd)
-		return strdup(file);
+		return xstrdup(file);
 	buf_init(&b, 0);
 	buf_addf(&b, "%s/%s", cwd, file);
 	if (access(b.data, R_OK) != 0) {
 		/* relative to some other build directory (a library's) */
 		buf_release(&b);
-		return strdup(file);
+		return xstrdup(file);
 	}
 	return buf_detach(&b);
 }
@@ -325,7 +325,7 @@ static void label_simulator_times(struct profile *p)
 	}
 }
 
-static int add_hotspots(struct cg_data *d, const char *cwd, struct profile *out, struct buf *err)
+static void add_hotspots(struct cg_data *d, const char *cwd, struct profile *out)
 {
 	uint64_t total = d->total[CG_IR];
 	size_t i, n;
@@ -348,8 +348,6 @@ static int add_hotspots(struct cg_data *d, const char *cwd, struct profile *out,
 		}
 		f = profile_add_function(out, nl + 1, d->fns[i].key, 0);
 		*nl = '\n';
-		if (!f)
-			return err_set(err, "out of memory");
 		f->ir = d->fns[i].ir;
 		f->pct = total ? 100.0 * (double)f->ir / (double)total : 0.0;
 	}
@@ -357,17 +355,14 @@ static int add_hotspots(struct cg_data *d, const char *cwd, struct profile *out,
 	for (i = 0; i < n; i++) {
 		const struct cg_line *cl = &d->lines[i];
 		char *full = source_path(cl->file, cwd);
-		const char *src = full ? full : cl->file;
-		char *shown = hotspots_display_path(src, cwd);
-		char *text = hotspots_read_line(src, cl->line);
+		char *shown = hotspots_display_path(full, cwd);
+		char *text = hotspots_read_line(full, cl->line);
 		struct hot_line *l;
 
-		l = profile_add_line(out, shown ? shown : src, cl->line, cl->fn, text, 0);
+		l = profile_add_line(out, shown, cl->line, cl->fn, text, 0);
 		free(full);
 		free(shown);
 		free(text);
-		if (!l)
-			return err_set(err, "out of memory");
 		l->ir = cl->ev[CG_IR];
 		l->d1mr = cl->ev[CG_D1MR];
 		l->d1mw = cl->ev[CG_D1MW];
@@ -378,7 +373,6 @@ static int add_hotspots(struct cg_data *d, const char *cwd, struct profile *out,
 	}
 	out->total_samples = 0;
 	profile_set_hotspot_source(out, "cachegrind (instructions executed)");
-	return 0;
 }
 
 /* Add every cachegrind output file in dir to data: how many, or -1 with err. */
@@ -534,8 +528,8 @@ static int cg_run(const struct counter_request *req, struct proc_result *res, st
 	add_metrics(req, data.total, out);
 	counters_add_rusage(out, res);
 	label_simulator_times(out);
-	if (req->hotspots && add_hotspots(&data, spec.cwd, out, err) < 0)
-		goto out;
+	if (req->hotspots)
+		add_hotspots(&data, spec.cwd, out);
 	rc = 0;
 out:
 	free(rw);

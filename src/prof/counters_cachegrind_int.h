@@ -57,7 +57,6 @@ struct cg_data {
 	struct cg_line *lines;
 	size_t nlines, alines;
 	struct strmap linemap;
-	int oom;
 };
 
 /* Add one cachegrind output file's counts to d. 0, or -1 with err. */

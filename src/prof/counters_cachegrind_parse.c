@@ -6,6 +6,8 @@
 #include "prof/counters_cachegrind_int.h"
 #include "prof/hotspots.h"
 
+#include "base/xalloc.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,17 +26,12 @@ static uint64_t str_hash(const char *s)
 	return h;
 }
 
-static int strmap_grow(struct strmap *m)
+static void strmap_grow(struct strmap *m)
 {
 	size_t ncap = m->cap ? m->cap * 2 : 256, i;
-	char **nk = calloc(ncap, sizeof(*nk));
-	size_t *ni = calloc(ncap, sizeof(*ni));
+	char **nk = xcalloc(ncap, sizeof(*nk));
+	size_t *ni = xcalloc(ncap, sizeof(*ni));
 
-	if (!nk || !ni) {
-		free(nk);
-		free(ni);
-		return -1;
-	}
 	for (i = 0; i < m->cap; i++) {
 		size_t j;
 
@@ -50,7 +47,6 @@ static int strmap_grow(struct strmap *m)
 	m->keys = nk;
 	m->idx = ni;
 	m->cap = ncap;
-	return 0;
 }
 
 /* Index of key, or (size_t)-1 when absent; *slot gets where it would go. */
@@ -67,18 +63,17 @@ static size_t strmap_find(struct strmap *m, const char *key, size_t *slot)
 	return (size_t)-1;
 }
 
-static int strmap_put(struct strmap *m, char *key, size_t idx)
+static void strmap_put(struct strmap *m, char *key, size_t idx)
 {
 	size_t slot = 0;
 
-	if ((m->n + 1) * 2 > m->cap && strmap_grow(m) < 0)
-		return -1;
+	if ((m->n + 1) * 2 > m->cap)
+		strmap_grow(m);
 	if (strmap_find(m, key, &slot) != (size_t)-1)
-		return 0;
+		return;
 	m->keys[slot] = key;
 	m->idx[slot] = idx;
 	m->n++;
-	return 0;
 }
 
 static void strmap_release(struct strmap *m)
@@ -118,24 +113,14 @@ static struct cg_fn *fn_get(struct cg_data *d, const char *module, const char *n
 	}
 	if (d->nfns == d->afns) {
 		size_t na = d->afns ? d->afns * 2 : 128;
-		struct cg_fn *nf = realloc(d->fns, na * sizeof(*nf));
 
-		if (!nf)
-			goto oom;
-		d->fns = nf;
+		d->fns = xreallocarray(d->fns, na, sizeof(*d->fns));
 		d->afns = na;
 	}
 	d->fns[d->nfns].key = buf_detach(&key);
 	d->fns[d->nfns].ir = 0;
-	if (!d->fns[d->nfns].key || strmap_put(&d->fnmap, d->fns[d->nfns].key, d->nfns) < 0) {
-		free(d->fns[d->nfns].key);
-		goto oom;
-	}
+	strmap_put(&d->fnmap, d->fns[d->nfns].key, d->nfns);
 	return &d->fns[d->nfns++];
-oom:
-	buf_release(&key);
-	d->oom = 1;
-	return NULL;
 }
 
 static struct cg_line *line_get(struct cg_data *d, const char *file, int line, const char *fn)
@@ -153,31 +138,19 @@ static struct cg_line *line_get(struct cg_data *d, const char *file, int line, c
 	}
 	if (d->nlines == d->alines) {
 		size_t na = d->alines ? d->alines * 2 : 256;
-		struct cg_line *nl = realloc(d->lines, na * sizeof(*nl));
 
-		if (!nl)
-			goto oom;
-		d->lines = nl;
+		d->lines = xreallocarray(d->lines, na, sizeof(*d->lines));
 		d->alines = na;
 	}
 	l = &d->lines[d->nlines];
 	memset(l, 0, sizeof(*l));
 	l->key = buf_detach(&key);
-	l->file = strdup(file);
-	l->fn = strdup(fn);
+	l->file = xstrdup(file);
+	l->fn = xstrdup(fn);
 	l->line = line;
-	if (!l->key || !l->file || !l->fn || strmap_put(&d->linemap, l->key, d->nlines) < 0) {
-		free(l->key);
-		free(l->file);
-		free(l->fn);
-		goto oom;
-	}
+	strmap_put(&d->linemap, l->key, d->nlines);
 	d->nlines++;
 	return l;
-oom:
-	buf_release(&key);
-	d->oom = 1;
-	return NULL;
 }
 
 /* Parse "N N N ..." into counts mapped through col (column -> cg_event or -1). */
@@ -217,7 +190,7 @@ static char *cmd_module(const char *cmd)
 	for (slash = cmd; slash < end; slash++)
 		if (*slash == '/')
 			start = slash + 1;
-	return strndup(start, (size_t)(end - start));
+	return xstrndup(start, (size_t)(end - start));
 }
 
 /* Compressed names ("(3) name" / "(3)") as callgrind writes them; plain
@@ -242,16 +215,12 @@ static const char *decompress_name(struct name_table *t, const char *s)
 		end++;
 	if (*end) {
 		if (id >= t->n) {
-			char **nv = realloc(t->v, (id + 1) * sizeof(*nv));
-
-			if (!nv)
-				return end;
-			memset(nv + t->n, 0, (id + 1 - t->n) * sizeof(*nv));
-			t->v = nv;
+			t->v = xreallocarray(t->v, id + 1, sizeof(*t->v));
+			memset(t->v + t->n, 0, (id + 1 - t->n) * sizeof(*t->v));
 			t->n = id + 1;
 		}
 		free(t->v[id]);
-		t->v[id] = strdup(end);
+		t->v[id] = xstrdup(end);
 		return end;
 	}
 	return id < t->n && t->v[id] ? t->v[id] : s;
@@ -312,14 +281,13 @@ int cg_parse_file(const char *path, struct cg_data *d, const char *skip_cmd, str
 			if (file && strcmp(file, "???") && ln > 0 && ev[CG_IR]) {
 				struct cg_line *l = line_get(d, file, (int)ln, fn ? fn : "???");
 
-				if (l)
-					for (e = 0; e < CG_NEVENTS; e++)
-						l->ev[e] += ev[e];
+				for (e = 0; e < CG_NEVENTS; e++)
+					l->ev[e] += ev[e];
 			}
 		} else if (!strncmp(line, "fl=", 3) || !strncmp(line, "fi=", 3) ||
 		           !strncmp(line, "fe=", 3)) {
 			free(file);
-			file = strdup(decompress_name(&files, line + 3));
+			file = xstrdup(decompress_name(&files, line + 3));
 		} else if (!strncmp(line, "fn=", 3)) {
 			free(fn);
 			/* hot.constprop.0 counts as hot, as in the sampling backend */
@@ -361,7 +329,5 @@ int cg_parse_file(const char *path, struct cg_data *d, const char *skip_cmd, str
 	name_table_release(&files);
 	name_table_release(&fns);
 	fclose(f);
-	if (!rc && d->oom)
-		rc = err_set(err, "out of memory while reading cachegrind output");
 	return rc;
 }

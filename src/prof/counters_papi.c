@@ -22,6 +22,7 @@
  * for software events such as perf::TASK-CLOCK; the reason says so.
  */
 #include "base/util.h"
+#include "base/xalloc.h"
 #include "prof/counters.h"
 
 #include <ctype.h>
@@ -109,19 +110,17 @@ int counters_papi_components(struct counters_papi_component **out, size_t *n, st
 	nc = PAPI_num_components();
 	if (nc <= 0)
 		return 0;
-	c = calloc((size_t)nc, sizeof(*c));
-	if (!c)
-		return err_set(err, "out of memory");
+	c = xcalloc((size_t)nc, sizeof(*c));
 	for (i = 0; i < nc; i++) {
 		const PAPI_component_info_t *ci = PAPI_get_component_info(i);
 
 		if (!ci)
 			continue;
-		c[*n].name = strdup(ci->name);
-		c[*n].description = strdup(ci->description);
+		c[*n].name = xstrdup(ci->name);
+		c[*n].description = xstrdup(ci->description);
 		c[*n].disabled = ci->disabled;
-		c[*n].reason = ci->disabled ? strdup(ci->disabled_reason[0] ? ci->disabled_reason
-		                                                            : "no reason given")
+		c[*n].reason = ci->disabled ? xstrdup(ci->disabled_reason[0] ? ci->disabled_reason
+		                                                             : "no reason given")
 		                            : NULL;
 		c[*n].num_native_events = ci->num_native_events;
 		(*n)++;
@@ -190,20 +189,13 @@ static struct {
 
 static void names_add(const char *name)
 {
-	char **p;
-
 	if (papi_names.n == papi_names.cap) {
 		size_t cap = papi_names.cap ? 2 * papi_names.cap : 256;
 
-		p = realloc(papi_names.name, cap * sizeof(*p));
-		if (!p)
-			return;
-		papi_names.name = p;
+		papi_names.name = xreallocarray(papi_names.name, cap, sizeof(*papi_names.name));
 		papi_names.cap = cap;
 	}
-	papi_names.name[papi_names.n] = strdup(name);
-	if (papi_names.name[papi_names.n])
-		papi_names.n++;
+	papi_names.name[papi_names.n++] = xstrdup(name);
 }
 
 static void names_enumerate(void)
@@ -480,8 +472,8 @@ static void papi_collect(struct papi_run *run, struct profile *out)
 
 		if (!s->started)
 			continue;
-		v = calloc((size_t)s->nevents, sizeof(*v));
-		r = v ? PAPI_stop(s->es, v) : PAPI_ENOMEM;
+		v = xcalloc((size_t)s->nevents, sizeof(*v));
+		r = PAPI_stop(s->es, v);
 		s->started = 0;
 		for (i = 0; i < run->n; i++) {
 			struct papi_slot *sl = &run->slots[i];
@@ -526,14 +518,8 @@ static int papi_run(const struct counter_request *req, struct proc_result *res, 
 	ready = counters_papi_init(&init_err) == 0;
 	memset(&run, 0, sizeof(run));
 	run.n = counters_request_count(req);
-	run.slots = calloc(run.n ? run.n : 1, sizeof(*run.slots));
-	run.sets = calloc(run.n ? run.n : 1, sizeof(*run.sets));
-	if (!run.slots || !run.sets) {
-		free(run.slots);
-		free(run.sets);
-		buf_release(&init_err);
-		return err_set(err, "out of memory");
-	}
+	run.slots = xcalloc(run.n, sizeof(*run.slots));
+	run.sets = xcalloc(run.n, sizeof(*run.sets));
 	for (i = 0; i < run.n; i++) {
 		struct papi_slot *sl = &run.slots[i];
 

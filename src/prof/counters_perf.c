@@ -16,6 +16,8 @@
 #include "prof/counters.h"
 #include "prof/hotspots.h"
 
+#include "base/xalloc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
@@ -343,9 +345,7 @@ static int perf_run(const struct counter_request *req, struct proc_result *res, 
 	memset(&run, 0, sizeof(run));
 	buf_init(&run.hs_err, 4096);
 	run.n = counters_request_count(req);
-	run.slots = calloc(run.n ? run.n : 1, sizeof(*run.slots));
-	if (!run.slots)
-		return err_set(err, "out of memory");
+	run.slots = xcalloc(run.n, sizeof(*run.slots));
 	for (i = 0; i < run.n; i++) {
 		struct perf_slot *s = &run.slots[i];
 
@@ -357,13 +357,8 @@ static int perf_run(const struct counter_request *req, struct proc_result *res, 
 		if (perf_encode(s->name, &s->attr, &s->reason) < 0 && !s->reason.len)
 			buf_addstr(&s->reason, "cannot encode the event");
 	}
-	if (req->hotspots) {
+	if (req->hotspots)
 		run.hs = hotspots_session_new(NULL);
-		if (!run.hs) {
-			run.hs_failed = 1;
-			buf_setf(&run.hs_err, "out of memory");
-		}
-	}
 
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.before_exec = perf_before_exec;
@@ -383,9 +378,8 @@ static int perf_run(const struct counter_request *req, struct proc_result *res, 
 			perf_collect(&run.slots[i], out);
 		counters_add_rusage(out, res);
 		profile_derive(out);
-		if (run.hs && !run.hs_failed &&
-		    hotspots_session_finish(run.hs, spec.cwd, out, &run.hs_err) < 0)
-			run.hs_failed = 1;
+		if (run.hs && !run.hs_failed)
+			hotspots_session_finish(run.hs, spec.cwd, out);
 		/* Hotspots are an extra: without them the counts still stand. */
 		if (run.hs_failed)
 			profile_set_hotspot_error(out, buf_str(&run.hs_err));

@@ -1,5 +1,7 @@
 #include "prof/hotspots_int.h"
 
+#include "base/xalloc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -109,27 +111,17 @@ int hotspots_probe(const struct hotspots_options *opt, struct buf *why)
 
 struct hotspots_session *hotspots_session_new(const struct hotspots_options *opt)
 {
-	struct hotspots_session *s = calloc(1, sizeof(*s));
+	struct hotspots_session *s = xcalloc(1, sizeof(*s));
 
-	if (!s)
-		return NULL;
 	if (opt)
 		s->opt = *opt;
 	else
 		hotspots_options_init(&s->opt);
-	s->mods = calloc(2, sizeof(*s->mods));
-	if (!s->mods) {
-		free(s);
-		return NULL;
-	}
+	s->mods = xcalloc(2, sizeof(*s->mods));
 	s->amods = 2;
 	s->nmods = 2;
-	s->mods[MOD_KERNEL].path = strdup("[kernel]");
-	s->mods[MOD_UNKNOWN].path = strdup("[unknown]");
-	if (!s->mods[MOD_KERNEL].path || !s->mods[MOD_UNKNOWN].path) {
-		hotspots_session_free(s);
-		return NULL;
-	}
+	s->mods[MOD_KERNEL].path = xstrdup("[kernel]");
+	s->mods[MOD_UNKNOWN].path = xstrdup("[unknown]");
 	return s;
 }
 
@@ -216,9 +208,7 @@ int hotspots_session_attach(struct hotspots_session *s, pid_t pid, struct buf *e
 	if (ncpu > CPU_SETSIZE)
 		ncpu = CPU_SETSIZE;
 	use_mask = sched_getaffinity(pid, sizeof(set), &set) == 0;
-	s->rings = calloc((size_t)ncpu, sizeof(*s->rings));
-	if (!s->rings)
-		return err_set(err, "out of memory");
+	s->rings = xcalloc((size_t)ncpu, sizeof(*s->rings));
 	fill_attr(&attr, &s->opt, exclude_kernel);
 	for (cpu = 0; cpu < ncpu; cpu++) {
 		struct ring *r = &s->rings[s->nrings];
@@ -252,7 +242,6 @@ int hotspots_session_attach(struct hotspots_session *s, pid_t pid, struct buf *e
 static int find_module(struct hotspots_session *s, const char *path)
 {
 	size_t i;
-	struct module *nm;
 
 	for (i = 0; i < s->nmods; i++)
 		if (!strcmp(s->mods[i].path, path))
@@ -260,15 +249,10 @@ static int find_module(struct hotspots_session *s, const char *path)
 	if (s->nmods == s->amods) {
 		size_t na = s->amods * 2;
 
-		nm = realloc(s->mods, na * sizeof(*nm));
-		if (!nm)
-			return MOD_UNKNOWN;
-		s->mods = nm;
+		s->mods = xreallocarray(s->mods, na, sizeof(*s->mods));
 		s->amods = na;
 	}
-	s->mods[s->nmods].path = strdup(path);
-	if (!s->mods[s->nmods].path)
-		return MOD_UNKNOWN;
+	s->mods[s->nmods].path = xstrdup(path);
 	return (int)s->nmods++;
 }
 
@@ -277,13 +261,8 @@ static void add_mapping(struct hotspots_session *s, pid_t pid, uint64_t start, u
 {
 	if (s->nmaps == s->amaps) {
 		size_t na = s->amaps ? s->amaps * 2 : 64;
-		struct mapping *nm = realloc(s->maps, na * sizeof(*nm));
 
-		if (!nm) {
-			s->failed_alloc = 1;
-			return;
-		}
-		s->maps = nm;
+		s->maps = xreallocarray(s->maps, na, sizeof(*s->maps));
 		s->amaps = na;
 	}
 	s->maps[s->nmaps].pid = pid;
@@ -321,12 +300,8 @@ static void count_addr(struct hotspots_session *s, int mod, uint64_t off)
 
 	if (s->ncounts * 2 >= s->acounts) {
 		size_t na = s->acounts ? s->acounts * 2 : 1024;
-		struct addr_count *nc = malloc(na * sizeof(*nc));
+		struct addr_count *nc = xmalloc(na * sizeof(*nc));
 
-		if (!nc) {
-			s->failed_alloc = 1;
-			return;
-		}
 		for (i = 0; i < na; i++)
 			nc[i].mod = -1;
 		for (i = 0; i < s->acounts; i++) {
@@ -479,21 +454,12 @@ static void queue_record(struct hotspots_session *s, const unsigned char *p, siz
 
 	if (s->nrecs == s->arecs) {
 		size_t na = s->arecs ? s->arecs * 2 : 256;
-		struct rec *nr = realloc(s->recs, na * sizeof(*nr));
 
-		if (!nr) {
-			s->failed_alloc = 1;
-			return;
-		}
-		s->recs = nr;
+		s->recs = xreallocarray(s->recs, na, sizeof(*s->recs));
 		s->arecs = na;
 	}
 	r = &s->recs[s->nrecs];
-	r->data = malloc(size);
-	if (!r->data) {
-		s->failed_alloc = 1;
-		return;
-	}
+	r->data = xmalloc(size);
 	memcpy(r->data, p, size);
 	r->size = (uint32_t)size;
 	r->time = record_time(p, size);
@@ -564,14 +530,11 @@ void hotspots_session_drain(struct hotspots_session *s)
 	s->nrecs = 0;
 }
 
-int hotspots_session_finish(struct hotspots_session *s, const char *cwd, struct profile *out,
-                            struct buf *err)
+void hotspots_session_finish(struct hotspots_session *s, const char *cwd, struct profile *out)
 {
 	hotspots_session_drain(s);
 	close_rings(s);
-	if (s->failed_alloc)
-		return err_set(err, "out of memory while sampling");
-	return hotspots_symbolize(s, cwd, out, err);
+	hotspots_symbolize(s, cwd, out);
 }
 
 /* ---- one sampled run through the process runner ---- */
@@ -617,8 +580,6 @@ int hotspots_run(const struct counter_request *req, const struct hotspots_option
 	else
 		proc_spec_init(&spec);
 	ctx.s = hotspots_session_new(opt);
-	if (!ctx.s)
-		return err_set(err, "out of memory");
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.before_exec = hook_before_exec;
 	hooks.tick = hook_tick;
@@ -628,7 +589,7 @@ int hotspots_run(const struct counter_request *req, const struct hotspots_option
 	spec.hooks = &hooks;
 	rc = proc_run_sh(&spec, req->cmd, res, err);
 	if (rc == 0)
-		rc = hotspots_session_finish(ctx.s, spec.cwd, out, err);
+		hotspots_session_finish(ctx.s, spec.cwd, out);
 	hotspots_session_free(ctx.s);
 	return rc;
 }

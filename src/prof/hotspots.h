@@ -82,15 +82,14 @@ struct hotspots_session;
 struct hotspots_session *hotspots_session_new(const struct hotspots_options *opt);
 int hotspots_session_attach(struct hotspots_session *s, pid_t pid, struct buf *err);
 void hotspots_session_drain(struct hotspots_session *s);
-int hotspots_session_finish(struct hotspots_session *s, const char *cwd, struct profile *out,
-                            struct buf *err);
+void hotspots_session_finish(struct hotspots_session *s, const char *cwd, struct profile *out);
 void hotspots_session_free(struct hotspots_session *s);
 
 /*
  * Helpers shared with the cachegrind backend (one place that turns a source
  * path into what a report shows):
  * hotspots_display_path: path relative to cwd when it lies under cwd,
- * otherwise unchanged (malloc'd; NULL on out of memory).
+ * otherwise unchanged (malloc'd; NULL when path is NULL).
  * hotspots_read_line: the text of line `line` (1-based) of path, trimmed,
  * malloc'd; NULL when the file or line cannot be read.
  * hotspots_profile_clear: see below.
@@ -100,7 +99,7 @@ char *hotspots_read_line(const char *path, int line);
 
 /* A symbol without the suffixes of compiler clones (hot.constprop.0,
  * f.part.1, g.cold -> hot, f, g), so a function is named as in its source
- * and its clones count together. malloc'd; NULL on out of memory. */
+ * and its clones count together. malloc'd. */
 char *hotspots_clean_name(const char *sym);
 
 /* 1 when module (a path or basename) is a shell (sh, dash, bash, ...) or make:

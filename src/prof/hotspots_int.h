@@ -64,13 +64,11 @@ struct hotspots_session {
 	uint64_t seq;
 	uint64_t total;
 	uint64_t lost;
-	int failed_alloc;
 };
 
 /* After the rings are drained and closed: turn s's counts into out's hot
  * functions and lines (at most HOTSPOTS_MAX_*), source paths relative to
- * cwd where they lie under it. 0, or -1 with err. */
-int hotspots_symbolize(struct hotspots_session *s, const char *cwd, struct profile *out,
-                       struct buf *err);
+ * cwd where they lie under it. */
+void hotspots_symbolize(struct hotspots_session *s, const char *cwd, struct profile *out);
 
 #endif

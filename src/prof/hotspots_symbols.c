@@ -5,6 +5,7 @@
 #include "prof/hotspots_int.h"
 
 #include "base/strlist.h"
+#include "base/xalloc.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -34,7 +35,6 @@ struct sym_state {
 	size_t nfns, afns;
 	struct line_acc *lines;
 	size_t nlines, alines;
-	int oom;
 };
 
 static void add_fn(struct sym_state *st, int mod, const char *name, uint64_t n)
@@ -49,20 +49,11 @@ static void add_fn(struct sym_state *st, int mod, const char *name, uint64_t n)
 	}
 	if (st->nfns == st->afns) {
 		size_t na = st->afns ? st->afns * 2 : 64;
-		struct fn_acc *nf = realloc(st->fns, na * sizeof(*nf));
 
-		if (!nf) {
-			st->oom = 1;
-			return;
-		}
-		st->fns = nf;
+		st->fns = xreallocarray(st->fns, na, sizeof(*st->fns));
 		st->afns = na;
 	}
-	st->fns[st->nfns].name = strdup(name);
-	if (!st->fns[st->nfns].name) {
-		st->oom = 1;
-		return;
-	}
+	st->fns[st->nfns].name = xstrdup(name);
 	st->fns[st->nfns].mod = mod;
 	st->fns[st->nfns].n = n;
 	st->nfns++;
@@ -80,23 +71,12 @@ static void add_line(struct sym_state *st, const char *file, int line, const cha
 	}
 	if (st->nlines == st->alines) {
 		size_t na = st->alines ? st->alines * 2 : 64;
-		struct line_acc *nl = realloc(st->lines, na * sizeof(*nl));
 
-		if (!nl) {
-			st->oom = 1;
-			return;
-		}
-		st->lines = nl;
+		st->lines = xreallocarray(st->lines, na, sizeof(*st->lines));
 		st->alines = na;
 	}
-	st->lines[st->nlines].file = strdup(file);
-	st->lines[st->nlines].function = strdup(fn);
-	if (!st->lines[st->nlines].file || !st->lines[st->nlines].function) {
-		free(st->lines[st->nlines].file);
-		free(st->lines[st->nlines].function);
-		st->oom = 1;
-		return;
-	}
+	st->lines[st->nlines].file = xstrdup(file);
+	st->lines[st->nlines].function = xstrdup(fn);
 	st->lines[st->nlines].line = line;
 	st->lines[st->nlines].n = n;
 	st->nlines++;
@@ -141,7 +121,7 @@ char *hotspots_clean_name(const char *sym)
 		if (p && p != sym && (size_t)(p - sym) < cut)
 			cut = (size_t)(p - sym);
 	}
-	return strndup(sym, cut);
+	return xstrndup(sym, cut);
 }
 
 /* libstdc++'s demangler (the C++ ABI's own entry point; linked with -lstdc++). */
@@ -205,7 +185,7 @@ static char *join_comp_dir(const char *file, const char *comp_dir)
 	struct buf b = BUF_INIT;
 
 	if (file[0] == '/' || !comp_dir || comp_dir[0] != '/')
-		return strdup(file);
+		return xstrdup(file);
 	buf_init(&b, 0);
 	buf_addf(&b, "%s/%s", comp_dir, file);
 	return buf_detach(&b);
@@ -287,8 +267,8 @@ static void symbolize_module(struct hotspots_session *s, int mod, struct sym_sta
 			Dwfl_Line *ln;
 
 			name = dwfl_module_addrname(dm, a);
-			if (name && (clean = hotspots_clean_name(name)))
-				name = clean;
+			if (name)
+				name = clean = hotspots_clean_name(name);
 			if (name && (dmg = demangle(name))) {
 				free(clean);
 				name = clean = dmg;
@@ -347,11 +327,11 @@ char *hotspots_display_path(const char *path, const char *cwd)
 	if (!path)
 		return NULL;
 	if (!realpath(cwd ? cwd : ".", rcwd) || !realpath(path, rpath))
-		return strdup(path);
+		return xstrdup(path);
 	n = strlen(rcwd);
 	if (!strncmp(rpath, rcwd, n) && rpath[n] == '/')
-		return strdup(rpath + n + 1);
-	return strdup(path);
+		return xstrdup(rpath + n + 1);
+	return xstrdup(path);
 }
 
 char *hotspots_read_line(const char *path, int line)
@@ -376,7 +356,7 @@ char *hotspots_read_line(const char *path, int line)
 			l[--len] = '\0';
 		for (start = l; *start == ' ' || *start == '\t'; start++)
 			;
-		ret = strdup(start);
+		ret = xstrdup(start);
 		break;
 	}
 	free(l);
@@ -398,10 +378,9 @@ static void normalize(const char *path, struct buf *out)
 			if (parts.n)
 				free(parts.v[--parts.n]);
 		} else if (n && !(n == 1 && p[0] == '.')) {
-			char *c = strndup(p, n);
+			char *c = xstrndup(p, n);
 
-			if (c)
-				strlist_push(&parts, c);
+			strlist_push(&parts, c);
 			free(c);
 		}
 		p += n;
@@ -437,7 +416,7 @@ static char *resolve_source(const char *file, const char *cwd)
 	normalize(file, &norm);
 	if (access(norm.data, R_OK) == 0) {
 		char *shown = hotspots_display_path(norm.data, cwd);
-		int inside = shown && shown[0] != '/';
+		int inside = shown[0] != '/';
 
 		free(shown);
 		if (inside || !cwd) {
@@ -464,21 +443,15 @@ void hotspots_profile_clear(struct profile *p)
 	profile_clear_hotspots(p);
 }
 
-int hotspots_symbolize(struct hotspots_session *s, const char *cwd, struct profile *out,
-                       struct buf *err)
+void hotspots_symbolize(struct hotspots_session *s, const char *cwd, struct profile *out)
 {
 	struct sym_state st;
 	size_t i, nf, nl;
-	int rc = 0;
 
 	memset(&st, 0, sizeof(st));
 	(void)elf_version(EV_CURRENT);
 	for (i = 0; i < s->nmods; i++)
 		symbolize_module(s, (int)i, &st);
-	if (st.oom) {
-		rc = err_set(err, "out of memory while symbolizing samples");
-		goto out;
-	}
 	if (st.nfns > 1)
 		qsort(st.fns, st.nfns, sizeof(*st.fns), fn_cmp);
 	if (st.nlines > 1)
@@ -492,10 +465,6 @@ int hotspots_symbolize(struct hotspots_session *s, const char *cwd, struct profi
 
 		f = profile_add_function(out, st.fns[i].name,
 		                         path_base(s->mods[st.fns[i].mod].path), st.fns[i].n);
-		if (!f) {
-			rc = err_set(err, "out of memory");
-			goto out;
-		}
 		f->pct = s->total ? 100.0 * (double)st.fns[i].n / (double)s->total : 0.0;
 	}
 	for (i = 0; i < nl; i++) {
@@ -505,15 +474,11 @@ int hotspots_symbolize(struct hotspots_session *s, const char *cwd, struct profi
 		char *text = full ? hotspots_read_line(full, st.lines[i].line) : NULL;
 		struct hot_line *l;
 
-		l = profile_add_line(out, shown ? shown : src, st.lines[i].line,
-		                     st.lines[i].function, text, st.lines[i].n);
+		l = profile_add_line(out, shown, st.lines[i].line, st.lines[i].function, text,
+		                     st.lines[i].n);
 		free(full);
 		free(shown);
 		free(text);
-		if (!l) {
-			rc = err_set(err, "out of memory");
-			goto out;
-		}
 		l->pct = s->total ? 100.0 * (double)st.lines[i].n / (double)s->total : 0.0;
 	}
 	out->total_samples = s->total;
@@ -531,7 +496,6 @@ int hotspots_symbolize(struct hotspots_session *s, const char *cwd, struct profi
 	if (!s->total)
 		profile_set_hotspot_error(out, "no samples: the run used less CPU time than one "
 		                               "sampling period");
-out:
 	for (i = 0; i < st.nfns; i++)
 		free(st.fns[i].name);
 	free(st.fns);
@@ -540,5 +504,4 @@ out:
 		free(st.lines[i].function);
 	}
 	free(st.lines);
-	return rc;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/proc.h"
+#include "base/xalloc.h"
 
 static char *read_trimmed(const char *path)
 {
@@ -34,7 +35,7 @@ static char *cpuinfo_field(const char *text, const char *field)
 				c++;
 				while (*c == ' ')
 					c++;
-				return strndup(c, e ? (size_t)(e - c) : strlen(c));
+				return xstrndup(c, e ? (size_t)(e - c) : strlen(c));
 			}
 		}
 		p = strchr(p, '\n');
@@ -59,13 +60,13 @@ int machine_info_collect(struct machine_info *m, const char *cc)
 	buf_read_file(&cpuinfo, "/proc/cpuinfo");
 	m->cpu_model = cpuinfo_field(cpuinfo.data, "model name");
 	if (!m->cpu_model)
-		m->cpu_model = strdup("unknown");
+		m->cpu_model = xstrdup("unknown");
 	m->cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (uname(&u) == 0) {
 		struct buf k = BUF_INIT;
 		buf_addf(&k, "%s %s %s", u.sysname, u.release, u.machine);
 		m->kernel = buf_detach(&k);
-		m->hostname = strdup(u.nodename);
+		m->hostname = xstrdup(u.nodename);
 	}
 	m->cache_l1d = read_trimmed("/sys/devices/system/cpu/cpu0/cache/index0/size");
 	m->cache_l2 = read_trimmed("/sys/devices/system/cpu/cpu0/cache/index2/size");
@@ -101,7 +102,7 @@ int machine_info_collect(struct machine_info *m, const char *cc)
 			char *nl = strchr(out.data, '\n');
 			if (nl)
 				*nl = '\0';
-			m->compiler = strdup(out.data);
+			m->compiler = xstrdup(out.data);
 		}
 		buf_release(&out);
 		buf_release(&err);

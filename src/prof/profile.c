@@ -28,8 +28,6 @@ static void replace_str(char **dst, const char *s)
 {
 	char *n = xstrdup(s);
 
-	if (s && !n)
-		return; /* out of memory: keep the old value */
 	free(*dst);
 	*dst = n;
 }
@@ -142,15 +140,10 @@ static struct metric *metric_slot(struct profile *p, const char *name)
 	for (i = 0; i < p->nmetrics; i++)
 		if (!strcmp(p->metrics[i].name, name))
 			return &p->metrics[i];
-	m = realloc(p->metrics, (p->nmetrics + 1) * sizeof(*m));
-	if (!m)
-		return NULL;
-	p->metrics = m;
+	p->metrics = xreallocarray(p->metrics, p->nmetrics + 1, sizeof(*m));
 	m = &p->metrics[p->nmetrics];
 	memset(m, 0, sizeof(*m));
-	m->name = strdup(name);
-	if (!m->name)
-		return NULL;
+	m->name = xstrdup(name);
 	p->nmetrics++;
 	return m;
 }
@@ -163,12 +156,6 @@ static struct metric *metric_fill(struct metric *m, const char *unit, double val
 	char *b = xstrdup(backend ? backend : "unknown");
 	char *r = xstrdup(reason);
 
-	if (!u || !b || (reason && !r)) {
-		free(u);
-		free(b);
-		free(r);
-		return NULL;
-	}
 	free(m->unit);
 	free(m->backend);
 	free(m->reason);
@@ -190,8 +177,6 @@ struct metric *profile_set_metric(struct profile *p, const char *name, const cha
 	if (!name)
 		return NULL;
 	m = metric_slot(p, name);
-	if (!m)
-		return NULL;
 	return metric_fill(m, unit, value, source, backend, scaling, NULL);
 }
 
@@ -203,8 +188,6 @@ struct metric *profile_set_unsupported(struct profile *p, const char *name, cons
 	if (!name)
 		return NULL;
 	m = metric_slot(p, name);
-	if (!m)
-		return NULL;
 	return metric_fill(m, unit, NAN, SRC_UNSUPPORTED, backend, 1.0,
 	                   reason && *reason ? reason : "not supported on this machine");
 }
@@ -233,20 +216,13 @@ double profile_value(const struct profile *p, const char *name)
 struct hot_function *profile_add_function(struct profile *p, const char *name, const char *module,
                                           uint64_t samples)
 {
-	struct hot_function *f = realloc(p->functions, (p->nfunctions + 1) * sizeof(*f));
+	struct hot_function *f;
 
-	if (!f)
-		return NULL;
-	p->functions = f;
+	p->functions = xreallocarray(p->functions, p->nfunctions + 1, sizeof(*f));
 	f = &p->functions[p->nfunctions];
 	memset(f, 0, sizeof(*f));
-	f->name = strdup(name ? name : "[unknown]");
+	f->name = xstrdup(name ? name : "[unknown]");
 	f->module = xstrdup(module);
-	if (!f->name || (module && !f->module)) {
-		free(f->name);
-		free(f->module);
-		return NULL;
-	}
 	f->samples = samples;
 	p->nfunctions++;
 	return f;
@@ -255,22 +231,14 @@ struct hot_function *profile_add_function(struct profile *p, const char *name, c
 struct hot_line *profile_add_line(struct profile *p, const char *file, int line,
                                   const char *function, const char *text, uint64_t samples)
 {
-	struct hot_line *l = realloc(p->lines, (p->nlines + 1) * sizeof(*l));
+	struct hot_line *l;
 
-	if (!l)
-		return NULL;
-	p->lines = l;
+	p->lines = xreallocarray(p->lines, p->nlines + 1, sizeof(*l));
 	l = &p->lines[p->nlines];
 	memset(l, 0, sizeof(*l));
-	l->file = strdup(file ? file : "??");
+	l->file = xstrdup(file ? file : "??");
 	l->function = xstrdup(function);
 	l->text = xstrdup(text);
-	if (!l->file || (function && !l->function) || (text && !l->text)) {
-		free(l->file);
-		free(l->function);
-		free(l->text);
-		return NULL;
-	}
 	l->line = line;
 	l->samples = samples;
 	p->nlines++;
@@ -279,16 +247,12 @@ struct hot_line *profile_add_line(struct profile *p, const char *file, int line,
 
 struct kernel_timing *profile_add_kernel(struct profile *p, const char *name)
 {
-	struct kernel_timing *k = realloc(p->kernels, (p->nkernels + 1) * sizeof(*k));
+	struct kernel_timing *k;
 
-	if (!k)
-		return NULL;
-	p->kernels = k;
+	p->kernels = xreallocarray(p->kernels, p->nkernels + 1, sizeof(*k));
 	k = &p->kernels[p->nkernels];
 	memset(k, 0, sizeof(*k));
-	k->name = strdup(name ? name : "?");
-	if (!k->name)
-		return NULL;
+	k->name = xstrdup(name ? name : "?");
 	p->nkernels++;
 	return k;
 }

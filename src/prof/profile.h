@@ -124,7 +124,6 @@ void profile_set_hotspot_error(struct profile *p, const char *why);
  * Append a hotspot entry (strings copied; NULL allowed for module, function,
  * text). The returned entry is borrowed and only valid until the next append
  * to the same list; set its other fields (pct, ir, d1mr, ...) right away.
- * Returns NULL when memory ran out.
  */
 struct hot_function *profile_add_function(struct profile *p, const char *name, const char *module,
                                           uint64_t samples);
@@ -140,7 +139,7 @@ struct kernel_timing *profile_add_kernel(struct profile *p, const char *name);
 void profile_sort_hotspots(struct profile *p);
 
 /* Add (or replace, by name) a metric. Returns the stored metric, borrowed:
- * valid until the next metric is added. NULL when memory ran out. */
+ * valid until the next metric is added. NULL when name is NULL. */
 struct metric *profile_set_metric(struct profile *p, const char *name, const char *unit,
                                   double value, enum metric_source source, const char *backend,
                                   double scaling);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
 #include "prof/cltrace.h"
 
 /* A number as a person reads it: counts with thousands separators, others
@@ -86,13 +87,9 @@ struct section {
 
 static struct buf *section_item(struct section *s)
 {
-	struct buf *n = realloc(s->items, (s->nitems + 1) * sizeof(*n));
-
-	if (!n)
-		return NULL;
-	s->items = n;
-	buf_init(&n[s->nitems], 4096);
-	return &n[s->nitems++];
+	s->items = xreallocarray(s->items, s->nitems + 1, sizeof(*s->items));
+	buf_init(&s->items[s->nitems], 4096);
+	return &s->items[s->nitems++];
 }
 
 static void section_release(struct section *s)
@@ -121,8 +118,6 @@ static void text_metrics(const struct profile *p, struct section *s)
 		if (m->source == SRC_UNSUPPORTED)
 			continue;
 		it = section_item(s);
-		if (!it)
-			return;
 		fmt_value(val, sizeof(val), m->value, m->unit);
 		fmt_source(src, sizeof(src), m);
 		buf_addf(it, "  %s: %s %s [%s]\n", m->name, val, m->unit ? m->unit : "", src);
@@ -152,8 +147,7 @@ static void text_metrics(const struct profile *p, struct section *s)
 				buf_addf(&line, "%s%s", j == i ? "" : ", ", p->metrics[j].name);
 		buf_addf(&line, " (%s)", m->reason ? m->reason : "no reason given");
 		it = section_item(s);
-		if (it)
-			add_capped_line(it, buf_str(&line), 2 * TEXT_LINE_MAX);
+		add_capped_line(it, buf_str(&line), 2 * TEXT_LINE_MAX);
 		buf_release(&line);
 	}
 }
@@ -183,24 +177,20 @@ static void text_functions(const struct profile *p, struct section *s)
 		struct buf *it = section_item(s);
 
 		buf_addstr(&s->head, "hot functions:\n");
-		if (it)
-			buf_addstr(it, p->hotspot_source
-			                   ? "  none: sampling found no function of the program\n"
-			                   : "  not available: this profile was not sampled\n");
+		buf_addstr(it, p->hotspot_source
+		                   ? "  none: sampling found no function of the program\n"
+		                   : "  not available: this profile was not sampled\n");
 		return;
 	}
 	if (p->hotspot_error && !p->nfunctions) {
 		struct buf *it = section_item(s);
+		struct buf line = BUF_INIT;
 
 		buf_addstr(&s->head, "hot functions:\n");
-		if (it) {
-			struct buf line = BUF_INIT;
-
-			buf_init(&line, 4096);
-			buf_addf(&line, "  not available: %s", p->hotspot_error);
-			add_capped_line(it, line.data, 2 * TEXT_LINE_MAX);
-			buf_release(&line);
-		}
+		buf_init(&line, 4096);
+		buf_addf(&line, "  not available: %s", p->hotspot_error);
+		add_capped_line(it, line.data, 2 * TEXT_LINE_MAX);
+		buf_release(&line);
 		return;
 	}
 	hotspot_heading(p, "hot functions", &s->head);
@@ -209,8 +199,6 @@ static void text_functions(const struct profile *p, struct section *s)
 		struct buf *it = section_item(s);
 		struct buf line = BUF_INIT;
 
-		if (!it)
-			return;
 		buf_init(&line, 4096);
 		buf_addf(&line, "  %5.1f%% %s", f->pct, f->name);
 		if (f->module)
@@ -235,10 +223,8 @@ static void text_lines(const struct profile *p, struct section *s)
 	if (p->nfunctions && p->nlines && !with_text) {
 		struct buf *it = section_item(s);
 
-		if (it)
-			buf_addstr(it,
-			           "  (no hot line is in a source file of the tree: build with -g, "
-			           "or the time is spent in libraries)\n");
+		buf_addstr(it, "  (no hot line is in a source file of the tree: build with -g, "
+		               "or the time is spent in libraries)\n");
 	}
 	for (i = 0; i < p->nlines; i++) {
 		const struct hot_line *l = &p->lines[i];
@@ -248,8 +234,6 @@ static void text_lines(const struct profile *p, struct section *s)
 		if (with_text && !l->text)
 			continue;
 		it = section_item(s);
-		if (!it)
-			return;
 		buf_init(&line, 4096);
 		buf_addf(&line, "  %5.1f%% %s:%d", l->pct, l->file, l->line);
 		if (l->function)
@@ -292,22 +276,19 @@ static void text_opencl(const struct profile *p, struct section *dev, struct sec
 		struct buf line = BUF_INIT;
 
 		buf_addstr(&dev->head, "opencl device:\n");
-		if (it) {
-			buf_init(&line, 4096);
-			buf_addf(&line,
-			         "  %s (%s, %s; %s) %u compute units, max work-group %zu, "
-			         "local mem %llu KiB, global mem %llu MiB, "
-			         "preferred vector width float %u double %u int %u",
-			         d->name ? d->name : "?", d->device_type ? d->device_type : "?",
-			         d->vendor ? d->vendor : "?", d->platform ? d->platform : "?",
-			         d->compute_units, d->max_work_group_size,
-			         (unsigned long long)(d->local_mem_bytes >> 10),
-			         (unsigned long long)(d->global_mem_bytes >> 20),
-			         d->pref_vector_width_float, d->pref_vector_width_double,
-			         d->pref_vector_width_int);
-			add_capped_line(it, buf_str(&line), 2 * TEXT_LINE_MAX);
-			buf_release(&line);
-		}
+		buf_init(&line, 4096);
+		buf_addf(
+		    &line,
+		    "  %s (%s, %s; %s) %u compute units, max work-group %zu, "
+		    "local mem %llu KiB, global mem %llu MiB, "
+		    "preferred vector width float %u double %u int %u",
+		    d->name ? d->name : "?", d->device_type ? d->device_type : "?",
+		    d->vendor ? d->vendor : "?", d->platform ? d->platform : "?", d->compute_units,
+		    d->max_work_group_size, (unsigned long long)(d->local_mem_bytes >> 10),
+		    (unsigned long long)(d->global_mem_bytes >> 20), d->pref_vector_width_float,
+		    d->pref_vector_width_double, d->pref_vector_width_int);
+		add_capped_line(it, buf_str(&line), 2 * TEXT_LINE_MAX);
+		buf_release(&line);
 	}
 	buf_addstr(&ker->head, "opencl kernels (device time per kernel: launches, total, mean, "
 	                       "median, share of all kernels' device time):\n");
@@ -318,8 +299,6 @@ static void text_opencl(const struct profile *p, struct section *dev, struct sec
 		struct buf *it = section_item(ker);
 		struct buf line = BUF_INIT;
 
-		if (!it)
-			return;
 		buf_init(&line, 4096);
 		buf_addf(&line,
 		         "  %s: %llu launches, total %.3f ms, mean %.3f ms, median %.3f ms, "
@@ -371,8 +350,6 @@ int profile_render_text(const struct profile *p, size_t max_bytes, struct buf *o
 			struct buf *it = section_item(&sec[S_LOG]);
 			struct buf line = BUF_INIT;
 
-			if (!it)
-				break;
 			buf_init(&line, 4096);
 			buf_addstr(&line, "  ");
 			buf_add(&line, s, strcspn(s, "\n"));
