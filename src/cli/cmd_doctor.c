@@ -20,6 +20,7 @@
 #include "base/json.h"
 #include "prof/opencl_info.h"
 #include "base/proc.h"
+#include "base/xalloc.h"
 
 const struct opt_spec doctor_options[] = {
     {"json", 'j', no_argument, NULL, "print the same report as one JSON document"},
@@ -63,18 +64,12 @@ struct notes {
 static size_t note_ref(struct notes *nt, const char *s)
 {
 	size_t i;
-	char **p;
 
 	for (i = 0; i < nt->n; i++)
 		if (!strcmp(nt->text[i], s))
 			return i + 1;
-	p = realloc(nt->text, (nt->n + 1) * sizeof(*p));
-	if (!p)
-		return 0;
-	nt->text = p;
-	nt->text[nt->n] = strdup(s);
-	if (!nt->text[nt->n])
-		return 0;
+	nt->text = xreallocarray(nt->text, nt->n + 1, sizeof(*nt->text));
+	nt->text[nt->n] = xstrdup(s);
 	return ++nt->n;
 }
 
@@ -139,7 +134,7 @@ struct doctor {
 	int cl_ok;
 };
 
-static int doctor_gather(struct doctor *d)
+static void doctor_gather(struct doctor *d)
 {
 	size_t i;
 
@@ -150,11 +145,9 @@ static int doctor_gather(struct doctor *d)
 	d->events = counters_default_events();
 	while (d->events[d->nevents])
 		d->nevents++;
-	d->backend_checks = calloc(d->nbackends, sizeof(*d->backend_checks));
-	d->perf_ev = calloc(d->nevents, sizeof(*d->perf_ev));
-	d->papi_ev = calloc(d->nevents, sizeof(*d->papi_ev));
-	if (!d->backend_checks || !d->perf_ev || !d->papi_ev)
-		return -1;
+	d->backend_checks = xcalloc(d->nbackends, sizeof(*d->backend_checks));
+	d->perf_ev = xcalloc(d->nevents, sizeof(*d->perf_ev));
+	d->papi_ev = xcalloc(d->nevents, sizeof(*d->papi_ev));
 
 	for (i = 0; i < d->nbackends; i++) {
 		struct check *c = &d->backend_checks[i];
@@ -177,16 +170,15 @@ static int doctor_gather(struct doctor *d)
 	buf_init(&d->cl_text, 0);
 	buf_init(&d->cl_err, 4096);
 	d->cl_ok = opencl_describe(&d->cl_text, &d->cl_json, &d->cl_err) == 0;
-	return 0;
 }
 
 static void doctor_release(struct doctor *d)
 {
 	size_t i;
 
-	for (i = 0; d->backend_checks && i < d->nbackends; i++)
+	for (i = 0; i < d->nbackends; i++)
 		buf_release(&d->backend_checks[i].why);
-	for (i = 0; d->perf_ev && d->papi_ev && i < d->nevents; i++) {
+	for (i = 0; i < d->nevents; i++) {
 		buf_release(&d->perf_ev[i].why);
 		buf_release(&d->papi_ev[i].why);
 	}
@@ -435,11 +427,7 @@ int cmd_doctor(int argc, char **argv, struct cli_ctx *ctx)
 		return EXIT_USAGE;
 	}
 
-	if (doctor_gather(&d) < 0) {
-		doctor_release(&d);
-		fprintf(stderr, "optimize doctor: out of memory\n");
-		return EXIT_FAILURE_INTERNAL;
-	}
+	doctor_gather(&d);
 	buf_init(&out, 0);
 	if (as_json) {
 		cJSON *root = doctor_json(&d);

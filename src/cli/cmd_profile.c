@@ -38,6 +38,7 @@
 #include "prof/profile.h"
 #include "engine/pipeline.h"
 #include "engine/workspace.h"
+#include "base/xalloc.h"
 
 #define PROFILE_TOP_FUNCTIONS   10
 #define PROFILE_TOP_LINES       10
@@ -177,11 +178,8 @@ static int split_events(const char *list, struct strlist *out, struct buf *err)
 			n--;
 		}
 		if (n) {
-			ev = strndup(p, n);
-			if (!ev || strlist_push(out, ev) < 0) {
-				free(ev);
-				return err_set(err, "out of memory");
-			}
+			ev = xstrndup(p, n);
+			strlist_push(out, ev);
 			free(ev);
 		}
 		p += n;
@@ -286,8 +284,7 @@ static int parse_args(int argc, char **argv, struct profile_opts *o, struct buf 
 	int c, rc = 0;
 
 	buf_init(&shortopts, 0);
-	if (opt_build(profile_options, &longopts, &shortopts) < 0)
-		return err_set(err, "out of memory");
+	opt_build(profile_options, &longopts, &shortopts);
 	/* "-" first: getopt hands over TREE (as option 1) where it stands,
 	 * so it may come before or after the options. */
 	buf_init(&order, 0);

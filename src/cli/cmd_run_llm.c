@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
+
 enum {
 	OPT_LLM = LLM_OPT_BASE,
 	OPT_LLM_URL,
@@ -58,9 +60,7 @@ struct opt_spec *llm_run_option_specs_merge(const struct opt_spec *base)
 		nb++;
 	while (llm_run_option_specs[nl].name)
 		nl++;
-	v = calloc(nb + nl + 1, sizeof(*v));
-	if (!v)
-		return NULL;
+	v = xcalloc(nb + nl + 1, sizeof(*v));
 	memcpy(v, base, nb * sizeof(*v));
 	memcpy(v + nb, llm_run_option_specs, (nl + 1) * sizeof(*v));
 	return v;

@@ -20,7 +20,8 @@
 extern const struct opt_spec llm_run_option_specs[];
 
 /* base's entries (up to its {NULL}) followed by the LLM ones and a {NULL};
- * malloc'd, free() it. NULL when memory ran out. */
+ * malloc'd, free() it. Never NULL (allocation failure ends the process:
+ * xalloc.h). */
 struct opt_spec *llm_run_option_specs_merge(const struct opt_spec *base);
 
 /* 1 when key is an LLM option (o updated), 0 when it is not one, -1 with

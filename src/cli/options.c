@@ -4,16 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-int opt_build(const struct opt_spec *specs, struct option **longopts, struct buf *shortopts)
+#include "base/xalloc.h"
+
+void opt_build(const struct opt_spec *specs, struct option **longopts, struct buf *shortopts)
 {
 	size_t n = 0, i;
 	struct option *lo;
 
 	while (specs[n].name)
 		n++;
-	lo = calloc(n + 1, sizeof(*lo));
-	if (!lo)
-		return -1;
+	lo = xcalloc(n + 1, sizeof(*lo));
 	buf_addch(shortopts, ':');
 	for (i = 0; i < n; i++) {
 		lo[i].name = specs[i].name;
@@ -26,7 +26,6 @@ int opt_build(const struct opt_spec *specs, struct option **longopts, struct buf
 		}
 	}
 	*longopts = lo;
-	return 0;
 }
 
 void opt_help(const struct opt_spec *specs, struct buf *out)

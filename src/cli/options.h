@@ -19,7 +19,7 @@ struct opt_spec {
 };
 
 /* Build getopt_long's arrays from a table terminated by {NULL}. Free *longopts. */
-int opt_build(const struct opt_spec *specs, struct option **longopts, struct buf *shortopts);
+void opt_build(const struct opt_spec *specs, struct option **longopts, struct buf *shortopts);
 /* The options part of --help, aligned. */
 void opt_help(const struct opt_spec *specs, struct buf *out);
 /* Parse helpers: 0 on success, -1 with a message naming the option. */

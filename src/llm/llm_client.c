@@ -162,11 +162,7 @@ struct llm_client *llm_client_init(const struct llm_config *cfg, struct buf *err
 		err_set(err, "base URL '%s' must start with http:// or https://", base);
 		return NULL;
 	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		err_set(err, "out of memory");
-		return NULL;
-	}
+	c = xcalloc(1, sizeof(*c));
 	c->prov = prov;
 	c->model = xstrdup(cfg->model);
 	c->base_url = xstrdup(base);
@@ -209,8 +205,7 @@ struct llm_client *llm_client_init(const struct llm_config *cfg, struct buf *err
 	c->loopback = llm_url_is_loopback(c->base_url);
 	c->multi = curl_multi_init();
 
-	if (!c->model || !c->base_url || !c->key_env || !c->anthropic_version || !c->cache_dir ||
-	    !c->endpoint || !c->multi || (cfg->api_key && *cfg->api_key && !c->api_key)) {
+	if (!c->multi) {
 		err_set(err, "out of memory");
 		llm_client_release(c);
 		return NULL;

@@ -16,6 +16,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/xalloc.h"
+
 #ifndef OPTIMIZE_VERSION
 #define OPTIMIZE_VERSION "0"
 #endif
@@ -515,9 +517,9 @@ int llm_complete_n(struct llm_client *c, const struct llm_request *req, int n,
 		return 0;
 	for (i = 0; i < n; i++)
 		llm_result_init(&results[i]);
-	xs = calloc((size_t)n, sizeof(*xs));
+	xs = xcalloc((size_t)n, sizeof(*xs));
 	buf_init(&body, 0);
-	if (!xs || c->prov->build_body(req, c->model, &c->params, &body) < 0) {
+	if (c->prov->build_body(req, c->model, &c->params, &body) < 0) {
 		for (i = 0; i < n; i++) {
 			results[i].status = LLM_TRANSPORT_ERROR;
 			err_set(&results[i].error, "out of memory building the request");

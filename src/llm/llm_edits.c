@@ -10,7 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
-static int lines_split(const char *text, size_t len, struct lines *out)
+#include "base/xalloc.h"
+
+static void lines_split(const char *text, size_t len, struct lines *out)
 {
 	size_t i = 0, cap = 0;
 
@@ -21,10 +23,7 @@ static int lines_split(const char *text, size_t len, struct lines *out)
 
 		if (out->n == cap) {
 			size_t nc = cap ? cap * 2 : 64;
-			struct line *v = realloc(out->v, nc * sizeof(*v));
-			if (!v)
-				return -1;
-			out->v = v;
+			out->v = xreallocarray(out->v, nc, sizeof(*out->v));
 			cap = nc;
 		}
 		if (n && text[i + n - 1] == '\r')
@@ -35,7 +34,6 @@ static int lines_split(const char *text, size_t len, struct lines *out)
 		i = nl ? e + 1 : len;
 	}
 	out->final_nl = len > 0 && text[len - 1] == '\n';
-	return 0;
 }
 
 static void lines_release(struct lines *l)
@@ -140,29 +138,21 @@ static struct llm_edit *edit_find(struct llm_edits *e, const char *path)
 }
 
 /* Replace (or add) path's content; takes ownership of content. */
-static int edit_set(struct llm_edits *e, const char *path, char *content, size_t len)
+static void edit_set(struct llm_edits *e, const char *path, char *content, size_t len)
 {
-	struct llm_edit *f = edit_find(e, path), *v;
+	struct llm_edit *f = edit_find(e, path);
 
 	if (f) {
 		free(f->content);
 		f->content = content;
 		f->len = len;
-		return 0;
+		return;
 	}
-	v = realloc(e->v, (e->n + 1) * sizeof(*v));
-	if (!v) {
-		free(content);
-		return -1;
-	}
-	e->v = v;
-	v[e->n].path = strdup(path);
-	v[e->n].content = content;
-	v[e->n].len = len;
-	if (!v[e->n].path)
-		return -1;
+	e->v = xreallocarray(e->v, e->n + 1, sizeof(*e->v));
+	e->v[e->n].path = xstrdup(path);
+	e->v[e->n].content = content;
+	e->v[e->n].len = len;
 	e->n++;
-	return 0;
 }
 
 /* Join lines [a, b) with newlines and a final newline. */
@@ -243,18 +233,14 @@ static int apply_sr(struct state *s, const char *path, const struct line *search
 		buf_release(&cur);
 		return -1;
 	}
-	if (lines_split(cur.data, cur.len, &file) < 0) {
-		buf_release(&cur);
-		return err_set(s->err, "out of memory");
-	}
+	lines_split(cur.data, cur.len, &file);
 	if (llm_edits_replace(&file, search, ns, repl, nr, n, path, &o, s->err) == 0) {
 		if (o.truncated) {
 			err_set(s->err, "the edited '%s' is too large", path);
 		} else {
 			size_t len = o.len;
-			r = edit_set(s->out, path, buf_detach(&o), len);
-			if (r < 0)
-				err_set(s->err, "out of memory");
+			edit_set(s->out, path, buf_detach(&o), len);
+			r = 0;
 		}
 	}
 	lines_release(&file);
@@ -345,14 +331,12 @@ static int lang_is_not_code(const char *p, size_t n)
 	return 0;
 }
 
-static int whole_file(struct state *s, const char *path, const struct line *v, size_t a, size_t b)
+static void whole_file(struct state *s, const char *path, const struct line *v, size_t a, size_t b)
 {
 	size_t len;
 	char *content = join_lines(v, a, b, &len);
 
-	if (!content || edit_set(s->out, path, content, len) < 0)
-		return err_set(s->err, "out of memory");
-	return 0;
+	edit_set(s->out, path, content, len);
 }
 
 static int parse(struct state *s, const struct lines *L)
@@ -396,8 +380,7 @@ static int parse(struct state *s, const struct lines *L)
 			if (labelled) {
 				if (!(path = need_editable(s, p, pn, "a code block")))
 					return -1;
-				if (whole_file(s, path, L->v, i + 1, j) < 0)
-					return -1;
+				whole_file(s, path, L->v, i + 1, j);
 			} else if (!lang_is_not_code(info, ninfo) && j > i + 1) {
 				size_t bytes = 0, k;
 				for (k = i + 1; k < j; k++)
@@ -418,8 +401,10 @@ static int parse(struct state *s, const struct lines *L)
 		return -1;
 	if (!s->out->n && s->nunlabelled) {
 		struct buf names = BUF_INIT;
-		if (single)
-			return whole_file(s, single, s->best_unlabelled, 0, s->best_unlabelled_n);
+		if (single) {
+			whole_file(s, single, s->best_unlabelled, 0, s->best_unlabelled_n);
+			return 0;
+		}
 		llm_edits_editable_list(s->t, &names);
 		err_set(s->err,
 		        "the code blocks name no file: there are several editable files (%s), "
@@ -440,8 +425,7 @@ void llm_edits_first_line(const char *text, size_t len, size_t max, struct buf *
 	char ch = 0;
 	size_t count = 0;
 
-	if (lines_split(text, len, &L) < 0)
-		return;
+	lines_split(text, len, &L);
 	for (i = 0; i < L.n; i++) {
 		const char *info, *p = L.v[i].p;
 		size_t ninfo, n = L.v[i].n;
@@ -489,8 +473,7 @@ int llm_edits_parse(const char *text, size_t len, int truncated, const struct ll
 		               "the response was cut off by the token limit (finish_reason "
 		               "length), so none of it was applied: answer with shorter edits, "
 		               "for example SEARCH/REPLACE blocks instead of whole files");
-	if (lines_split(text, len, &L) < 0)
-		return err_set(err, "out of memory");
+	lines_split(text, len, &L);
 	memset(&s, 0, sizeof(s));
 	s.t = t;
 	s.out = out;

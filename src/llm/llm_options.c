@@ -32,8 +32,9 @@ void llm_run_options_release(struct llm_run_options *o)
 
 static const char *keep(struct llm_run_options *o, const char *s)
 {
-	if (!s || strlist_push(&o->owned, s) < 0)
+	if (!s)
 		return NULL;
+	strlist_push(&o->owned, s);
 	return o->owned.v[o->owned.n - 1];
 }
 

@@ -436,11 +436,7 @@ static int propose_for_parent(struct llm_prop *lp, const struct run_view *v, int
 		llm_prop_say(lp, "round %d: asking %s for %d candidate%s (prompt ~%zu tokens, %s)",
 		             lp->round, lp->model, n, n == 1 ? "" : "s", ps.tokens,
 		             llm_prompt_file(kind));
-	res = calloc((size_t)n, sizeof(*res));
-	if (!res) {
-		err_set(err, "out of memory");
-		goto out;
-	}
+	res = xcalloc((size_t)n, sizeof(*res));
 	llm_prop_complete_cached(lp, &in, kind, sys.data, user.data, n, res);
 	lp->calls += n;
 	for (i = 0; i < (size_t)n; i++) {
@@ -477,7 +473,7 @@ out:
 static void set_stop(struct llm_prop *lp, const char *why)
 {
 	free(lp->stop);
-	lp->stop = strdup(why);
+	lp->stop = xstrdup(why);
 }
 
 static const struct outcome *outcome_of(const struct llm_prop *lp, int id)
@@ -654,17 +650,11 @@ static void llm_release(struct proposer *self)
 
 struct proposer *proposer_llm_new(const struct llm_run_options *o, struct buf *err)
 {
-	struct proposer *p = calloc(1, sizeof(*p));
-	struct llm_prop *lp = calloc(1, sizeof(*lp));
+	struct proposer *p = xcalloc(1, sizeof(*p));
+	struct llm_prop *lp = xcalloc(1, sizeof(*lp));
 	struct llm_config cfg;
 	struct llm_client *probe;
 
-	if (!p || !lp) {
-		free(p);
-		free(lp);
-		err_set(err, "out of memory");
-		return NULL;
-	}
 	p->name = "llm";
 	p->propose = llm_propose;
 	p->feedback = llm_feedback;

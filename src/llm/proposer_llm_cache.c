@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/sha256.h"
+#include "base/xalloc.h"
 
 /* Every run of digits (with dots) becomes '#': measured values differ from run to run. */
 static void mask_numbers(const char *s, struct buf *out)
@@ -37,8 +38,7 @@ void llm_prop_complete_cached(struct llm_prop *lp, const struct llm_prompt_input
 	struct buf ksys = BUF_INIT, kuser = BUF_INIT, kfb = BUF_INIT, e = BUF_INIT;
 	struct strlist khist = {0};
 	struct llm_params params;
-	struct llm_result *live = NULL;
-	int *miss = calloc((size_t)n, sizeof(int));
+	int *miss = xcalloc((size_t)n, sizeof(*miss));
 	int i, nmiss = 0, keys_ok;
 	size_t j;
 
@@ -64,8 +64,7 @@ void llm_prop_complete_cached(struct llm_prop *lp, const struct llm_prompt_input
 		llm_result_init(&res[i]);
 		if (!keys_ok || lp->opt.cache_mode == LLM_CACHE_OFF ||
 		    llm_request_key(&kreq, lp->provider, lp->model, &params, i, res[i].key) < 0) {
-			if (miss)
-				miss[nmiss++] = i;
+			miss[nmiss++] = i;
 			continue;
 		}
 		buf_reset(&e);
@@ -96,14 +95,12 @@ void llm_prop_complete_cached(struct llm_prop *lp, const struct llm_prompt_input
 		}
 		if (hit < 0)
 			llm_prop_say(lp, "ignoring a cache entry: %s", e.data);
-		if (miss)
-			miss[nmiss++] = i;
+		miss[nmiss++] = i;
 	}
-	if (nmiss)
-		live = calloc((size_t)nmiss, sizeof(*live));
-	if (live) {
+	if (nmiss) {
 		struct llm_message msg = {"user", user};
 		struct llm_request req = {sys, &msg, 1};
+		struct llm_result *live = xcalloc((size_t)nmiss, sizeof(*live));
 
 		llm_complete_n(lp->client, &req, nmiss, live);
 		for (i = 0; i < nmiss; i++) {
@@ -133,11 +130,6 @@ void llm_prop_complete_cached(struct llm_prop *lp, const struct llm_prompt_input
 			}
 		}
 		free(live);
-	} else {
-		for (i = 0; i < nmiss; i++) {
-			res[miss[i]].status = LLM_TRANSPORT_ERROR;
-			err_set(&res[miss[i]].error, "out of memory");
-		}
 	}
 	free(miss);
 	strlist_release(&khist);

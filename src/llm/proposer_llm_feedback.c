@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
+
 #define FEEDBACK_REASON_MAX 2000 /* bytes of one candidate's reason in a feedback prompt */
 #define HISTORY_REASON_MAX  160
 
@@ -203,8 +205,8 @@ enum llm_prompt_kind llm_prop_parent_feedback(const struct llm_prop *lp, const s
 	 * (a parent fresh from round 1 has no children yet: without its own
 	 * outcome its prompt would have no feedback at all).
 	 */
-	mine = calloc(lp->nprev ? lp->nprev : 1, sizeof(*mine));
-	for (i = 0; mine && i < lp->nprev; i++)
+	mine = xcalloc(lp->nprev, sizeof(*mine));
+	for (i = 0; i < lp->nprev; i++)
 		if (lp->opt.strategy != LLM_STRATEGY_BEAM || lp->prev[i].parent == parent ||
 		    lp->prev[i].id == parent)
 			mine[nmine++] = lp->prev[i]; /* shallow: owned by prev */

@@ -64,11 +64,7 @@ static void context_files(const struct run_view *v, struct strlist *paths, struc
 			buf_release(&c);
 			continue;
 		}
-		o = realloc(*offs, (paths->n + 1) * 2 * sizeof(size_t));
-		if (!o) {
-			buf_release(&c);
-			break;
-		}
+		o = xreallocarray(*offs, (paths->n + 1) * 2, sizeof(*o));
 		*offs = o;
 		o[paths->n * 2] = data->len;
 		o[paths->n * 2 + 1] = c.len;
@@ -126,10 +122,8 @@ int llm_prop_prompt_input(struct llm_prop *lp, const struct run_view *v, int par
 	size_t i;
 
 	view_editable_files(v, &pp->editable);
-	pp->ed = calloc(pp->editable.n ? pp->editable.n : 1, sizeof(*pp->ed));
-	pp->contents = calloc(pp->editable.n ? pp->editable.n : 1, sizeof(*pp->contents));
-	if (!pp->ed || !pp->contents)
-		return err_set(err, "out of memory");
+	pp->ed = xcalloc(pp->editable.n, sizeof(*pp->ed));
+	pp->contents = xcalloc(pp->editable.n, sizeof(*pp->contents));
 	for (i = 0; i < pp->editable.n; i++) {
 		buf_init(&pp->contents[i], BUF_DEFAULT_MAX);
 		if (view_read_file(v, parent, pp->editable.v[i], &pp->contents[i], err) < 0)
@@ -148,8 +142,8 @@ int llm_prop_prompt_input(struct llm_prop *lp, const struct run_view *v, int par
 					strlist_push(&pp->protected_files, all.v[i]);
 		strlist_release(&all);
 	}
-	pp->cx = calloc(pp->ctx_paths.n ? pp->ctx_paths.n : 1, sizeof(*pp->cx));
-	for (i = 0; pp->cx && i < pp->ctx_paths.n; i++) {
+	pp->cx = xcalloc(pp->ctx_paths.n, sizeof(*pp->cx));
+	for (i = 0; i < pp->ctx_paths.n; i++) {
 		pp->cx[i].path = pp->ctx_paths.v[i];
 		pp->cx[i].content = pp->ctx_data.data + pp->offs[i * 2];
 		pp->cx[i].len = pp->offs[i * 2 + 1];
@@ -164,7 +158,7 @@ int llm_prop_prompt_input(struct llm_prop *lp, const struct run_view *v, int par
 	in->editable = pp->ed;
 	in->neditable = pp->editable.n;
 	in->context = pp->cx;
-	in->ncontext = pp->cx ? pp->ctx_paths.n : 0;
+	in->ncontext = pp->ctx_paths.n;
 	in->build = t->build;
 	{
 		const struct machine_info *mi = view_machine(v);
