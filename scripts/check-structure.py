@@ -7,6 +7,9 @@ Reads every #include "layer/file.h" in src/ and checks:
   - no include cycle between modules (a module is a .c/.h pair: engine/loop);
   - nothing below the command layer includes a cli/ header;
   - no source file over MAX_FILE_LINES lines, no function over MAX_FUNC_LINES;
+  - one allocation policy: no raw malloc/calloc/realloc/strdup/strndup
+    outside base/xalloc.c (and the interposer, which must never end the
+    program it is preloaded into); base/xalloc.h dies on out of memory;
   - every #include "..." names a file that exists.
 
   scripts/check-structure.py            check; exit 1 with the findings
@@ -38,6 +41,8 @@ MAX_FILE_LINES = 800
 MAX_FUNC_LINES = 120
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+RAW_ALLOC = re.compile(r"\b(malloc|calloc|realloc|reallocarray|strdup|strndup)\s*\(")
+ALLOC_HOME = "base/xalloc.c"
 
 
 def rank(layer):
@@ -102,6 +107,11 @@ def main():
         nlines = text.count("\n")
         if nlines > MAX_FILE_LINES:
             problems.append(f"src/{path}: {nlines} lines (over {MAX_FILE_LINES})")
+        if path.endswith(".c") and path != ALLOC_HOME and layer not in STANDALONE:
+            code = re.sub(r"/\*.*?\*/|//[^\n]*", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+            for m in RAW_ALLOC.finditer(code):
+                line = code.count("\n", 0, m.start()) + 1
+                problems.append(f"src/{path}:{line}: raw {m.group(1)}(): use x{m.group(1)} (base/xalloc.h)")
         if path.endswith(".c"):
             for name, line, n in functions(text):
                 if n > MAX_FUNC_LINES:
@@ -163,7 +173,7 @@ def main():
     if problems:
         print(f"check-structure: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"check-structure: {len(deps)} modules in {len(LAYERS)} layers, no cycle, files <= {MAX_FILE_LINES} lines, functions <= {MAX_FUNC_LINES}")
+    print(f"check-structure: {len(deps)} modules in {len(LAYERS)} layers, no cycle, files <= {MAX_FILE_LINES} lines, functions <= {MAX_FUNC_LINES}, no raw allocation")
     return 0
 
 
