@@ -105,14 +105,13 @@ static int child_write_map(const char *file, unsigned long id)
 	return ok ? 0 : -1;
 }
 
-/* mkdir -p of path's components below `top` (a fresh tmpfs). */
-static int child_mkdirs_below(const char *top, const char *path)
+int proc_child_mkdirs(const char *path, size_t from)
 {
 	char buf[4096];
-	size_t n = strlen(path), i = strlen(top);
+	size_t n = strlen(path), i = from;
 
 	if (n >= sizeof(buf))
-		return -1;
+		return errno = ENAMETOOLONG, -1;
 	memcpy(buf, path, n + 1);
 	for (i++; i <= n; i++) {
 		if (buf[i] != '/' && buf[i] != '\0')
@@ -160,7 +159,7 @@ static int child_hide(const struct proc_spec *spec, const int *wfd, size_t nw)
 			while (k)
 				src[n++] = digits[--k];
 			src[n] = '\0';
-			if (child_mkdirs_below(top, w) < 0 ||
+			if (proc_child_mkdirs(w, strlen(top)) < 0 ||
 			    mount(src, w, NULL, MS_BIND | MS_REC, NULL) < 0)
 				return -1;
 		}

@@ -41,6 +41,11 @@ enum child_stage {
 	STAGE_CGROUP, /* entering the run's cgroup (proc_cgroup.c) */
 };
 
+/* proc_child.c: mkdir -p of path's components after its first `from`
+ * bytes (0: all of them; strlen(top): those below top), mode 0755. No
+ * allocation: it runs between fork and exec. 0, or -1 with errno. */
+int proc_child_mkdirs(const char *path, size_t from);
+
 /* proc_cgroup.c: the run's cgroup (spec->cgroup). v2: one directory; v1:
  * the memory one, then the pids one. */
 struct proc_cgroup {

@@ -49,26 +49,6 @@ static int path_under(const char *p, const char *dir)
 	return strncmp(p, dir, n) == 0 && (p[n] == '/' || p[n] == '\0');
 }
 
-/* mkdir -p for a path on the fresh tmpfs (no allocation). */
-static int mkdirs(const char *path)
-{
-	char b[4096];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(b))
-		return errno = ENAMETOOLONG, -1;
-	memcpy(b, path, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (b[i] != '/' && b[i] != '\0')
-			continue;
-		b[i] = '\0';
-		if (mkdir(b, 0755) < 0 && errno != EEXIST)
-			return -1;
-		b[i] = i < n ? '/' : '\0';
-	}
-	return 0;
-}
-
 /* The paths of the spec under /tmp or /run that are not under another such
  * path: they are carried over the tmpfs as detached copies of their mounts. */
 static int kept_paths(const struct proc_spec *spec, const char **kept, size_t *nkept)
@@ -140,8 +120,9 @@ int proc_ns_mounts(const struct proc_spec *spec, int proc)
 		r = mount("tmpfs", private_dirs[d], "tmpfs", MS_NOSUID | MS_NODEV, opts);
 	}
 	for (i = 0; i < nkept; i++) {
-		if (!r && (mkdirs(kept[i]) < 0 || syscall(SYS_move_mount, fds[i], "", AT_FDCWD,
-		                                          kept[i], MOVE_MOUNT_F_EMPTY_PATH) < 0))
+		if (!r && (proc_child_mkdirs(kept[i], 0) < 0 ||
+		           syscall(SYS_move_mount, fds[i], "", AT_FDCWD, kept[i],
+		                   MOVE_MOUNT_F_EMPTY_PATH) < 0))
 			r = -1;
 		close(fds[i]);
 	}
