@@ -206,7 +206,7 @@ struct llm_client *llm_client_init(const struct llm_config *cfg, struct buf *err
 	c->multi = curl_multi_init();
 
 	if (!c->multi) {
-		err_set(err, "out of memory");
+		err_set(err, "cannot start libcurl (curl_multi_init failed)");
 		llm_client_release(c);
 		return NULL;
 	}

@@ -24,14 +24,6 @@ const char *metric_source_name(enum metric_source s)
 	return "unknown";
 }
 
-static void replace_str(char **dst, const char *s)
-{
-	char *n = xstrdup(s);
-
-	free(*dst);
-	*dst = n;
-}
-
 void profile_init(struct profile *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -119,17 +111,17 @@ void profile_release(struct profile *p)
 
 void profile_set_command(struct profile *p, const char *command)
 {
-	replace_str(&p->command, command);
+	xstrset(&p->command, command);
 }
 
 void profile_set_hotspot_source(struct profile *p, const char *source)
 {
-	replace_str(&p->hotspot_source, source);
+	xstrset(&p->hotspot_source, source);
 }
 
 void profile_set_hotspot_error(struct profile *p, const char *why)
 {
-	replace_str(&p->hotspot_error, why);
+	xstrset(&p->hotspot_error, why);
 }
 
 static struct metric *metric_slot(struct profile *p, const char *name)
